@@ -1,0 +1,7 @@
+"""``python -m course check|build``."""
+
+import sys
+
+from course.cli import main
+
+sys.exit(main())

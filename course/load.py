@@ -1,0 +1,349 @@
+"""Stage 1 of the pipeline: read every source file into the typed model.
+
+Loading never raises for bad content: each file contributes what it could
+read and a list of located problems. Markdown bodies are parsed (and so
+rendered) here, once, because link targets can only be known from the parsed
+document; the expensive per-file work runs on every core for large courses
+and is cached by content hash between builds (``course.cache``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from course.errors import Problem
+from course.fields import Fields, as_map
+from course.model import (
+    Audience,
+    CompletionRule,
+    Course,
+    Document,
+    GlossaryEntry,
+    Manifest,
+    Quiz,
+    Ref,
+    Topic,
+)
+from course.quizload import parse_quiz
+from course.render import render_markdown
+from course.yamlsrc import Map, parse_yaml
+
+MANIFEST = "modules/course.yaml"
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
+PARALLEL_THRESHOLD = 64  # below this many files a process pool costs more than it saves
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What loading one file produced: an object (or None) and its problems."""
+
+    path: str
+    digest: str
+    value: Document | Quiz | tuple[GlossaryEntry, ...] | None
+    problems: tuple[Problem, ...]
+
+
+Cache = dict[tuple[str, str], FileResult]
+
+
+def load_course(root: Path, cache: Cache | None = None, jobs: int | None = None,
+                ) -> tuple[Course, list[Problem], Cache]:
+    """Load the course under ``root``; return it, its problems and the updated cache."""
+    cache = cache if cache is not None else {}
+    problems: list[Problem] = []
+    manifest = _load_manifest(root, problems)
+    sources = _source_files(root, problems)
+    jobs_todo: list[tuple[str, str, bytes]] = []
+    results: list[FileResult] = []
+    new_cache: Cache = {}
+    for rel in sources:
+        data = (root / rel).read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        hit = cache.get((rel, digest))
+        if hit is not None:
+            results.append(hit)
+        else:
+            jobs_todo.append((rel, digest, data))
+    results.extend(_run(load_file, jobs_todo, jobs))
+    for result in results:
+        new_cache[(result.path, result.digest)] = result
+        problems.extend(result.problems)
+    results.sort(key=lambda r: r.path)
+    course = Course(
+        root=str(root),
+        manifest=manifest,
+        modules=tuple(r.value for r in results
+                      if isinstance(r.value, Document) and r.value.topic),
+        pages=tuple(r.value for r in results
+                    if isinstance(r.value, Document) and not r.value.topic),
+        quizzes=tuple(r.value for r in results if isinstance(r.value, Quiz)),
+        glossary=tuple(e for r in results if isinstance(r.value, tuple) for e in r.value),
+        images=_images(root),
+    )
+    return course, problems, new_cache
+
+
+def _run(func: Callable[[str, str, bytes], FileResult], todo: list[tuple[str, str, bytes]],
+         jobs: int | None) -> Iterable[FileResult]:
+    jobs = jobs or os.cpu_count() or 1
+    if jobs < 2 or len(todo) < PARALLEL_THRESHOLD:
+        return [func(*item) for item in todo]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        chunk = max(1, len(todo) // (jobs * 4))
+        return list(pool.map(func, *zip(*todo, strict=True), chunksize=chunk))
+
+
+def _source_files(root: Path, problems: list[Problem]) -> list[str]:
+    """List the Markdown and YAML sources (relative posix paths), in a stable order."""
+    found: list[str] = []
+    for folder, suffixes in (("modules", {".md", ".yaml", ".yml"}), ("quizzes", {".yaml", ".yml"})):
+        base = root / folder
+        if not base.is_dir():
+            problems.append(Problem(folder, 1, 1, "error", f"липсва папката „{folder}/“",
+                                    "missing-dir"))
+            continue
+        for path in sorted(base.rglob("*")):
+            rel = path.relative_to(root).as_posix()
+            if path.is_file() and path.suffix in suffixes and rel != MANIFEST:
+                found.append(rel)
+    return found
+
+
+def _images(root: Path) -> dict[str, str]:
+    images = {}
+    for path in sorted((root / "modules").rglob("*")):
+        if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file():
+            rel = path.relative_to(root).as_posix()
+            images[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return images
+
+
+def load_file(rel: str, digest: str, data: bytes) -> FileResult:
+    """Load one source file (a module, page, glossary or quiz) from its bytes."""
+    problems: list[Problem] = []
+    text = decode(data, rel, problems)
+    value: Any = None
+    if text is not None:
+        if rel.endswith(".md"):
+            value = _load_document(rel, digest, text, problems)
+        elif rel.startswith("modules/glossary/"):
+            value = _load_glossary(rel, text, problems)
+        elif rel.startswith("quizzes/"):
+            value = parse_quiz(rel, digest, text, problems)
+        else:
+            problems.append(Problem(rel, 1, 1, "warning",
+                                    "непознат YAML файл в modules/ — пропуснат", "stray-file"))
+    return FileResult(rel, digest, value, tuple(problems))
+
+
+def decode(data: bytes, path: str, problems: list[Problem]) -> str | None:
+    """Decode UTF-8 (a BOM allowed); record where it fails, and empty files."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        problems.append(Problem(path, line, col, "error",
+                                f"файлът не е в кодировка UTF-8 (байт 0x{data[exc.start]:02x}) — "
+                                "запишете го като UTF-8", "encoding"))
+        return None
+    if not text.strip():
+        problems.append(Problem(path, 1, 1, "error", "файлът е празен", "empty-file"))
+        return None
+    return text
+
+
+def split_front_matter(text: str, path: str, problems: list[Problem]) -> tuple[str, str, int]:
+    """Split ``---`` front matter from the body; return (yaml, body, body's first line)."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        problems.append(Problem(path, 1, 1, "error",
+                                "липсва заглавна част: файлът трябва да започва с ред „---“, "
+                                "следван от полетата (id, title …) и още един ред „---“",
+                                "front-matter"))
+        return "", text, 0
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            return "".join(lines[1:index]), "".join(lines[index + 1:]), index + 1
+    problems.append(Problem(path, 1, 1, "error",
+                            "заглавната част не е затворена с ред „---“", "front-matter"))
+    return "", "", len(lines)
+
+
+def _load_document(rel: str, digest: str, text: str, problems: list[Problem]) -> Document | None:
+    parts = rel.split("/")
+    is_page = len(parts) == 3 and parts[1] == "pages"
+    if len(parts) != 3:
+        problems.append(Problem(rel, 1, 1, "error",
+                                "модулите трябва да са в папка на тема: modules/<тема>/<файл>.md",
+                                "misplaced-file"))
+        return None
+    front, body, body_line = split_front_matter(text, rel, problems)
+    data, yaml_problems = parse_yaml(front, rel, line_offset=1)
+    problems.extend(yaml_problems)
+    if yaml_problems:
+        return None
+    fm = as_map(data, rel, (2, 1), problems, "заглавната част")
+    if fm is None:
+        return None
+    what = "страницата" if is_page else "модулът"
+    fields = Fields(fm, rel, problems, what)
+    doc_id, title = fields.ident("id"), fields.text("title", required=True)
+    rendered = render_markdown(body, base_dir=posixpath_dir(rel), line_offset=body_line)
+    problems.extend(Problem(rel, *p) for p in rendered.problems)  # type: ignore[arg-type]
+    extra: dict[str, Any] = {}
+    if not is_page:
+        extra = {
+            "minutes": fields.integer("minutes", 0, low=1, high=600),
+            "audiences": fields.texts("audiences"),
+            "objectives": fields.texts("objectives"),
+            "quiz": fields.ref("quiz"),
+            "requires": fields.refs("requires"),
+        }
+        if "minutes" not in fm:
+            fields.report(fm.pos, "модулът няма „minutes“ (очаквано време за изучаване)",
+                          "no-minutes", "warning")
+        if not extra["objectives"]:
+            fields.report(fm.pos, "модулът няма учебни цели („objectives“)", "no-objectives",
+                          "warning")
+    fields.done()
+    if not doc_id:
+        return None
+    return Document(id=doc_id, title=title, path=rel, topic="" if is_page else parts[1],
+                    rendered=rendered, version=digest[:16], pos=fm.pos, **extra)
+
+
+def posixpath_dir(rel: str) -> str:
+    """The directory part of a posix path."""
+    return rel.rsplit("/", 1)[0] if "/" in rel else ""
+
+
+def _load_glossary(rel: str, text: str, problems: list[Problem]) -> tuple[GlossaryEntry, ...]:
+    data, yaml_problems = parse_yaml(text, rel)
+    problems.extend(yaml_problems)
+    if yaml_problems or data is None:
+        return ()
+    if not isinstance(data, list):
+        problems.append(Problem(rel, 1, 1, "error",
+                                "речникът трябва да е списък от термини (- term: …)", "wrong-type"))
+        return ()
+    entries = []
+    for index, item in enumerate(data):
+        entry = as_map(item, rel, data.at(index), problems, "терминът")  # type: ignore[attr-defined]
+        if entry is None:
+            continue
+        fields = Fields(entry, rel, problems, "терминът")
+        term, definition = fields.text("term", True), fields.text("definition", True)
+        aliases, see = fields.texts("aliases"), fields.refs("see")
+        fields.done()
+        if term:
+            entries.append(GlossaryEntry(term, definition, aliases, see, rel, entry.pos))
+    return tuple(entries)
+
+
+def _load_manifest(root: Path, problems: list[Problem]) -> Manifest | None:
+    path = root / MANIFEST
+    if not path.is_file():
+        problems.append(Problem(MANIFEST, 1, 1, "error", "липсва описанието на курса",
+                                "no-manifest"))
+        return None
+    text = decode(path.read_bytes(), MANIFEST, problems)
+    if text is None:
+        return None
+    data, yaml_problems = parse_yaml(text, MANIFEST)
+    problems.extend(yaml_problems)
+    top = None if yaml_problems else as_map(data, MANIFEST, (1, 1), problems, "course.yaml")
+    if top is None:
+        return None
+    fields = Fields(top, MANIFEST, problems, "course.yaml")
+    fields.integer("schema", 1, low=1, high=1)
+    manifest_id, title = fields.ident("id"), fields.text("title", True)
+    language = fields.text("language", default="bg")
+    introduction = fields.ref("introduction")
+    handbook = fields.map("handbook")
+    audiences = _audiences(fields)
+    topics = tuple(t for t in (_topic(item, fields, index) for index, item in
+                               enumerate(fields.seq("topics", required=True))) if t)
+    handbook_title, front = "", tuple[Ref, ...]()
+    if handbook is not None:
+        hb = Fields(handbook, MANIFEST, problems, "handbook")
+        handbook_title, front = hb.text("title", True), hb.refs("front_matter")
+        hb.done()
+    fields.done()
+    return Manifest(manifest_id, title, language, audiences, topics, introduction,
+                    handbook_title, front)
+
+
+def _audiences(fields: Fields) -> tuple[Audience, ...]:
+    items = fields.seq("audiences", required=True)
+    result = []
+    for index, item in enumerate(items):
+        data = as_map(item, fields.path, items.at(index), fields.problems, "аудиторията")
+        if data is None:
+            continue
+        sub = Fields(data, fields.path, fields.problems, "аудиторията")
+        audience = Audience(sub.ident("id"), sub.text("title", True))
+        sub.done()
+        result.append(audience)
+    return tuple(result)
+
+
+def _topic(item: Any, parent: Fields, index: int) -> Topic | None:
+    topics = parent.data["topics"]
+    data = as_map(item, parent.path, topics.at(index), parent.problems, "темата")
+    if data is None:
+        return None
+    fields = Fields(data, parent.path, parent.problems, "темата")
+    topic_id, title = fields.ident("id"), fields.text("title", True)
+    audiences, optional = fields.texts("audiences", required=True), fields.texts("optional_for")
+    hours = fields.map("hours")
+    in_person = online = 0.0
+    if hours is not None:
+        hf = Fields(hours, parent.path, parent.problems, "hours")
+        in_person, online = hf.number("in_person", 0, 0, 1000), hf.number("online", 0, 0, 1000)
+        hf.done()
+    modules = fields.refs("modules")
+    if not modules:
+        fields.report(data.at("modules"), f"темата „{topic_id}“ няма модули", "no-modules")
+    pretest, final = fields.ref("pretest"), fields.ref("final")
+    rule, by_audience = _completion(fields)
+    fields.done()
+    return Topic(topic_id, title, audiences, optional, in_person, online, modules, pretest, final,
+                 rule, by_audience, data.pos)
+
+
+def _completion(fields: Fields) -> tuple[CompletionRule, dict[str, CompletionRule]]:
+    data = fields.map("completion")
+    if data is None:
+        return CompletionRule(), {}
+    base = _rule(Fields(data, fields.path, fields.problems, "completion"), CompletionRule(), True)
+    by_audience: dict[str, CompletionRule] = {}
+    overrides = data.get("by_audience")
+    if isinstance(overrides, Map):
+        for audience in overrides:
+            sub = as_map(overrides[audience], fields.path, overrides.at(audience), fields.problems,
+                         "by_audience")
+            if sub is not None:
+                by_audience[audience] = _rule(Fields(sub, fields.path, fields.problems,
+                                                     f"by_audience.{audience}"), base, False)
+    elif overrides is not None:
+        fields.report(data.at("by_audience"), "„by_audience“ трябва да е речник", "wrong-type")
+    return base, by_audience
+
+
+def _rule(fields: Fields, base: CompletionRule, top: bool) -> CompletionRule:
+    if top:
+        fields.seen.add("by_audience")
+    rule = CompletionRule(
+        attended_hours=fields.number("attended_hours", base.attended_hours, 0, 1000),
+        modules=fields.choice("modules", ("required", "all", "none"), base.modules),
+        final=fields.choice("final", ("passed", "none"), base.final),
+    )
+    fields.done()
+    return rule

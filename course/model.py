@@ -1,0 +1,244 @@
+"""The typed course model: what the loader produces and everything else reads.
+
+Every object is frozen; positions (``Pos``) are kept where a later stage needs
+to point at the source (references between files are checked after loading).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from course.yamlsrc import Pos
+
+QuizKind = Literal["self-check", "pre-test", "final", "pool"]
+Grading = Literal["highest", "last", "first", "average"]
+ModulesRule = Literal["required", "all", "none"]
+FinalRule = Literal["passed", "none"]
+
+QUIZ_KINDS: tuple[QuizKind, ...] = ("self-check", "pre-test", "final", "pool")
+GRADING_METHODS: tuple[Grading, ...] = ("highest", "last", "first", "average")
+REVIEW_ITEMS = ("score", "correctness", "feedback", "explanation", "answers")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference to another object in the course, and where it was written."""
+
+    target: str
+    path: str
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Audience:
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class CompletionRule:
+    """What a learner must do to complete a topic (for one audience)."""
+
+    attended_hours: float = 0
+    modules: ModulesRule = "required"
+    final: FinalRule = "passed"
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    title: str
+    audiences: tuple[str, ...]
+    optional_for: tuple[str, ...]
+    in_person_hours: float
+    online_hours: float
+    modules: tuple[Ref, ...]
+    pretest: Ref | None
+    final: Ref | None
+    completion: CompletionRule
+    completion_by_audience: dict[str, CompletionRule] = field(default_factory=dict)
+    pos: Pos = (1, 1)
+
+    def rule_for(self, audience: str) -> CompletionRule:
+        """The completion rule that applies to ``audience``."""
+        return self.completion_by_audience.get(audience, self.completion)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """``modules/course.yaml``."""
+
+    id: str
+    title: str
+    language: str
+    audiences: tuple[Audience, ...]
+    topics: tuple[Topic, ...]
+    introduction: Ref | None = None
+    handbook_title: str = ""
+    handbook_front_matter: tuple[Ref, ...] = ()
+    path: str = "modules/course.yaml"
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link or image found in Markdown, before it is resolved."""
+
+    kind: Literal["module", "anchor", "glossary", "image", "external"]
+    target: str  # a path relative to the repository, a term, or a URL
+    anchor: str
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+    anchor: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """Markdown rendered to HTML with its outline; links are still placeholders."""
+
+    html: str
+    headings: tuple[Heading, ...]
+    links: tuple[Link, ...]
+    text: str  # plain text, for the search index and word counts
+    problems: tuple[tuple[int, int, str, str, str], ...] = ()  # line, col, severity, msg, code
+
+    @property
+    def anchors(self) -> frozenset[str]:
+        return frozenset(h.anchor for h in self.headings)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A Markdown file (a module or a page): front matter plus rendered body."""
+
+    id: str
+    title: str
+    path: str  # relative to the course root, with forward slashes
+    topic: str  # the topic directory, "" for pages
+    rendered: Rendered
+    version: str
+    minutes: int = 0
+    audiences: tuple[str, ...] = ()
+    objectives: tuple[str, ...] = ()
+    quiz: Ref | None = None
+    requires: tuple[Ref, ...] = ()
+    pos: Pos = (1, 1)
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    term: str
+    definition: str
+    aliases: tuple[str, ...]
+    see: tuple[Ref, ...]
+    path: str
+    pos: Pos
+
+    @property
+    def key(self) -> str:
+        return term_key(self.term)
+
+
+def term_key(term: str) -> str:
+    """The id of a glossary term: lower case, hyphens for spaces."""
+    return "-".join(term.lower().split())
+
+
+@dataclass(frozen=True)
+class Choice:
+    text: str
+    weight: float  # percent of the question's points, may be negative
+    feedback: str = ""
+
+
+@dataclass(frozen=True)
+class TextAnswer:
+    text: str
+    weight: float
+    feedback: str = ""
+
+
+@dataclass(frozen=True)
+class NumberAnswer:
+    low: float
+    high: float
+    weight: float
+    feedback: str = ""
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of any type; the fields a type does not use stay empty."""
+
+    id: str
+    type: str
+    text: str
+    points: float
+    explanation: str = ""
+    ref: Ref | None = None
+    choices: tuple[Choice, ...] = ()
+    answer: bool | None = None  # true-false
+    feedback_true: str = ""
+    feedback_false: str = ""
+    text_answers: tuple[TextAnswer, ...] = ()
+    number_answers: tuple[NumberAnswer, ...] = ()
+    feedback_other: str = ""
+    pairs: tuple[tuple[str, str], ...] = ()
+    distractors: tuple[str, ...] = ()
+    items: tuple[str, ...] = ()
+    shuffle: bool = True
+    pos: Pos = (1, 1)
+
+
+@dataclass(frozen=True)
+class Review:
+    after_submit: tuple[str, ...]
+    after_close: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FeedbackBand:
+    min: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Quiz:
+    id: str
+    title: str
+    kind: QuizKind
+    path: str
+    topic: str
+    version: str
+    questions: tuple[Question, ...]
+    pass_mark: float = 0
+    attempts: int = 0
+    grading: Grading = "highest"
+    time_limit: int = 0  # minutes, 0 = none
+    draw: int = 0  # 0 = all questions
+    shuffle: bool = True
+    shuffle_choices: bool = True
+    pool: Ref | None = None
+    review: Review = Review(("score",), ("score",))
+    feedback: tuple[FeedbackBand, ...] = ()
+    pos: Pos = (1, 1)
+
+
+@dataclass(frozen=True)
+class Course:
+    """Everything the loader found; ``problems`` holds every fault met on the way."""
+
+    root: str
+    manifest: Manifest | None
+    modules: tuple[Document, ...]
+    pages: tuple[Document, ...]
+    quizzes: tuple[Quiz, ...]
+    glossary: tuple[GlossaryEntry, ...]
+    images: dict[str, str]  # path → sha256 of the file

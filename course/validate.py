@@ -1,0 +1,319 @@
+"""Stage 2: the checks that need the whole course — references between files,
+ids, the manifest against the files, and whether each quiz can be scored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from course.errors import Problem, Severity
+from course.model import Course, Document, Question, Quiz, Ref, term_key
+from course.yamlsrc import Pos
+
+FULL_MARKS_EPSILON = 1e-6
+
+
+@dataclass
+class Index:
+    """Lookups over a loaded course, built once for all checks."""
+
+    course: Course
+    modules: dict[str, Document] = field(default_factory=dict)
+    pages: dict[str, Document] = field(default_factory=dict)
+    by_path: dict[str, Document] = field(default_factory=dict)
+    quizzes: dict[str, Quiz] = field(default_factory=dict)
+    terms: set[str] = field(default_factory=set)
+
+    @classmethod
+    def build(cls, course: Course) -> Index:
+        index = cls(course)
+        for doc in course.modules:
+            index.modules.setdefault(doc.id, doc)
+        for doc in course.pages:
+            index.pages.setdefault(doc.id, doc)
+        index.by_path = {d.path: d for d in course.modules + course.pages}
+        for quiz in course.quizzes:
+            index.quizzes.setdefault(quiz.id, quiz)
+        for entry in course.glossary:
+            index.terms.add(entry.key)
+            index.terms.update(term_key(alias) for alias in entry.aliases)
+        return index
+
+    def pool_size(self, quiz: Quiz) -> int:
+        """How many questions a quiz draws from (its own, or its pool's)."""
+        if quiz.pool is None:
+            return len(quiz.questions)
+        pool = self.quizzes.get(quiz.pool.target)
+        return len(pool.questions) if pool else 0
+
+
+class Checker:
+    """Collects problems; each ``check_*`` method adds those of one concern."""
+
+    def __init__(self, course: Course) -> None:
+        self.course = course
+        self.index = Index.build(course)
+        self.problems: list[Problem] = []
+
+    def add(self, path: str, pos: Pos, message: str, code: str,
+            severity: Severity = "error") -> None:
+        self.problems.append(Problem(path, pos[0], pos[1], severity, message, code))
+
+    def run(self) -> list[Problem]:
+        """Run every check and return the problems found."""
+        self.check_ids()
+        if self.course.manifest is not None:
+            self.check_manifest()
+        for doc in self.course.modules + self.course.pages:
+            self.check_links(doc)
+        for doc in self.course.modules:
+            self.check_module(doc)
+        for quiz in self.course.quizzes:
+            self.check_quiz(quiz)
+        self.check_glossary()
+        self.check_prerequisite_cycles()
+        return self.problems
+
+    def check_ids(self) -> None:
+        seen: dict[str, tuple[str, Pos]] = {}
+        manifest = self.course.manifest
+        objects: list[tuple[str, str, Pos]] = (
+            [(t.id, manifest.path, t.pos) for t in manifest.topics] if manifest else [])
+        objects += [(d.id, d.path, d.pos) for d in self.course.modules + self.course.pages]
+        objects += [(q.id, q.path, q.pos) for q in self.course.quizzes]
+        for obj_id, path, pos in objects:
+            if not obj_id:
+                continue
+            if obj_id in seen:
+                first_path, first_pos = seen[obj_id]
+                self.add(path, pos, f"идентификаторът „{obj_id}“ вече е използван в "
+                         f"{first_path}:{first_pos[0]}", "duplicate-id")
+            else:
+                seen[obj_id] = (path, pos)
+
+    def check_manifest(self) -> None:
+        manifest = self.course.manifest
+        assert manifest is not None
+        audience_ids = {a.id for a in manifest.audiences}
+        listed: dict[str, str] = {}
+        for topic in manifest.topics:
+            for audience in (*topic.audiences, *topic.optional_for,
+                             *topic.completion_by_audience):
+                if audience not in audience_ids:
+                    self.add(manifest.path, topic.pos, f"темата „{topic.id}“ споменава непозната "
+                             f"аудитория „{audience}“", "unknown-audience")
+            for ref in topic.modules:
+                self._check_topic_module(topic.id, ref, listed)
+            self._check_test_ref(topic.pretest, "pre-test")
+            self._check_test_ref(topic.final, "final")
+            rules = [topic.completion, *topic.completion_by_audience.values()]
+            if topic.final is None and any(r.final == "passed" for r in rules):
+                self.add(manifest.path, topic.pos, f"правилото за завършване на „{topic.id}“ иска "
+                         "успешен заключителен тест, а темата няма „final“", "rule-without-final")
+        for doc in self.course.modules:
+            if doc.id and doc.id not in listed:
+                self.add(doc.path, doc.pos, f"модулът „{doc.id}“ не е включен в нито една тема в "
+                         "modules/course.yaml", "unlisted-module")
+        pages = [manifest.introduction] if manifest.introduction else []
+        for ref in pages + list(manifest.handbook_front_matter):
+            if ref.target not in self.index.pages:
+                self.add(ref.path, ref.pos, f"няма страница „{ref.target}“ в modules/pages/",
+                         "unknown-page")
+
+    def _check_topic_module(self, topic_id: str, ref: Ref, listed: dict[str, str]) -> None:
+        doc = self.index.modules.get(ref.target)
+        if doc is None:
+            self.add(ref.path, ref.pos, f"модулът „{ref.target}“ е в списъка, но няма файл с "
+                     f"такъв id в modules/{topic_id}/", "missing-module")
+        elif doc.topic != topic_id:
+            self.add(ref.path, ref.pos, f"модулът „{ref.target}“ е в папка modules/{doc.topic}/, "
+                     f"а е изброен в темата „{topic_id}“", "module-topic")
+        if ref.target in listed:
+            self.add(ref.path, ref.pos, f"модулът „{ref.target}“ е изброен повече от веднъж",
+                     "duplicate-module")
+        listed[ref.target] = topic_id
+
+    def _check_test_ref(self, ref: Ref | None, kind: str) -> None:
+        if ref is None:
+            return
+        quiz = self.index.quizzes.get(ref.target)
+        if quiz is None:
+            self.add(ref.path, ref.pos, f"няма тест „{ref.target}“ в quizzes/", "unknown-quiz")
+        elif quiz.kind != kind:
+            self.add(ref.path, ref.pos, f"тестът „{ref.target}“ е от вид {quiz.kind}, а тук се "
+                     f"очаква {kind}", "quiz-kind")
+
+    def check_module(self, doc: Document) -> None:
+        topic = next((t for t in self.course.manifest.topics if t.id == doc.topic), None) \
+            if self.course.manifest else None
+        if topic is not None:
+            allowed = set(topic.audiences) | set(topic.optional_for)
+            for audience in doc.audiences:
+                if audience not in allowed:
+                    self.add(doc.path, doc.pos, f"аудиторията „{audience}“ не участва в темата "
+                             f"„{topic.id}“", "unknown-audience")
+        if doc.quiz is None:
+            self.add(doc.path, doc.pos, "модулът няма самопроверка („quiz“)", "no-self-check",
+                     "warning")
+        else:
+            self._expect_quiz(doc.quiz, "self-check")
+        for ref in doc.requires:
+            if ref.target not in self.index.modules:
+                self.add(ref.path, ref.pos, f"предпоставката „{ref.target}“ не е модул",
+                         "unknown-module")
+            elif ref.target == doc.id:
+                self.add(ref.path, ref.pos, "модулът не може да е предпоставка за себе си",
+                         "self-prerequisite")
+
+    def _expect_quiz(self, ref: Ref, kind: str) -> None:
+        quiz = self.index.quizzes.get(ref.target)
+        if quiz is None:
+            self.add(ref.path, ref.pos, f"няма тест „{ref.target}“ в quizzes/", "unknown-quiz")
+        elif quiz.kind != kind:
+            self.add(ref.path, ref.pos, f"„{ref.target}“ е от вид {quiz.kind}, а се очаква {kind}",
+                     "quiz-kind")
+
+    def check_links(self, doc: Document) -> None:
+        anchors = doc.rendered.anchors
+        for link in doc.rendered.links:
+            pos = (link.line, link.col)
+            if link.kind == "anchor":
+                if link.anchor not in anchors:
+                    self.add(doc.path, pos, f"няма раздел „#{link.anchor}“ в този файл",
+                             "unknown-anchor")
+            elif link.kind == "module":
+                self._check_file_link(doc, link.target, link.anchor, pos)
+            elif link.kind == "glossary":
+                if term_key(link.target) not in self.index.terms:
+                    self.add(doc.path, pos, f"терминът „{link.target}“ не е в речника",
+                             "unknown-term")
+            elif link.kind == "image" and link.target not in self.course.images:
+                self.add(doc.path, pos, f"изображението „{link.target}“ не съществува",
+                         "missing-image")
+
+    def _check_file_link(self, doc: Document, target: str, anchor: str, pos: Pos) -> None:
+        linked = self.index.by_path.get(target)
+        if linked is None:
+            self.add(doc.path, pos, f"връзката сочи към „{target}“, който не е модул или страница",
+                     "broken-link")
+        elif anchor and anchor not in linked.rendered.anchors:
+            self.add(doc.path, pos, f"няма раздел „#{anchor}“ в {target}", "unknown-anchor")
+
+    def check_quiz(self, quiz: Quiz) -> None:
+        if quiz.pool is not None:
+            pool = self.index.quizzes.get(quiz.pool.target)
+            if pool is None or pool.kind != "pool":
+                self.add(quiz.path, quiz.pool.pos, f"„{quiz.pool.target}“ не е банка с въпроси "
+                         "(kind: pool)", "unknown-pool")
+        size = self.index.pool_size(quiz)
+        if quiz.kind != "pool" and quiz.draw > size and (quiz.pool is None or size):
+            self.add(quiz.path, quiz.pos, f"тестът тегли {quiz.draw} въпроса, а има само {size}",
+                     "draw-too-large")
+        if quiz.kind != "pool" and quiz.pool is None and not quiz.questions:
+            self.add(quiz.path, quiz.pos, "тестът няма въпроси", "no-questions")
+        seen: set[str] = set()
+        for question in quiz.questions:
+            if question.id in seen:
+                self.add(quiz.path, question.pos, f"въпросът „{question.id}“ е повторен",
+                         "duplicate-id")
+            seen.add(question.id)
+            self.check_question(quiz, question)
+        if not self._is_used(quiz):
+            self.add(quiz.path, quiz.pos, f"тестът „{quiz.id}“ не се използва никъде",
+                     "unused-quiz", "warning")
+
+    def _is_used(self, quiz: Quiz) -> bool:
+        refs = [d.quiz for d in self.course.modules]
+        refs += [q.pool for q in self.course.quizzes]
+        if self.course.manifest:
+            refs += [t.pretest for t in self.course.manifest.topics]
+            refs += [t.final for t in self.course.manifest.topics]
+        return any(r is not None and r.target == quiz.id for r in refs)
+
+    def check_question(self, quiz: Quiz, question: Question) -> None:
+        for code, message in question_faults(question):
+            self.add(quiz.path, question.pos, f"въпрос „{question.id}“: {message}", code)
+        if not question.explanation and not _has_feedback(question):
+            self.add(quiz.path, question.pos, f"въпрос „{question.id}“ няма обяснение "
+                     "(„explanation“) или обратна връзка", "no-explanation", "warning")
+        if question.ref is None:
+            self.add(quiz.path, question.pos, f"въпрос „{question.id}“ няма връзка към раздел "
+                     "(„ref: модул#раздел“)", "no-ref", "warning")
+        else:
+            self._check_ref(question.ref)
+
+    def _check_ref(self, ref: Ref) -> None:
+        module_id, _, anchor = ref.target.partition("#")
+        doc = self.index.modules.get(module_id)
+        if doc is None:
+            self.add(ref.path, ref.pos, f"„{module_id}“ не е модул", "unknown-module")
+        elif anchor and anchor not in doc.rendered.anchors:
+            self.add(ref.path, ref.pos, f"няма раздел „#{anchor}“ в модула „{module_id}“",
+                     "unknown-anchor")
+
+    def check_glossary(self) -> None:
+        seen: dict[str, str] = {}
+        for entry in self.course.glossary:
+            for key in (entry.key, *(term_key(a) for a in entry.aliases)):
+                if key in seen:
+                    self.add(entry.path, entry.pos, f"терминът „{key}“ вече е в речника "
+                             f"({seen[key]})", "duplicate-term")
+                seen.setdefault(key, entry.path)
+            for ref in entry.see:
+                self._check_ref(ref)
+
+    def check_prerequisite_cycles(self) -> None:
+        graph = {d.id: [r.target for r in d.requires] for d in self.course.modules}
+        state: dict[str, int] = {}
+        for start in graph:
+            if _has_cycle(start, graph, state):
+                doc = self.index.modules[start]
+                self.add(doc.path, doc.pos, f"предпоставките на „{start}“ образуват кръг",
+                         "prerequisite-cycle")
+
+
+def _has_cycle(node: str, graph: dict[str, list[str]], state: dict[str, int]) -> bool:
+    """Depth-first search; state 1 = on the stack, 2 = done. Reports each cycle once."""
+    if state.get(node) == 2:
+        return False
+    if state.get(node) == 1:
+        return True
+    state[node] = 1
+    found = any(_has_cycle(nxt, graph, state) for nxt in graph.get(node, []) if nxt in graph)
+    state[node] = 2
+    return found
+
+
+def _has_feedback(question: Question) -> bool:
+    answers = [a.feedback for a in question.text_answers]
+    answers += [a.feedback for a in question.number_answers]
+    answers += [c.feedback for c in question.choices]
+    return any(answers) or bool(
+        question.feedback_true or question.feedback_false or question.feedback_other)
+
+
+def question_faults(q: Question) -> Iterable[tuple[str, str]]:
+    """Say (code, message) for what makes a question unscorable or ambiguous."""
+    full = 100 - FULL_MARKS_EPSILON
+    if q.type == "single" and q.choices and max(c.weight for c in q.choices) < full:
+        yield ("no-full-marks",
+               "никой отговор не носи пълен брой точки (correct: true или weight: 100)")
+    if q.type == "multiple" and q.choices and sum(
+            c.weight for c in q.choices if c.weight > 0) < full:
+        yield ("no-full-marks",
+               "верните отговори не дават пълен брой точки (теглата им трябва да са общо 100)")
+    answers = q.text_answers or q.number_answers
+    if q.type in ("text", "number") and answers and max(a.weight for a in answers) < full:
+        yield "no-full-marks", "никой отговор не носи пълен брой точки (weight: 100)"
+    texts = [c.text for c in q.choices] or list(q.items)
+    if len(set(texts)) != len(texts):
+        yield "duplicate-answer", "има повторени отговори"
+    if q.pairs:
+        lefts, rights = [p[0] for p in q.pairs], [p[1] for p in q.pairs] + list(q.distractors)
+        if len(set(lefts)) != len(lefts) or len(set(rights)) != len(rights):
+            yield "duplicate-answer", "има повторени елементи в двойките или дистракторите"
+
+
+def validate(course: Course) -> list[Problem]:
+    """Return every cross-file problem of a loaded course."""
+    return Checker(course).run()

@@ -1,0 +1,130 @@
+"""YAML parsing that remembers where every key and value stood in the file.
+
+PyYAML forgets source positions once it builds Python objects; the checker
+needs them to say ``file:line:col`` for every fault. The loader here builds
+``Map`` and ``Seq`` (a dict and a list that also carry positions) and reports
+duplicate keys, which plain PyYAML silently drops.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from course.errors import Problem
+
+Pos = tuple[int, int]  # 1-based line, column
+
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# PyYAML's messages are English and terse; these say what a trainer should do.
+_HINTS = {
+    "mapping values are not allowed here": (
+        "двоеточие на неочаквано място — ако текстът съдържа „: “, оградете го в кавички"
+    ),
+    "could not find expected ':'": "липсва двоеточие след ключа или отстъпът е грешен",
+    "did not find expected key": "грешен отстъп или липсващо тире пред елемент от списък",
+    "found character '\\t' that cannot start any token": (
+        "табулация в отстъпа — използвайте интервали"
+    ),
+    "found undefined alias": "непозната препратка (*име) — вероятно текст, започващ със звездичка",
+    "found unexpected end of stream": "незатворени кавички или скоби",
+    "did not find expected node content": "липсва стойност",
+    "found unknown escape character": "непозната последователност с \\ в текст в двойни кавички",
+}
+
+
+class Map(dict[str, Any]):
+    """A YAML mapping with the position of the mapping, its keys and values."""
+
+    pos: Pos
+    key_pos: dict[str, Pos]
+    value_pos: dict[str, Pos]
+
+    def at(self, key: str) -> Pos:
+        """Position of the value of ``key``, else of the key, else of the mapping."""
+        return self.value_pos.get(key) or self.key_pos.get(key) or self.pos
+
+
+class Seq(list[Any]):
+    """A YAML sequence with the position of the sequence and of each item."""
+
+    pos: Pos
+    item_pos: list[Pos]
+
+    def at(self, index: int) -> Pos:
+        """Position of item ``index``."""
+        return self.item_pos[index] if index < len(self.item_pos) else self.pos
+
+
+def _pos(node: yaml.Node, line_offset: int) -> Pos:
+    return (node.start_mark.line + 1 + line_offset, node.start_mark.column + 1)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    line_offset = 0
+    duplicate_keys: list[tuple[str, Pos]]
+
+
+def _construct_map(loader: _Loader, node: yaml.MappingNode) -> Map:
+    result = Map()
+    result.pos = _pos(node, loader.line_offset)
+    result.key_pos = {}
+    result.value_pos = {}
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        key = key if isinstance(key, str) else str(key)
+        if key in result:
+            loader.duplicate_keys.append((key, _pos(key_node, loader.line_offset)))
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_pos[key] = _pos(key_node, loader.line_offset)
+        result.value_pos[key] = _pos(value_node, loader.line_offset)
+    return result
+
+
+def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> Seq:
+    result = Seq(loader.construct_object(child, deep=True) for child in node.value)
+    result.pos = _pos(node, loader.line_offset)
+    result.item_pos = [_pos(child, loader.line_offset) for child in node.value]
+    return result
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+# Dates stay text: the course has no date fields, and a date object would
+# surprise every consumer that expects a string.
+_Loader.add_constructor(
+    "tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str
+)
+
+
+def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[Any, list[Problem]]:
+    """Parse one YAML document; return its value (or None) and the problems found."""
+    loader = _Loader(text)
+    loader.line_offset = line_offset
+    loader.duplicate_keys = []
+    try:
+        value = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        return None, [_yaml_problem(exc, path, line_offset)]
+    except yaml.YAMLError as exc:  # errors without a position (rare)
+        return None, [Problem(path, 1 + line_offset, 1, "error", f"невалиден YAML: {exc}", "yaml")]
+    finally:
+        loader.dispose()
+    problems = [
+        Problem(path, line, col, "error", f"ключът „{key}“ е повторен", "duplicate-key")
+        for key, (line, col) in loader.duplicate_keys
+    ]
+    return value, problems
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError, path: str, line_offset: int) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    line = (mark.line + 1 if mark else 1) + line_offset
+    col = mark.column + 1 if mark else 1
+    problem = exc.problem or str(exc)
+    hint = next((h for key, h in _HINTS.items() if problem.startswith(key)), None)
+    message = f"невалиден YAML: {hint} ({problem})" if hint else f"невалиден YAML: {problem}"
+    return Problem(path, line, col, "error", message, "yaml")
