@@ -184,7 +184,10 @@ def _load_document(rel: str, digest: str, text: str, problems: list[Problem]) ->
                                 "модулите трябва да са в папка на тема: modules/<тема>/<файл>.md",
                                 "misplaced-file"))
         return None
+    before = len(problems)
     front, body, body_line = split_front_matter(text, rel, problems)
+    if len(problems) > before:
+        return None
     data, yaml_problems = parse_yaml(front, rel, line_offset=1)
     problems.extend(yaml_problems)
     if yaml_problems:
@@ -216,7 +219,8 @@ def _load_document(rel: str, digest: str, text: str, problems: list[Problem]) ->
     if not doc_id:
         return None
     return Document(id=doc_id, title=title, path=rel, topic="" if is_page else parts[1],
-                    rendered=rendered, version=digest[:16], pos=fm.pos, **extra)
+                    rendered=rendered, version=digest[:16], pos=fm.pos,
+                    positions=dict(fm.value_pos), **extra)
 
 
 def posixpath_dir(rel: str) -> str:
@@ -315,7 +319,7 @@ def _topic(item: Any, parent: Fields, index: int) -> Topic | None:
     rule, by_audience = _completion(fields)
     fields.done()
     return Topic(topic_id, title, audiences, optional, in_person, online, modules, pretest, final,
-                 rule, by_audience, data.pos)
+                 rule, by_audience, data.pos, dict(data.value_pos))
 
 
 def _completion(fields: Fields) -> tuple[CompletionRule, dict[str, CompletionRule]]:

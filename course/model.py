@@ -59,6 +59,11 @@ class Topic:
     completion: CompletionRule
     completion_by_audience: dict[str, CompletionRule] = field(default_factory=dict)
     pos: Pos = (1, 1)
+    positions: dict[str, Pos] = field(default_factory=dict)  # where each key's value stands
+
+    def at(self, key: str) -> Pos:
+        """Where the value of ``key`` was written (the topic's start if unknown)."""
+        return self.positions.get(key, self.pos)
 
     def rule_for(self, audience: str) -> CompletionRule:
         """The completion rule that applies to ``audience``."""
@@ -130,6 +135,11 @@ class Document:
     quiz: Ref | None = None
     requires: tuple[Ref, ...] = ()
     pos: Pos = (1, 1)
+    positions: dict[str, Pos] = field(default_factory=dict)  # front matter key → position
+
+    def at(self, key: str) -> Pos:
+        """Where the front matter value of ``key`` was written."""
+        return self.positions.get(key, self.pos)
 
 
 @dataclass(frozen=True)

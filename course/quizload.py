@@ -128,6 +128,7 @@ def parse_question(data: Map, path: str, problems: list[Problem]) -> Question | 
     if "type" not in data:
         fields.report(data.pos, f"въпросът няма „type“ ({', '.join(QUESTION_TYPES)})",
                       "missing-key")
+    known_type = data.get("type") in QUESTION_TYPES
     common: dict[str, Any] = {
         "text": fields.text("text", True),
         "points": fields.number("points", 1.0, 0.01, 1000),
@@ -135,6 +136,9 @@ def parse_question(data: Map, path: str, problems: list[Problem]) -> Question | 
         "ref": fields.ref("ref"),
         "shuffle": fields.boolean("shuffle", True),
     }
+    if not known_type:  # the type's own fields cannot be judged: say only what is wrong
+        fields.seen.update(data)
+        return None
     specific = _TYPE_READERS[qtype](fields)
     fields.done()
     if not qid:

@@ -97,11 +97,16 @@ class Checker:
         audience_ids = {a.id for a in manifest.audiences}
         listed: dict[str, str] = {}
         for topic in manifest.topics:
-            for audience in (*topic.audiences, *topic.optional_for,
-                             *topic.completion_by_audience):
-                if audience not in audience_ids:
-                    self.add(manifest.path, topic.pos, f"темата „{topic.id}“ споменава непозната "
-                             f"аудитория „{audience}“", "unknown-audience")
+            for key, audiences in (("audiences", topic.audiences),
+                                   ("optional_for", topic.optional_for),
+                                   ("completion", topic.completion_by_audience)):
+                for audience in audiences:
+                    if audience not in audience_ids:
+                        self.add(manifest.path, topic.at(key), f"темата „{topic.id}“ споменава "
+                                 f"непозната аудитория „{audience}“", "unknown-audience")
+            for audience in set(topic.audiences) & set(topic.optional_for):
+                self.add(manifest.path, topic.at("optional_for"), f"аудиторията „{audience}“ е "
+                         "едновременно в audiences и в optional_for", "audience-twice")
             for ref in topic.modules:
                 self._check_topic_module(topic.id, ref, listed)
             self._check_test_ref(topic.pretest, "pre-test")
@@ -150,8 +155,8 @@ class Checker:
             allowed = set(topic.audiences) | set(topic.optional_for)
             for audience in doc.audiences:
                 if audience not in allowed:
-                    self.add(doc.path, doc.pos, f"аудиторията „{audience}“ не участва в темата "
-                             f"„{topic.id}“", "unknown-audience")
+                    self.add(doc.path, doc.at("audiences"), f"аудиторията „{audience}“ не "
+                             f"участва в темата „{topic.id}“", "unknown-audience")
         if doc.quiz is None:
             self.add(doc.path, doc.pos, "модулът няма самопроверка („quiz“)", "no-self-check",
                      "warning")

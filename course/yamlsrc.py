@@ -20,13 +20,16 @@ _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 
 # PyYAML's messages are English and terse; these say what a trainer should do.
 _HINTS = {
-    "mapping values are not allowed here": (
+    "mapping values are not allowed": (
         "двоеточие на неочаквано място — ако текстът съдържа „: “, оградете го в кавички"
     ),
     "could not find expected ':'": "липсва двоеточие след ключа или отстъпът е грешен",
     "did not find expected key": "грешен отстъп или липсващо тире пред елемент от списък",
     "found character '\\t' that cannot start any token": (
         "табулация в отстъпа — използвайте интервали"
+    ),
+    "found character that cannot start any token": (
+        "знак, с който стойност не може да започва (табулация, @, `) — оградете текста в кавички"
     ),
     "found undefined alias": "непозната препратка (*име) — вероятно текст, започващ със звездичка",
     "found unexpected end of stream": "незатворени кавички или скоби",

@@ -1,0 +1,60 @@
+# Dobro — two commands on a fresh machine with Python 3.11+:
+#   make run    set up, check and build the course, serve on http://127.0.0.1:5000
+#   make test   set up with the dev extras, lint, type-check and run every test
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test install dev translations lint typecheck pytest check build bench clean
+
+run: install build
+	$(BIN)/dobro serve --host $(HOST) --port $(PORT)
+
+test: dev lint typecheck pytest
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Dobro needs Python 3.11 or newer (found: $$($(PYTHON) --version))"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall when the project's dependencies change.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed translations
+
+dev: $(VENV)/.installed-dev translations
+
+# Compiled message catalogs are build products, not sources.
+translations:
+	@if [ -d webapp/translations ]; then $(BIN)/pybabel compile -q -d webapp/translations; fi
+
+check: install
+	$(BIN)/dobro check . --strict
+
+build: install
+	$(BIN)/dobro build .
+
+lint:
+	$(BIN)/ruff check course webapp tests bench
+
+typecheck:
+	$(BIN)/mypy
+
+pytest:
+	$(BIN)/pytest -q
+
+bench: dev
+	$(BIN)/python bench/build.py
+
+clean:
+	rm -rf build instance .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,129 @@
+"""``dobro build``: the compiled course, version hashes and incremental rebuilds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from course.build import build
+from course.errors import ContentError
+from course.serial import quiz_from_dict
+
+
+def read(out: Path, rel: str) -> dict:
+    return json.loads((out / rel).read_text(encoding="utf-8"))
+
+
+def test_build_writes_the_compiled_course(minimal: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = build(minimal, out, jobs=1)
+    course = read(out, "course.json")
+    assert [t["id"] for t in course["topics"]] == ["t1"]
+    assert course["topics"][0]["completion_by_audience"]["councillors"]["attended_hours"] == 4
+    assert course["modules"]["second"]["audiences"] == ["councillors"]
+    assert course["modules"]["first"]["audiences"] == ["employees", "councillors"]
+    assert set(course["quizzes"]) == {"first-check", "second-check", "t1-pre", "t1-final"}
+    html = (out / "modules/first.html").read_text(encoding="utf-8")
+    assert 'href="/learn/second#budget"' in html
+    assert 'href="/glossary#общински-съвет"' in html
+    image = next((out / "assets").iterdir())
+    assert f'src="/course/assets/{image.name}"' in html
+    assert result.written == len([p for p in out.rglob("*") if p.is_file()]) - 1  # not the cache
+
+
+def test_compiled_quiz_round_trips_and_carries_its_pool(minimal: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(minimal, out, jobs=1)
+    final = quiz_from_dict(read(out, "quizzes/t1-final.json"))
+    assert [q.id for q in final.questions] == ["b1", "b2", "b3", "b4"]
+    assert (final.draw, final.pass_mark, final.attempts, final.time_limit) == (3, 70, 3, 30)
+    check = quiz_from_dict(read(out, "quizzes/first-check.json"))
+    assert {q.type for q in check.questions} == {"single", "multiple", "true-false", "text",
+                                                 "number", "match", "order"}
+
+
+def test_versions_change_only_with_content(minimal: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(minimal, out, jobs=1)
+    before = read(out, "course.json")
+    module = minimal / "modules/t1/02-second.md"
+    module.write_text(module.read_text(encoding="utf-8") + "\nНов абзац.\n", encoding="utf-8")
+    pool = minimal / "quizzes/t1/t1-pool.yaml"
+    pool.write_text(pool.read_text(encoding="utf-8").replace("Да.", "Да, така е."),
+                    encoding="utf-8")
+    build(minimal, out, jobs=1)
+    after = read(out, "course.json")
+    assert after["modules"]["second"]["version"] != before["modules"]["second"]["version"]
+    assert after["modules"]["first"]["version"] == before["modules"]["first"]["version"]
+    assert after["quizzes"]["t1-final"]["version"] != before["quizzes"]["t1-final"]["version"]
+    assert after["quizzes"]["first-check"]["version"] == before["quizzes"]["first-check"]["version"]
+
+
+def test_image_change_changes_the_module_version(minimal: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(minimal, out, jobs=1)
+    before = read(out, "course.json")["modules"]["first"]["version"]
+    (minimal / "modules/t1/img/diagram.png").write_bytes(b"\x89PNG other")
+    build(minimal, out, jobs=1)
+    assert read(out, "course.json")["modules"]["first"]["version"] != before
+
+
+def test_no_change_rebuild_reuses_everything_and_writes_nothing(minimal: Path,
+                                                                tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = build(minimal, out, jobs=1)
+    again = build(minimal, out, jobs=1)
+    assert again.written == 0
+    assert again.reused == len(first.course.modules) + len(first.course.pages) + len(
+        first.course.quizzes) + 1  # + the glossary file
+
+
+def test_one_change_rebuilds_one_file(minimal: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(minimal, out, jobs=1)
+    page = minimal / "modules/pages/intro.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nОще.\n", encoding="utf-8")
+    result = build(minimal, out, jobs=1)
+    assert result.written == 3  # the page, course.json (its version) and search.json
+
+
+def test_errors_leave_the_previous_build_untouched(minimal: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(minimal, out, jobs=1)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    (minimal / "modules/t1/02-second.md").write_text("без заглавна част", encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        build(minimal, out, jobs=1)
+    assert any(p.code == "front-matter" for p in caught.value.problems)
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_removed_module_output_is_deleted(minimal: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(minimal, out, jobs=1)
+    manifest = minimal / "modules/course.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        "introduction: intro\n", ""), encoding="utf-8")
+    (minimal / "modules/course.yaml").write_text(manifest.read_text(encoding="utf-8").replace(
+        "front_matter: [intro]", "front_matter: []"), encoding="utf-8")
+    (minimal / "modules/pages/intro.md").unlink()
+    build(minimal, out, jobs=1)
+    assert not (out / "pages/intro.html").exists()
+
+
+def test_corrupt_cache_is_ignored(minimal: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".dobro-cache.pickle").write_bytes(b"not a pickle")
+    assert build(minimal, out, jobs=1).course.modules
+
+
+def test_parallel_build_matches_serial(minimal: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("course.load.PARALLEL_THRESHOLD", 1)
+    build(minimal, tmp_path / "serial", jobs=1)
+    build(minimal, tmp_path / "parallel", jobs=2)
+    for path in (tmp_path / "serial").rglob("*.html"):
+        twin = tmp_path / "parallel" / path.relative_to(tmp_path / "serial")
+        assert twin.read_bytes() == path.read_bytes()
