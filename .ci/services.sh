@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Install (from Debian) and start what the test suite needs: PostgreSQL for the
+# database layer, Chromium for browser tests, poppler for reading PDFs.
+# Idempotent: safe to run again on a machine that already has them.
+set -euo pipefail
+
+packages=(postgresql chromium fonts-dejavu-core poppler-utils)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "== installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# PostgreSQL: the packaged cluster, started if it is down.
+read -r version cluster _ < <(pg_lsclusters -h | head -n 1) || true
+if [ -z "${version:-}" ]; then
+    version=$(ls /usr/lib/postgresql | sort -n | tail -n 1)
+    cluster=main
+    pg_createcluster "$version" "$cluster" >/dev/null
+fi
+pg_ctlcluster "$version" "$cluster" start 2>/dev/null || true
+for _ in $(seq 1 30); do
+    pg_isready -q -h 127.0.0.1 && break
+    sleep 1
+done
+su postgres -c "psql -q -tc \"SELECT 1 FROM pg_roles WHERE rolname='dobro'\" | grep -q 1 \
+    || psql -q -c \"CREATE ROLE dobro LOGIN PASSWORD 'dobro'\""
+su postgres -c "psql -q -tc \"SELECT 1 FROM pg_database WHERE datname='dobro_test'\" | grep -q 1 \
+    || createdb -O dobro dobro_test"
+echo "== PostgreSQL $version/$cluster ready"

@@ -1,0 +1,59 @@
+"""Test databases: a fresh SQLite file per test, and PostgreSQL when configured.
+
+``DOBRO_TEST_DATABASE_URL`` names a PostgreSQL database the tests may wipe;
+with ``CI=true`` it is required, so the PostgreSQL layer can never be skipped
+silently in CI.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
+
+from webapp.db import make_engine, upgrade
+
+PG_ENV = "DOBRO_TEST_DATABASE_URL"
+_migrated: set[str] = set()
+
+
+def backends() -> list[object]:
+    """The database backends to run app tests on, as pytest params."""
+    params: list[object] = [pytest.param("sqlite", id="sqlite")]
+    url = os.environ.get(PG_ENV)
+    if url:
+        params.append(pytest.param(url, id="postgresql"))
+    elif os.environ.get("CI") == "true":
+        raise RuntimeError(f"CI=true but {PG_ENV} is not set: the PostgreSQL tests must run")
+    return params
+
+
+def fresh_database(backend: str, tmp_path: Path) -> Iterator[str]:
+    """Yield the URL of an empty, migrated database for one test."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        upgrade(url)
+        yield url
+        return
+    if backend not in _migrated:
+        engine = make_engine(backend)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
+        upgrade(backend)
+        _migrated.add(backend)
+    engine = make_engine(backend)
+    _truncate(engine)
+    engine.dispose()
+    yield backend
+
+
+def _truncate(engine: Engine) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))

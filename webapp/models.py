@@ -1,0 +1,152 @@
+"""Every database table, in one module (SQLModel).
+
+Times are aware UTC datetimes (``utcnow()``); SQLModel's ``UTCDateTime`` stores
+them the same way in SQLite and PostgreSQL. Templates show them in Europe/Sofia.
+Content is referred to by its ids from the compiled course (``module_id``,
+``quiz_id``) — the course lives in files, not in the database — and every
+attempt keeps a snapshot of the questions it drew, so a later edit of the
+course can never change a past attempt.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+ROLES = ("learner", "trainer", "coordinator", "admin")
+ORGANISATION_KINDS = ("municipality", "regional", "ngo", "other")
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class Organisation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    kind: str = Field(max_length=20, default="municipality")
+    oblast: str = Field(max_length=100, default="")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str | None = Field(default=None, max_length=64, unique=True, index=True)
+    name: str = Field(max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+    password_hash: str | None = Field(default=None, max_length=255)
+    role: str = Field(max_length=20, default="learner")
+    audience: str | None = Field(default=None, max_length=50)
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    position: str = Field(max_length=200, default="")
+    active: bool = True
+    # Bumped when the password changes: sessions signed with an older value end.
+    session_version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    joined_at: datetime | None = None
+    last_login_at: datetime | None = None
+
+
+class Group(SQLModel, table=True):
+    __tablename__ = "learner_group"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    description: str = Field(max_length=2000, default="")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class GroupMember(SQLModel, table=True):
+    group_id: int = Field(foreign_key="learner_group.id", primary_key=True)
+    user_id: int = Field(foreign_key="user.id", primary_key=True, index=True)
+
+
+class GroupTrainer(SQLModel, table=True):
+    group_id: int = Field(foreign_key="learner_group.id", primary_key=True)
+    user_id: int = Field(foreign_key="user.id", primary_key=True, index=True)
+
+
+class Invitation(SQLModel, table=True):
+    """A one-time code to join (set a password) or to reset a forgotten one.
+
+    Only a hash of the code is kept: a copy of the database gives no one a way in.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    code_hash: str = Field(max_length=64, unique=True)
+    purpose: str = Field(max_length=10, default="join")  # join | reset
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class Throttle(SQLModel, table=True):
+    """One failed login or code attempt, counted per key (an IP or a user name)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200)
+    at: datetime = Field(default_factory=utcnow)
+
+    __table_args__ = (Index("ix_throttle_key_at", "key", "at"),)
+
+
+class ModuleProgress(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    module_id: str = Field(max_length=100)
+    topic_id: str = Field(max_length=100)
+    first_opened_at: datetime = Field(default_factory=utcnow)
+    last_opened_at: datetime = Field(default_factory=utcnow)
+    seconds_spent: int = 0
+    position: str = Field(max_length=200, default="")  # the last section read (an anchor)
+    studied_at: datetime | None = None
+    studied_version: str = Field(max_length=32, default="")
+
+    __table_args__ = (UniqueConstraint("user_id", "module_id"),)
+
+
+class Attempt(SQLModel, table=True):
+    """One attempt at a quiz, with the questions it drew frozen at its start."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    quiz_id: str = Field(max_length=100)
+    quiz_version: str = Field(max_length=32)
+    topic_id: str = Field(max_length=100, default="")
+    kind: str = Field(max_length=20)
+    number: int = 1  # 1 for the learner's first attempt at this quiz
+    seed: str = Field(max_length=64)
+    pass_mark: float = 0  # the quiz's pass mark when the attempt started
+    # [{"question": {...question_to_dict...}, "order": [source indices]}], in display order
+    questions: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    started_at: datetime = Field(default_factory=utcnow)
+    deadline_at: datetime | None = None
+    submitted_at: datetime | None = None
+    state: str = Field(max_length=12, default="open")  # open | submitted | expired
+    score: float | None = None
+    points: float | None = None
+    percent: float | None = None
+    passed: bool | None = None
+    results: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))
+
+    __table_args__ = (
+        Index("ix_attempt_user_quiz", "user_id", "quiz_id"),
+        # At most one open attempt per learner and quiz, whatever races the browser runs.
+        Index("uq_attempt_one_open", "user_id", "quiz_id", unique=True,
+              sqlite_where=text("state = 'open'"), postgresql_where=text("state = 'open'")),
+    )
+
+
+class Answer(SQLModel, table=True):
+    """The latest saved response to one question of an attempt (source order)."""
+
+    attempt_id: int = Field(foreign_key="attempt.id", primary_key=True)
+    question_id: str = Field(max_length=100, primary_key=True)
+    response: Any = Field(default=None, sa_column=Column(JSON))
+    saved_at: datetime = Field(default_factory=utcnow)

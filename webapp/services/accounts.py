@@ -1,0 +1,181 @@
+"""Accounts: invitation and reset codes, passwords, and login throttling.
+
+Codes are shown once, printed, and handed out by a trainer; the database keeps
+only their SHA-256. Failed logins and code attempts are counted in the
+database, per IP and per name, so the limit holds across workers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+
+from sqlmodel import Session, col, delete, func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from webapp.models import Invitation, Throttle, User, utcnow
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed from paper
+CODE_LENGTH = 12
+CODE_LIFETIME = timedelta(days=60)
+MIN_PASSWORD = 10
+MAX_PASSWORD = 200
+THROTTLE_WINDOW = timedelta(minutes=15)
+THROTTLE_LIMIT = 10  # failures per key and window
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
+# scrypt (Werkzeug's default) with explicit parameters: memory-hard, no extra dependency.
+PASSWORD_METHOD = "scrypt:32768:8:1"
+
+
+@cache
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_hex(16), method=PASSWORD_METHOD)
+
+
+class AccountError(Exception):
+    """A request about an account that cannot be carried out; ``code`` names why."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(code)
+
+
+def normalise_code(code: str) -> str:
+    """Upper case without spaces or hyphens, as a code is typed from paper."""
+    return re.sub(r"[\s-]", "", code).upper()
+
+
+def format_code(code: str) -> str:
+    """Group a code in fours for printing: ABCD-EFGH-JKLM."""
+    return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+
+
+def issue_code(db: Session, user: User, purpose: str, created_by: User | None) -> str:
+    """Create a new one-time code for ``user``; earlier unused codes stop working."""
+    db.exec(delete(Invitation).where(col(Invitation.user_id) == user.id,
+                                     col(Invitation.used_at).is_(None)))
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    db.add(Invitation(user_id=user.id, code_hash=hash_code(code), purpose=purpose,
+                      created_by=created_by.id if created_by else None,
+                      expires_at=utcnow() + CODE_LIFETIME))
+    return format_code(code)
+
+
+def find_code(db: Session, code: str) -> tuple[Invitation, User]:
+    """The unused, unexpired invitation for ``code`` and its user."""
+    if not 8 <= len(normalise_code(code)) <= 32:
+        raise AccountError("bad-code")
+    invitation = db.exec(select(Invitation).where(
+        Invitation.code_hash == hash_code(code))).first()
+    if invitation is None or invitation.used_at is not None or invitation.expires_at < utcnow():
+        raise AccountError("bad-code")
+    user = db.get(User, invitation.user_id)
+    if user is None or not user.active:
+        raise AccountError("bad-code")
+    return invitation, user
+
+
+def check_new_password(password: str, user: User) -> None:
+    """Refuse passwords that are too short, too long or the user's own name."""
+    if len(password) < MIN_PASSWORD:
+        raise AccountError("password-short")
+    if len(password) > MAX_PASSWORD:
+        raise AccountError("password-long")
+    lowered = password.lower()
+    if user.username and user.username in lowered or lowered in user.name.lower():
+        raise AccountError("password-name")
+
+
+def username_taken(db: Session, username: str, user: User) -> bool:
+    other = db.exec(select(User).where(User.username == username)).first()
+    return other is not None and other.id != user.id
+
+
+def redeem_code(db: Session, code: str, username: str, password: str,
+                email: str | None = None) -> User:
+    """Join (set a user name and password) or reset a password with a one-time code."""
+    invitation, user = find_code(db, code)
+    if invitation.purpose == "join" or not user.username:
+        username = username.strip().lower()
+        if not USERNAME_RE.match(username):
+            raise AccountError("username-invalid")
+        if username_taken(db, username, user):
+            raise AccountError("username-taken")
+        user.username = username
+    check_new_password(password, user)
+    set_password(user, password)
+    if email:
+        user.email = email.strip()
+    now = utcnow()
+    user.joined_at = user.joined_at or now
+    invitation.used_at = now
+    db.add_all([user, invitation])
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Hash and store a new password; other sessions of the user end."""
+    user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+    user.session_version += 1
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change a password after checking the current one."""
+    if not user.password_hash or not check_password_hash(user.password_hash, current):
+        raise AccountError("password-wrong")
+    check_new_password(new, user)
+    set_password(user, new)
+
+
+def throttled(db: Session, *keys: str) -> bool:
+    """Tell whether any of ``keys`` has too many recent failures."""
+    since = utcnow() - THROTTLE_WINDOW
+    for key in keys:
+        count = db.exec(select(func.count()).select_from(Throttle).where(
+            Throttle.key == key, col(Throttle.at) > since)).one()
+        if count >= THROTTLE_LIMIT:
+            return True
+    return False
+
+
+def record_failure(db: Session, *keys: str) -> None:
+    """Count one failure against each of ``keys`` (and forget failures long past)."""
+    db.exec(delete(Throttle).where(col(Throttle.at) < utcnow() - 4 * THROTTLE_WINDOW))
+    db.add_all([Throttle(key=key) for key in keys])
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    error: str = ""
+
+
+def authenticate(db: Session, username: str, password: str, ip: str) -> LoginResult:
+    """Check a user name and password, refusing while the IP or the name is throttled."""
+    name = username.strip().lower()[:64]
+    keys = (f"login-ip:{ip}", f"login-user:{name}")
+    if throttled(db, *keys):
+        return LoginResult(None, "throttled")
+    user = db.exec(select(User).where(User.username == name)).first() if name else None
+    # Hash even when there is no such user, so the answer takes as long either way.
+    real = user is not None and bool(user.password_hash)
+    stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
+    ok = check_password_hash(stored, password[:MAX_PASSWORD]) and real
+    ok = ok and user is not None and user.active
+    if not ok:
+        record_failure(db, *keys)
+        db.commit()
+        return LoginResult(None, "invalid")
+    assert user is not None
+    user.last_login_at = utcnow()
+    db.add(user)
+    db.commit()
+    return LoginResult(user)

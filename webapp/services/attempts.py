@@ -1,0 +1,242 @@
+"""The quiz engine: attempts, saved answers, submission and the rules around them.
+
+Every rule is enforced here, on the server: attempts allowed, time limits,
+one open attempt per learner and quiz, one grade per attempt. Grading itself
+is ``course.grading``; this module only decides *when* and stores the result.
+
+An attempt stores a snapshot of the questions it drew (``Attempt.questions``),
+so a later edit or rebuild of the quiz never changes its questions or grade.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from course.attempts import Drawn, draw, to_source
+from course.grading import AttemptGrade, Graded, Response, grade_attempt, quiz_grade
+from course.model import Question, Quiz
+from course.serial import question_from_dict, question_to_dict, quiz_from_dict
+from webapp.models import Answer, Attempt, User, utcnow
+
+# Answers that reach the server a little after the deadline (a slow phone
+# network) still count; anything later is refused and the attempt is closed.
+GRACE = timedelta(seconds=30)
+
+
+class QuizError(Exception):
+    """A quiz action that the rules refuse; ``code`` names the rule."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(code)
+
+
+@lru_cache(maxsize=256)
+def _read_quiz(path: Path, mtime_ns: int) -> Quiz:
+    return quiz_from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def load_quiz(build_dir: Path, quiz_id: str) -> Quiz:
+    """The compiled quiz with its answer key (server side only)."""
+    path = build_dir / "quizzes" / f"{quiz_id}.json"
+    try:
+        return _read_quiz(path, path.stat().st_mtime_ns)
+    except (OSError, ValueError, KeyError) as exc:
+        raise QuizError("no-quiz") from exc
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One question of an attempt as it was drawn."""
+
+    question: Question
+    drawn: Drawn
+
+
+def slots(attempt: Attempt) -> list[Slot]:
+    """The attempt's questions, from its snapshot, in display order."""
+    return [Slot(question_from_dict(item["question"]),
+                 Drawn(item["question"]["id"], tuple(item["order"])))
+            for item in attempt.questions]
+
+
+def history(db: Session, user: User, quiz_id: str) -> list[Attempt]:
+    """The user's attempts at a quiz, first one first."""
+    return list(db.exec(select(Attempt).where(
+        Attempt.user_id == user.id, Attempt.quiz_id == quiz_id).order_by(
+        col(Attempt.number))).all())
+
+
+def open_attempt(db: Session, user: User, quiz_id: str) -> Attempt | None:
+    return db.exec(select(Attempt).where(Attempt.user_id == user.id, Attempt.quiz_id == quiz_id,
+                                         Attempt.state == "open")).first()
+
+
+def attempts_left(quiz: Quiz, attempts: list[Attempt]) -> int | None:
+    """How many more attempts may start (None: unlimited)."""
+    if not quiz.attempts:
+        return None
+    return max(0, quiz.attempts - len(attempts))
+
+
+def start(db: Session, user: User, quiz: Quiz, now: datetime | None = None) -> Attempt:
+    """Resume the open attempt, or start a new one if the rules allow it."""
+    now = now or utcnow()
+    expire_overdue(db, user, quiz.id, now)
+    current = open_attempt(db, user, quiz.id)
+    if current is not None:
+        return current
+    done = history(db, user, quiz.id)
+    if attempts_left(quiz, done) == 0:
+        raise QuizError("no-attempts-left")
+    seed = secrets.token_hex(8)
+    plan = draw(quiz, seed)
+    by_id = {q.id: q for q in quiz.questions}
+    attempt = Attempt(
+        user_id=user.id, quiz_id=quiz.id, quiz_version=quiz.version, topic_id=quiz.topic,
+        kind=quiz.kind, number=len(done) + 1, seed=seed, pass_mark=quiz.pass_mark, started_at=now,
+        deadline_at=now + timedelta(minutes=quiz.time_limit) if quiz.time_limit else None,
+        questions=[{"question": question_to_dict(by_id[d.id]), "order": list(d.order)}
+                   for d in plan.questions])
+    db.add(attempt)
+    try:
+        db.commit()
+    except IntegrityError:  # another tab started one a moment ago: use that one
+        db.rollback()
+        current = open_attempt(db, user, quiz.id)
+        if current is None:
+            raise
+        return current
+    return attempt
+
+
+def saved_responses(db: Session, attempt: Attempt) -> dict[str, Response]:
+    """The attempt's saved responses by question id, in source order."""
+    answers = db.exec(select(Answer).where(Answer.attempt_id == attempt.id)).all()
+    return {a.question_id: decode(a.response) for a in answers}
+
+
+def save(db: Session, attempt: Attempt, display: Mapping[str, Response],
+         now: datetime | None = None) -> int:
+    """Save responses given in display positions; return how many were saved."""
+    now = now or utcnow()
+    _ensure_open(db, attempt, now)
+    by_id = {s.question.id: s for s in slots(attempt)}
+    saved = 0
+    for question_id, response in display.items():
+        slot = by_id.get(question_id)
+        if slot is None:
+            continue
+        value = encode(to_source(slot.question, slot.drawn, response))
+        answer = db.get(Answer, (attempt.id, question_id))
+        if answer is None:
+            answer = Answer(attempt_id=attempt.id, question_id=question_id)
+        answer.response, answer.saved_at = value, now
+        db.add(answer)
+        saved += 1
+    db.commit()
+    return saved
+
+
+def _ensure_open(db: Session, attempt: Attempt, now: datetime) -> None:
+    if attempt.state != "open":
+        raise QuizError("closed")
+    if attempt.deadline_at is not None and now > attempt.deadline_at + GRACE:
+        finish(db, attempt, "expired", now)
+        raise QuizError("time-up")
+
+
+def submit(db: Session, attempt: Attempt, quiz: Quiz, display: Mapping[str, Response],
+           now: datetime | None = None) -> Attempt:
+    """Save the last responses and grade the attempt, once; a repeated submit is harmless."""
+    now = now or utcnow()
+    if attempt.state != "open":
+        return attempt
+    try:
+        save(db, attempt, display, now)
+    except QuizError:
+        db.refresh(attempt)
+        return attempt
+    return finish(db, attempt, "submitted", now)
+
+
+def finish(db: Session, attempt: Attempt, state: str, now: datetime) -> Attempt:
+    """Grade the attempt with what was saved and close it — exactly once, even in a race."""
+    result = grade_saved(db, attempt)
+    db.exec(
+        update(Attempt).where(col(Attempt.id) == attempt.id, col(Attempt.state) == "open")
+        .values(state=state, submitted_at=now, score=result.score, points=result.points,
+                percent=result.percent,
+                passed=result.percent >= attempt.pass_mark,
+                results=[_result_json(r) for r in result.results]))
+    db.commit()
+    # When the update matched nothing, another request closed the attempt first:
+    # its stored grade stays the one grade, and we return that.
+    db.refresh(attempt)
+    return attempt
+
+
+def grade_saved(db: Session, attempt: Attempt) -> AttemptGrade:
+    """Grade the attempt's snapshot questions against its saved responses."""
+    responses = saved_responses(db, attempt)
+    questions = [s.question for s in slots(attempt)]
+    return grade_attempt(questions, [responses.get(q.id) for q in questions])
+
+
+def expire_overdue(db: Session, user: User, quiz_id: str | None = None,
+                   now: datetime | None = None) -> None:
+    """Close and grade the user's open attempts whose time ran out."""
+    now = now or utcnow()
+    query = select(Attempt).where(Attempt.user_id == user.id, Attempt.state == "open",
+                                  col(Attempt.deadline_at).is_not(None))
+    if quiz_id is not None:
+        query = query.where(Attempt.quiz_id == quiz_id)
+    for attempt in db.exec(query).all():
+        assert attempt.deadline_at is not None
+        if now > attempt.deadline_at + GRACE:
+            finish(db, attempt, "expired", now)
+
+
+def quiz_result(quiz: Quiz, attempts: list[Attempt]) -> tuple[float | None, bool]:
+    """The learner's grade for the quiz (by its grading method) and whether it passes."""
+    percents = [a.percent for a in attempts if a.state != "open" and a.percent is not None]
+    value = quiz_grade(quiz.grading, percents)
+    return value, value is not None and value >= quiz.pass_mark
+
+
+def review_items(quiz: Quiz, attempts: list[Attempt]) -> tuple[str, ...]:
+    """What the learner may see of a finished attempt under the quiz's review policy."""
+    closed = attempts_left(quiz, attempts) == 0 and all(a.state != "open" for a in attempts)
+    return quiz.review.after_close if closed else quiz.review.after_submit
+
+
+def encode(response: Response) -> Any:
+    """A source-order response as JSON (sets become sorted lists, dict keys text)."""
+    if isinstance(response, set | frozenset):
+        return sorted(response)
+    if isinstance(response, dict):
+        return {str(k): v for k, v in response.items()}
+    return response
+
+
+def decode(value: Any) -> Response:
+    """The inverse of ``encode`` (the question type decides what lists mean)."""
+    if isinstance(value, dict):
+        return {int(k): v for k, v in value.items() if str(k).isdigit()}
+    return value
+
+
+def _result_json(result: Graded) -> dict[str, Any]:
+    return {"score": result.score, "points": result.points, "state": result.state,
+            "feedback": list(result.feedback), "marks": list(result.marks)}
