@@ -8,7 +8,8 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install dev translations lint typecheck pytest check build bench clean
+.PHONY: run test install dev translations lint typecheck pytest check build bench messages \
+	serve-dev clean
 
 run: install build
 	$(BIN)/dobro serve --host $(HOST) --port $(PORT)
@@ -55,6 +56,18 @@ pytest:
 
 bench: dev
 	$(BIN)/python bench/build.py
+
+# Refresh the message catalogs after changing strings in code or templates.
+messages: dev
+	$(BIN)/pybabel extract -F webapp/babel.cfg --no-location --sort-output --project=Dobro \
+		--version=0.1.0 --copyright-holder="Dobro contributors" \
+		-o webapp/translations/messages.pot webapp
+	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations -N \
+		--ignore-obsolete
+
+# For authors: rebuild on save and show content errors in the page.
+serve-dev: install
+	$(BIN)/dobro serve --reload --host $(HOST) --port $(PORT)
 
 clean:
 	rm -rf build instance .pytest_cache .mypy_cache .ruff_cache .hypothesis

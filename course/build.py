@@ -19,7 +19,7 @@ from course.validate import validate
 
 CACHE_FILE = ".dobro-cache.pickle"
 # Bump when loading or rendering changes, so old cached results are not reused.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 @dataclass

@@ -96,6 +96,8 @@ def compiled_files(course: Course, root: Path, scheme: UrlScheme) -> dict[str, b
     for path, digest in course.images.items():
         files[f"assets/{asset_name(path, digest)}"] = (root / path).read_bytes()
     files["search.json"] = _json(_search_index(course))
+    # course.json goes last: ``write_changed`` writes in this order, and the app
+    # reloads when course.json changes, so by then every other file is in place.
     files["course.json"] = _json(_course_json(course, quizzes))
     return files
 
@@ -123,7 +125,9 @@ def _course_json(course: Course, quizzes: dict[str, Quiz]) -> dict[str, Any]:
                          "headings": _headings(d)} for d in course.pages},
         "quizzes": {q.id: _quiz_meta(q, quizzes) for q in course.quizzes if q.kind != "pool"},
         "glossary": [{"term": e.term, "key": e.key, "definition": e.definition,
-                      "aliases": list(e.aliases), "see": [r.target for r in e.see]}
+                      "aliases": list(e.aliases),
+                      "alias_keys": [term_key(a) for a in e.aliases],
+                      "see": [r.target for r in e.see]}
                      for e in sorted(course.glossary, key=lambda e: e.term.lower())],
     }
 

@@ -98,10 +98,14 @@ def _render_callout(self: Any, tokens: Sequence[Token], idx: int, _options: Any,
     if token.nesting != 1:
         return "</aside>\n"
     kind, _, title = token.info.strip().partition(" ")
-    css, default_title = CALLOUTS[kind.lower()]
-    title = title.strip() or default_title
-    return (f'<aside class="callout callout-{css}">\n'
-            f'<p class="callout-title">{_escape_attr(title)}</p>\n')
+    css, label = CALLOUTS[kind.lower()]
+    # role="note": many <aside> landmarks would crowd a screen reader's landmark list.
+    # The kind stays in words before a custom title, so colour is never the only cue.
+    heading = f'<span class="callout-kind">{label}</span>'
+    if title.strip() and title.strip() != label:
+        heading += f" {_escape_attr(title.strip())}"
+    return (f'<aside class="callout callout-{css}" role="note">\n'
+            f'<p class="callout-title">{heading}</p>\n')
 
 
 def _render_table_open(self: Any, tokens: Sequence[Token], idx: int, options: Any,

@@ -31,10 +31,12 @@ def test_duplicate_explicit_anchor_is_an_error() -> None:
 
 def test_callout_renders_as_aside_with_title() -> None:
     html = render_markdown("::: пример Конструиран пример\nТекст.\n:::\n").html
-    assert '<aside class="callout callout-example">' in html
-    assert '<p class="callout-title">Конструиран пример</p>' in html
+    # A note, not a landmark; its kind in words before a custom title, never colour alone.
+    assert '<aside class="callout callout-example" role="note">' in html
+    assert ('<p class="callout-title"><span class="callout-kind">Пример</span> '
+            'Конструиран пример</p>') in html
     default = render_markdown("::: закон\nТекст.\n:::\n").html
-    assert '<p class="callout-title">Закон</p>' in default
+    assert '<p class="callout-title"><span class="callout-kind">Закон</span></p>' in default
 
 
 def test_callout_inside_code_fence_is_ignored() -> None:

@@ -1,0 +1,66 @@
+"""The app's settings, read from the environment when the app is created (never at import)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+SECRET_FILE = "secret_key"
+LANGUAGES = ("bg", "en")
+
+
+def instance_path(overrides: Mapping[str, Any]) -> Path:
+    """The instance folder (``DOBRO_INSTANCE``, default ``./instance``), created if missing."""
+    path = Path(overrides.get("INSTANCE_PATH") or os.environ.get("DOBRO_INSTANCE") or "instance")
+    path = path.resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def settings(instance: Path, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Collect the configuration: environment first, then ``overrides``, then derived values."""
+    env = os.environ
+    config: dict[str, Any] = {
+        "CONTENT_ROOT": env.get("DOBRO_CONTENT") or ".",
+        "COURSE_BUILD": env.get("DOBRO_BUILD") or "",
+        "BASE_URL": env.get("DOBRO_BASE_URL") or DEFAULT_BASE_URL,
+        "DATABASE_URL": env.get("DOBRO_DATABASE_URL")
+        or f"sqlite:///{instance / 'dobro.sqlite3'}",
+        "SECRET_KEY": env.get("DOBRO_SECRET_KEY") or "",
+        "LIVE_RELOAD": False,
+        "LANGUAGES": LANGUAGES,
+        "BABEL_DEFAULT_LOCALE": "bg",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Sofia",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+    }
+    config.update(overrides)
+    config["CONTENT_ROOT"] = Path(config["CONTENT_ROOT"]).resolve()
+    config["COURSE_BUILD"] = Path(config["COURSE_BUILD"] or config["CONTENT_ROOT"] / "build")
+    config.setdefault("SESSION_COOKIE_SECURE", str(config["BASE_URL"]).startswith("https"))
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = stored_secret_key(instance)
+    return config
+
+
+def stored_secret_key(instance: Path) -> str:
+    """Read the instance's secret key, generating it (readable by the owner only) the first time."""
+    path = instance / SECRET_FILE
+    if not path.exists():
+        tmp = instance / f".{SECRET_FILE}.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_hex(32))
+        # link() never replaces an existing file: when several workers start at once, the
+        # first key written wins and every worker reads that one, never a half-written file.
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text(encoding="ascii").strip()

@@ -1,0 +1,92 @@
+"""Reading the course: home, modules, pages, glossary, search and the course's images."""
+
+from __future__ import annotations
+
+import re
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+
+from webapp import search as course_search
+from webapp.content import CompiledCourse, current_course, store
+from webapp.security import ASSET_SECURITY_POLICY
+
+bp = Blueprint("learn", __name__)
+
+ASSET_NAME = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9]{1,8}")
+ONE_YEAR = 365 * 24 * 3600
+
+
+@bp.get("/")
+def home() -> str:
+    return render_template("learn/home.html", course=current_course())
+
+
+@bp.get("/learn/<module_id>")
+def module(module_id: str) -> str:
+    course = current_course()
+    found = course.modules.get(module_id) or abort(404)
+    previous, following = course.neighbours(found)
+    return render_template("learn/module.html", course=course, module=found,
+                           topic=course.topic(found.topic), previous=previous,
+                           following=following)
+
+
+@bp.get("/page/<page_id>")
+def page(page_id: str) -> str:
+    course = current_course()
+    found = course.pages.get(page_id) or abort(404)
+    return render_template("learn/page.html", course=course, page=found)
+
+
+@bp.get("/glossary")
+def glossary() -> str:
+    return render_template("learn/glossary.html", course=current_course())
+
+
+@bp.get("/search")
+def search() -> str:
+    course = current_course()
+    query = request.args.get("q", "").strip()[: course_search.MAX_QUERY_CHARS]
+    return render_template("learn/search.html", course=course, query=query,
+                           hits=course_search.search(course.search_entries, query),
+                           terms=course_search.search_glossary(course.glossary, query))
+
+
+@bp.get("/course/assets/<name>")
+def asset(name: str) -> Response:
+    if not ASSET_NAME.fullmatch(name):
+        abort(404)
+    # Names carry the content hash, so a cached copy never goes stale.
+    response = send_from_directory(store().assets_dir, name, max_age=ONE_YEAR)
+    response.cache_control.immutable = True
+    response.headers["Content-Security-Policy"] = ASSET_SECURITY_POLICY
+    return response
+
+
+@bp.app_template_global()
+def course_link(target: str) -> str | None:
+    """The URL of ``module-or-page-id[#anchor]`` in the current course, or None."""
+    found = current_course().find(target)
+    if found is None:
+        return None
+    kind, doc_id, anchor = found
+    if kind == "module":
+        url = url_for("learn.module", module_id=doc_id)
+    else:
+        url = url_for("learn.page", page_id=doc_id)
+    # Anchors stay as the compiled HTML writes them (Cyrillic, unescaped); autoescape quotes them.
+    return url + (f"#{anchor}" if anchor else "")
+
+
+@bp.app_template_filter()
+def audience_title(audience_id: str, course: CompiledCourse) -> str:
+    """The audience's name in the course, or its id when the course does not name it."""
+    return course.audiences.get(audience_id, audience_id)

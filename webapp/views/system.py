@@ -1,0 +1,56 @@
+"""The app's own endpoints: health, interface language, live build status."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+from werkzeug.wrappers import Response as BaseResponse
+
+from webapp import health, i18n, livebuild
+
+bp = Blueprint("system", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    failed = [name for name, ok in health.run_checks(current_app).items() if not ok]
+    if failed:
+        return Response("unavailable: " + ", ".join(failed), 503, mimetype="text/plain")
+    return Response("ok", mimetype="text/plain")
+
+
+@bp.get("/language")
+def language() -> BaseResponse:
+    code = request.args.get("lang", "")
+    if i18n.is_language(code):
+        session[i18n.SESSION_KEY] = code
+    return redirect(local_url(request.args.get("next")))
+
+
+@bp.get("/_build-status")
+def build_status() -> Response:
+    status = livebuild.build_status(current_app) or abort(404)
+    state = status.state
+    response = jsonify(version=state.version, ok=state.ok)
+    response.cache_control.no_store = True
+    return response
+
+
+def local_url(target: str | None) -> str:
+    """``target`` if it is a path on this site, else the home page (no open redirects)."""
+    parts = urlsplit(target or "")
+    if (not target or parts.scheme or parts.netloc or not target.startswith("/")
+            or target.startswith("//") or "\\" in target):
+        return url_for("learn.home")
+    return target
