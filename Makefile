@@ -37,7 +37,7 @@ dev: $(VENV)/.installed-dev translations
 
 # Compiled message catalogs are build products, not sources.
 translations:
-	@if [ -d webapp/translations ]; then $(BIN)/pybabel compile -q -d webapp/translations; fi
+	@if [ -d webapp/translations ]; then $(BIN)/pybabel compile -d webapp/translations 2>/dev/null; fi
 
 check: install
 	$(BIN)/dobro check . --strict

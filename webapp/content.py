@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -66,6 +66,10 @@ class Module:
     objectives: tuple[str, ...]
     headings: tuple[Heading, ...]
     html: Markup
+    audiences: tuple[str, ...] = ()  # the audiences that must study it
+    quiz: str = ""  # its self-check
+    requires: tuple[str, ...] = ()
+    version: str = ""
 
     @property
     def toc(self) -> tuple[TocEntry, ...]:
@@ -85,6 +89,15 @@ class Page:
 
 
 @dataclass(frozen=True)
+class Rule:
+    """A topic's completion rule (for one audience)."""
+
+    attended_hours: float = 0
+    modules: str = "required"  # required | all | none
+    final: str = "passed"  # passed | none
+
+
+@dataclass(frozen=True)
 class Topic:
     id: str
     title: str
@@ -93,6 +106,29 @@ class Topic:
     online_hours: float
     audiences: tuple[str, ...]
     optional_for: tuple[str, ...]
+    pretest: str = ""
+    final: str = ""
+    completion: Rule = Rule()
+    completion_by_audience: tuple[tuple[str, Rule], ...] = ()
+
+    def rule_for(self, audience: str | None) -> Rule:
+        """The completion rule that applies to ``audience``."""
+        return dict(self.completion_by_audience).get(audience or "", self.completion)
+
+
+@dataclass(frozen=True)
+class QuizInfo:
+    """What the app may show of a quiz before it is taken: settings, never questions."""
+
+    id: str
+    title: str
+    kind: str
+    topic: str
+    version: str
+    questions: int
+    pass_mark: float
+    attempts: int
+    time_limit: int
 
 
 @dataclass(frozen=True)
@@ -132,6 +168,7 @@ class CompiledCourse:
     glossary: tuple[Term, ...]
     search_entries: tuple[SearchEntry, ...]
     built_at: datetime
+    quizzes: dict[str, QuizInfo] = field(default_factory=dict)
 
     def topic(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)
@@ -253,20 +290,35 @@ def _parse(build_dir: Path, data: dict[str, Any], index: list[dict[str, Any]],
                                          tuple(e.get("headings", [])), e.get("text", ""))
                              for e in index),
         built_at=built_at,
+        quizzes={qid: QuizInfo(qid, q["title"], q["kind"], q["topic"], q["version"],
+                               int(q["questions"]), float(q["pass_mark"]), int(q["attempts"]),
+                               int(q["time_limit"]))
+                 for qid, q in data.get("quizzes", {}).items()},
     )
 
 
 def _module(build_dir: Path, module_id: str, data: dict[str, Any]) -> Module:
     return Module(module_id, data["title"], data["topic"], int(data.get("minutes") or 0),
                   tuple(data.get("objectives", [])), _headings(data),
-                  _read_html(build_dir, "modules", module_id))
+                  _read_html(build_dir, "modules", module_id),
+                  audiences=tuple(data.get("audiences", [])), quiz=data.get("quiz") or "",
+                  requires=tuple(data.get("requires", [])), version=data.get("version", ""))
 
 
 def _topic(data: dict[str, Any]) -> Topic:
     hours = data.get("hours", {})
     return Topic(data["id"], data["title"], tuple(data["modules"]),
                  float(hours.get("in_person") or 0), float(hours.get("online") or 0),
-                 tuple(data.get("audiences", [])), tuple(data.get("optional_for", [])))
+                 tuple(data.get("audiences", [])), tuple(data.get("optional_for", [])),
+                 pretest=data.get("pretest") or "", final=data.get("final") or "",
+                 completion=_rule(data.get("completion") or {}),
+                 completion_by_audience=tuple(
+                     (a, _rule(r)) for a, r in (data.get("completion_by_audience") or {}).items()))
+
+
+def _rule(data: dict[str, Any]) -> Rule:
+    return Rule(float(data.get("attended_hours") or 0), data.get("modules") or "required",
+                data.get("final") or "passed")
 
 
 def _headings(data: dict[str, Any]) -> tuple[Heading, ...]:
