@@ -59,7 +59,7 @@ bench: dev
 
 # Refresh the message catalogs after changing strings in code or templates.
 messages: dev
-	$(BIN)/pybabel extract -F webapp/babel.cfg --no-location --sort-output --project=Dobro \
+	$(BIN)/pybabel extract -F webapp/babel.cfg -k _l --no-location --sort-output --project=Dobro \
 		--version=0.1.0 --copyright-holder="Dobro contributors" \
 		-o webapp/translations/messages.pot webapp
 	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations -N \

@@ -1,25 +1,29 @@
 """The pipeline in one place: load → validate → (render happened in load) → compile.
 
-``check`` stops after validation; ``build`` also writes the compiled course,
-reusing the previous build's per-file results for files whose bytes did not
-change, so a rebuild after a small edit costs little.
+``check`` stops after validation; ``build`` also writes the compiled course.
+Two shortcuts keep rebuilds cheap: when no source byte changed since the last
+build (same stamp), nothing is loaded at all; otherwise files whose bytes did
+not change reuse their cached results, so an edit costs about one file.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from course.compile import UrlScheme, compiled_files, write_changed
+from course.compile import COMPILED_SCHEMA, UrlScheme, compiled_files, write_changed
 from course.errors import ContentError, Problem, has_errors
-from course.load import Cache, load_course
+from course.load import Cache, load_course, source_files
 from course.model import Course
 from course.validate import validate
 
 CACHE_FILE = ".dobro-cache.pickle"
+STAMP_FILE = ".dobro-stamp.json"
 # Bump when loading or rendering changes, so old cached results are not reused.
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
 @dataclass
@@ -33,10 +37,12 @@ class BuildCache:
 
 @dataclass(frozen=True)
 class BuildResult:
-    course: Course
     problems: list[Problem]
     written: int
     reused: int
+    modules: int
+    quizzes: int
+    course: Course | None = None  # None when nothing changed and nothing was loaded
 
 
 def check(root: Path, jobs: int | None = None) -> tuple[Course, list[Problem]]:
@@ -52,18 +58,58 @@ def build(root: Path, out: Path, jobs: int | None = None, strict: bool = False,
     Raises ``ContentError`` (and writes nothing) when the sources have errors,
     so a broken edit never replaces a working build.
     """
+    scheme = scheme or UrlScheme()
+    stamp = source_stamp(root, strict, scheme)
+    unchanged = _unchanged(out, stamp)
+    if unchanged is not None:
+        return unchanged
     cache = _read_cache(out)
     course, problems, files_cache = load_course(root, cache.files, jobs)
     problems = sorted(problems + validate(course))
     if has_errors(problems, strict):
         raise ContentError(problems)
-    files = compiled_files(course, root, scheme or UrlScheme())
+    files = compiled_files(course, root, scheme)
     out.mkdir(parents=True, exist_ok=True)
     digests = write_changed(files, out, cache.digests)
     written = sum(1 for path, digest in digests.items() if cache.digests.get(path) != digest)
     reused = sum(1 for key in files_cache if key in cache.files)
-    _write_cache(out, BuildCache(CACHE_VERSION, files_cache, digests))
-    return BuildResult(course, problems, written, reused)
+    if files_cache.keys() != cache.files.keys() or digests != cache.digests:
+        _write_cache(out, BuildCache(CACHE_VERSION, files_cache, digests))
+    result = BuildResult(problems, written, reused, len(course.modules), len(course.quizzes),
+                         course)
+    _write_stamp(out, stamp, result, digests, len(files_cache))
+    return result
+
+
+def source_stamp(root: Path, strict: bool, scheme: UrlScheme) -> str:
+    """One hash of every source byte and every setting that shapes the output."""
+    digest = hashlib.sha256(f"{CACHE_VERSION}:{COMPILED_SCHEMA}:{strict}:{scheme}".encode())
+    for rel in source_files(root, [], with_manifest=True, with_images=True):
+        digest.update(rel.encode() + b"\0")
+        digest.update(hashlib.sha256((root / rel).read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _unchanged(out: Path, stamp: str) -> BuildResult | None:
+    """The previous build's result when the sources have not changed since it ran."""
+    try:
+        saved = json.loads((out / STAMP_FILE).read_text(encoding="utf-8"))
+        if saved["stamp"] != stamp or not all((out / p).is_file() for p in saved["outputs"]):
+            return None
+        problems = [Problem(**p) for p in saved["problems"]]
+        return BuildResult(problems, 0, saved["sources"], saved["modules"], saved["quizzes"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_stamp(out: Path, stamp: str, result: BuildResult, digests: dict[str, str],
+                 sources: int) -> None:
+    data = {"stamp": stamp, "outputs": sorted(digests), "sources": sources,
+            "modules": result.modules, "quizzes": result.quizzes,
+            "problems": [vars(p) for p in result.problems]}
+    tmp = out / (STAMP_FILE + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(out / STAMP_FILE)
 
 
 def _read_cache(out: Path) -> BuildCache:

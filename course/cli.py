@@ -92,7 +92,7 @@ def run_build(args: argparse.Namespace) -> int:
     for problem in result.problems:
         print(problem.format())
     elapsed = time.perf_counter() - started
-    print(f"Компилирани {len(result.course.modules)} модула и {len(result.course.quizzes)} теста "
+    print(f"Компилирани {result.modules} модула и {result.quizzes} теста "
           f"в {out} ({result.written} записани файла, {elapsed:.2f} с).")
     return EXIT_OK
 

@@ -39,9 +39,11 @@ def asset_name(path: str, digest: str) -> str:
     return digest[:16] + posixpath.splitext(path)[1].lower()
 
 
-def link_urls(doc: Document, course: Course, scheme: UrlScheme) -> list[str]:
+def link_urls(doc: Document, course: Course, scheme: UrlScheme,
+              by_path: dict[str, Document] | None = None) -> list[str]:
     """Compute the URL of each placeholder link of ``doc``."""
-    by_path = {d.path: d for d in course.modules + course.pages}
+    if by_path is None:
+        by_path = {d.path: d for d in course.modules + course.pages}
     urls = []
     for link in doc.rendered.links:
         fragment = f"#{link.anchor}" if link.anchor else ""
@@ -84,9 +86,10 @@ def compiled_files(course: Course, root: Path, scheme: UrlScheme) -> dict[str, b
     """Gather every output file of the compiled course, by relative path."""
     files: dict[str, bytes] = {}
     quizzes = {q.id: q for q in course.quizzes}
+    by_path = {d.path: d for d in course.modules + course.pages}
     for doc in course.modules + course.pages:
         folder = "modules" if doc.topic else "pages"
-        html = resolve_placeholders(doc.rendered.html, link_urls(doc, course, scheme))
+        html = resolve_placeholders(doc.rendered.html, link_urls(doc, course, scheme, by_path))
         files[f"{folder}/{doc.id}.html"] = html.encode()
     for quiz in course.quizzes:
         if quiz.kind == "pool":

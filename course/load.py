@@ -58,7 +58,7 @@ def load_course(root: Path, cache: Cache | None = None, jobs: int | None = None,
     cache = cache if cache is not None else {}
     problems: list[Problem] = []
     manifest = _load_manifest(root, problems)
-    sources = _source_files(root, problems)
+    sources = source_files(root, problems)
     jobs_todo: list[tuple[str, str, bytes]] = []
     results: list[FileResult] = []
     new_cache: Cache = {}
@@ -99,18 +99,23 @@ def _run(func: Callable[[str, str, bytes], FileResult], todo: list[tuple[str, st
         return list(pool.map(func, *zip(*todo, strict=True), chunksize=chunk))
 
 
-def _source_files(root: Path, problems: list[Problem]) -> list[str]:
+def source_files(root: Path, problems: list[Problem], with_manifest: bool = False,
+                 with_images: bool = False) -> list[str]:
     """List the Markdown and YAML sources (relative posix paths), in a stable order."""
     found: list[str] = []
-    for folder, suffixes in (("modules", {".md", ".yaml", ".yml"}), ("quizzes", {".yaml", ".yml"})):
+    text = {".md", ".yaml", ".yml"}
+    for folder, suffixes in (("modules", text), ("quizzes", text - {".md"})):
         base = root / folder
         if not base.is_dir():
             problems.append(Problem(folder, 1, 1, "error", f"липсва папката „{folder}/“",
                                     "missing-dir"))
             continue
+        if with_images:
+            suffixes = suffixes | IMAGE_SUFFIXES
         for path in sorted(base.rglob("*")):
             rel = path.relative_to(root).as_posix()
-            if path.is_file() and path.suffix in suffixes and rel != MANIFEST:
+            if (path.is_file() and path.suffix.lower() in suffixes
+                    and (with_manifest or rel != MANIFEST)):
                 found.append(rel)
     return found
 

@@ -56,6 +56,7 @@ def slugify(text: str) -> str:
 def markdown() -> MarkdownIt:
     """Build the renderer once per process."""
     md = MarkdownIt("js-default")
+    md.disable(["html_block", "html_inline"])  # raw HTML is off: these rules only cost time
     md.use(footnote_plugin)
     md.use(container_plugin, name="callout", validate=_is_callout, render=_render_callout)
     md.core.ruler.push("dobro_outline", _outline_rule)

@@ -19,11 +19,23 @@ from course.model import (
 _QUESTION_FIELDS = {f.name for f in fields(Question)} - {"pos"}
 
 
+_NESTED = {"choices", "text_answers", "number_answers"}
+
+
 def question_to_dict(question: Question) -> dict[str, Any]:
     """A JSON-ready dict of ``question``; empty fields are left out."""
-    data = {k: v for k, v in asdict(question).items() if k in _QUESTION_FIELDS}
-    data["ref"] = question.ref.target if question.ref else ""
-    return {k: v for k, v in data.items() if v not in ("", (), [], None) or k == "answer"}
+    data: dict[str, Any] = {}
+    for name in _QUESTION_FIELDS:
+        value = getattr(question, name)
+        if name == "ref":
+            value = value.target if value else ""
+        elif name in _NESTED:
+            value = [asdict(item) for item in value]
+        elif name == "pairs":
+            value = [list(pair) for pair in value]
+        if value not in ("", (), [], None) or name == "answer":
+            data[name] = value
+    return data
 
 
 def question_from_dict(data: dict[str, Any]) -> Question:

@@ -54,6 +54,7 @@ class Checker:
         self.course = course
         self.index = Index.build(course)
         self.problems: list[Problem] = []
+        self._used: set[str] | None = None
 
     def add(self, path: str, pos: Pos, message: str, code: str,
             severity: Severity = "error") -> None:
@@ -223,17 +224,21 @@ class Checker:
                          "duplicate-id")
             seen.add(question.id)
             self.check_question(quiz, question)
-        if not self._is_used(quiz):
+        if quiz.id not in self.used_quizzes:
             self.add(quiz.path, quiz.pos, f"тестът „{quiz.id}“ не се използва никъде",
                      "unused-quiz", "warning")
 
-    def _is_used(self, quiz: Quiz) -> bool:
-        refs = [d.quiz for d in self.course.modules]
-        refs += [q.pool for q in self.course.quizzes]
-        if self.course.manifest:
-            refs += [t.pretest for t in self.course.manifest.topics]
-            refs += [t.final for t in self.course.manifest.topics]
-        return any(r is not None and r.target == quiz.id for r in refs)
+    @property
+    def used_quizzes(self) -> set[str]:
+        """Ids of the quizzes something refers to (modules, pools, topics)."""
+        if self._used is None:
+            refs = [d.quiz for d in self.course.modules]
+            refs += [q.pool for q in self.course.quizzes]
+            if self.course.manifest:
+                refs += [t.pretest for t in self.course.manifest.topics]
+                refs += [t.final for t in self.course.manifest.topics]
+            self._used = {r.target for r in refs if r is not None}
+        return self._used
 
     def check_question(self, quiz: Quiz, question: Question) -> None:
         for code, message in question_faults(question):

@@ -30,7 +30,8 @@ def test_build_writes_the_compiled_course(minimal: Path, tmp_path: Path) -> None
     assert 'href="/glossary#общински-съвет"' in html
     image = next((out / "assets").iterdir())
     assert f'src="/course/assets/{image.name}"' in html
-    assert result.written == len([p for p in out.rglob("*") if p.is_file()]) - 1  # not the cache
+    outputs = [p for p in out.rglob("*") if p.is_file() and not p.name.startswith(".dobro-")]
+    assert result.written == len(outputs)  # every output, not the cache or the stamp
 
 
 def test_compiled_quiz_round_trips_and_carries_its_pool(minimal: Path, tmp_path: Path) -> None:
@@ -127,3 +128,26 @@ def test_parallel_build_matches_serial(minimal: Path, tmp_path: Path, monkeypatc
     for path in (tmp_path / "serial").rglob("*.html"):
         twin = tmp_path / "parallel" / path.relative_to(tmp_path / "serial")
         assert twin.read_bytes() == path.read_bytes()
+
+
+def test_unchanged_sources_skip_loading_entirely(minimal: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(minimal, out, jobs=1)
+    again = build(minimal, out, jobs=1)
+    assert again.course is None and again.written == 0 and again.modules == 2
+    (out / "modules/first.html").unlink()  # a damaged output forces a real rebuild
+    repaired = build(minimal, out, jobs=1)
+    assert repaired.course is not None and (out / "modules/first.html").is_file()
+
+
+def test_warnings_survive_the_unchanged_shortcut(minimal: Path, tmp_path: Path) -> None:
+    module = minimal / "modules/t1/02-second.md"
+    module.write_text(module.read_text(encoding="utf-8").replace("minutes: 20\n", ""),
+                      encoding="utf-8")
+    out = tmp_path / "out"
+    first = build(minimal, out, jobs=1)
+    again = build(minimal, out, jobs=1)
+    assert again.course is None
+    assert [p.code for p in again.problems] == [p.code for p in first.problems] == ["no-minutes"]
+    with pytest.raises(ContentError):  # strict is part of the stamp: warnings now block
+        build(minimal, out, jobs=1, strict=True)

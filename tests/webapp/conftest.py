@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +13,14 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from course.build import build
 from tests.conftest import REPO, copy_course
-from webapp import create_app
+from tests.dbutil import backends, fresh_database
+from webapp import create_app, db
+from webapp.models import Group, GroupMember, GroupTrainer, Organisation, User
+from webapp.services import accounts
 
 MINI = "webapp-mini"
 CATALOG = REPO / "webapp" / "translations" / "bg" / "LC_MESSAGES" / "messages.po"
@@ -56,8 +62,14 @@ def build_dir(course_root: Path) -> Path:
     return out
 
 
+@pytest.fixture(params=backends())
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty, migrated database: SQLite, and PostgreSQL when configured."""
+    yield from fresh_database(request.param, tmp_path)
+
+
 @pytest.fixture
-def make_app(course_root: Path, translations: Path, tmp_path: Path) -> Any:
+def make_app(course_root: Path, translations: Path, tmp_path: Path, database_url: str) -> Any:
     """Create an app on the course copy; keyword arguments override the test settings."""
     def factory(**overrides: Any) -> Flask:
         config: dict[str, Any] = {
@@ -65,7 +77,7 @@ def make_app(course_root: Path, translations: Path, tmp_path: Path) -> Any:
             "SECRET_KEY": "test-secret",
             "CONTENT_ROOT": course_root,
             "INSTANCE_PATH": tmp_path / "instance",
-            "DATABASE_URL": "sqlite://",
+            "DATABASE_URL": database_url,
             "BABEL_TRANSLATION_DIRECTORIES": str(translations),
         }
         config.update(overrides)
@@ -83,3 +95,70 @@ def app(make_app: Any, build_dir: Path) -> Flask:
 def client(app: Flask) -> Iterator[FlaskClient]:
     with app.test_client() as test_client:
         yield test_client
+
+
+PASSWORD = "дълга-парола-2027"
+CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*? value="([^"]+)"'
+                        r'|<meta name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, url: str) -> str:
+    """The CSRF token of the form on the page at ``url``."""
+    page = client.get(url).get_data(as_text=True)
+    match = CSRF_FIELD.search(page)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1) or match.group(2)
+
+
+def submit(client: FlaskClient, url: str, data: dict[str, Any], page: str | None = None,
+           **kwargs: Any) -> TestResponse:
+    """Post ``data`` the way a browser would: with the CSRF token of the form on ``page``."""
+    token = csrf_token(client, page or url)
+    return client.post(url, data={"csrf_token": token, **data}, **kwargs)
+
+
+@dataclass
+class People:
+    """Users of every role in the test database, with the password ``PASSWORD``."""
+
+    learner: User
+    councillor: User
+    trainer: User
+    admin: User
+    stranger: User  # a learner in no group of the trainer's
+
+
+@pytest.fixture
+def people(app: Flask) -> People:
+    with app.app_context():
+        database = db.session()
+        org = Organisation(name="Смолян", kind="municipality", oblast="Смолян")
+        database.add(org)
+        database.commit()
+
+        def person(username: str, name: str, role: str, audience: str | None) -> User:
+            user = User(username=username, name=name, role=role, audience=audience,
+                        organisation_id=org.id)
+            accounts.set_password(user, PASSWORD)
+            database.add(user)
+            return user
+
+        found = People(person("ivan", "Иван Иванов", "learner", "employees"),
+                       person("maria", "Мария Петрова", "learner", "councillors"),
+                       person("trainer", "Теодора Обучителева", "trainer", None),
+                       person("admin", "Админ Админов", "admin", None),
+                       person("georgi", "Георги Непознат", "learner", "employees"))
+        database.commit()
+        group = Group(name="Съветници – Смолян, пролет 2027")
+        database.add(group)
+        database.commit()
+        database.add_all([GroupMember(group_id=group.id, user_id=found.learner.id),
+                          GroupMember(group_id=group.id, user_id=found.councillor.id),
+                          GroupTrainer(group_id=group.id, user_id=found.trainer.id)])
+        database.commit()
+        return found
+
+
+def login(client: FlaskClient, username: str, password: str = PASSWORD) -> TestResponse:
+    """Sign in through the login form."""
+    return submit(client, "/login", {"username": username, "password": password})

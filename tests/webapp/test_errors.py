@@ -21,7 +21,7 @@ def test_without_a_build_the_pages_explain_in_bulgarian(make_app, course_root: P
     assert response.status_code == 503
     assert "Курсът още не е достъпен" in page and "dobro build" in page
     assert "Traceback" not in page
-    assert client.get("/learn/obshtinata").status_code == 503
+    assert client.get("/glossary").status_code == 503
     health = client.get("/healthz")
     assert health.status_code == 503 and "course" in health.get_data(as_text=True)
 

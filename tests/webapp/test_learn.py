@@ -6,6 +6,8 @@ import re
 
 from flask.testing import FlaskClient
 
+from tests.webapp.conftest import People, login
+
 HREF = re.compile(r'href="([^"]+)"')
 
 
@@ -24,7 +26,9 @@ def test_home_lists_topics_modules_hours_and_the_introduction(client: FlaskClien
     assert "Общински служители, Общински съветници" in page
 
 
-def test_module_page_shows_objectives_toc_html_and_neighbours(client: FlaskClient) -> None:
+def test_module_page_shows_objectives_toc_html_and_neighbours(client: FlaskClient,
+        people: People) -> None:
+    login(client, "ivan")
     first = text(client.get("/learn/obshtinata"))
     assert "<h1>Общината</h1>" in first
     assert "<li>Обяснява какво е общината.</li>" in first
@@ -43,7 +47,9 @@ def test_module_page_shows_objectives_toc_html_and_neighbours(client: FlaskClien
     assert re.search(r'href="#kvorum">Кворум</a>\s*<ol>\s*<li><a href="#мнозинство">', second)
 
 
-def test_callouts_carry_their_kind_in_words(client: FlaskClient) -> None:
+def test_callouts_carry_their_kind_in_words(client: FlaskClient,
+        people: People) -> None:
+    login(client, "ivan")
     page = text(client.get("/learn/obshtinata"))
     assert ('<p class="callout-title"><span class="callout-kind">Закон</span> '
             "Конституция, чл. 136</p>") in page
@@ -51,7 +57,9 @@ def test_callouts_carry_their_kind_in_words(client: FlaskClient) -> None:
     assert '<p class="callout-title"><span class="callout-kind">Съвет</span></p>' in tip
 
 
-def test_every_internal_link_in_every_page_resolves(client: FlaskClient) -> None:
+def test_every_internal_link_in_every_page_resolves(client: FlaskClient,
+        people: People) -> None:
+    login(client, "ivan")
     pages = ["/", "/glossary", "/page/vavedenie", "/learn/obshtinata", "/learn/savetat"]
     checked = set()
     for url in pages:
@@ -72,7 +80,9 @@ def test_page_view(client: FlaskClient) -> None:
     assert '<a href="/learn/obshtinata">първия модул</a>' in page
 
 
-def test_glossary_gives_terms_and_aliases_anchors(client: FlaskClient) -> None:
+def test_glossary_gives_terms_and_aliases_anchors(client: FlaskClient,
+        people: People) -> None:
+    login(client, "ivan")
     page = text(client.get("/glossary"))
     assert '<a href="#letter-1">З</a>' in page and '<h2 id="letter-2">О</h2>' in page
     assert '<dt id="общински-съвет">Общински съвет' in page
@@ -107,7 +117,9 @@ def test_search_without_results_and_without_query(client: FlaskClient) -> None:
     assert empty.status_code == 200 and "резултат" not in text(empty)
 
 
-def test_unknown_ids_answer_404_in_bulgarian(client: FlaskClient) -> None:
+def test_unknown_ids_answer_404_in_bulgarian(client: FlaskClient,
+        people: People) -> None:
+    login(client, "ivan")
     for url in ("/learn/nyama-takav", "/page/nyama-takava", "/nyama"):
         response = client.get(url)
         assert response.status_code == 404

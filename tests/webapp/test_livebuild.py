@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 
 from course.errors import Problem
+from tests.webapp.conftest import People, login
 from webapp import livebuild
 
 MODULE = "modules/osnovi/02-savetat.md"
@@ -22,9 +23,10 @@ def live_app(make_app: Any) -> Flask:
     return app
 
 
-def test_a_broken_edit_shows_the_problems_and_the_last_good_build(live_app: Flask,
-                                                                  course_root: Path) -> None:
+def test_a_broken_edit_shows_the_problems_and_the_last_good_build(
+        live_app: Flask, course_root: Path, people: People) -> None:
     client = live_app.test_client()
+    login(client, "ivan")
     watcher = livebuild.watcher(live_app)
     source = course_root / MODULE
     good = source.read_text(encoding="utf-8")

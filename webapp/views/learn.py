@@ -8,15 +8,22 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    flash,
+    redirect,
     render_template,
     request,
     send_from_directory,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
+from webapp import db
 from webapp import search as course_search
+from webapp.auth import me
 from webapp.content import CompiledCourse, current_course, store
 from webapp.security import ASSET_SECURITY_POLICY
+from webapp.services import attempts, progress
 
 bp = Blueprint("learn", __name__)
 
@@ -26,17 +33,69 @@ ONE_YEAR = 365 * 24 * 3600
 
 @bp.get("/")
 def home() -> str:
-    return render_template("learn/home.html", course=current_course())
+    course = current_course()
+    if not current_user.is_authenticated:
+        return render_template("learn/home.html", course=course)
+    user = me()
+    database = db.session()
+    attempts.expire_overdue(database, user)
+    tracks = progress.track(course, user.audience)
+    done = progress.records(database, user)
+    history = progress.user_attempts(database, user)
+    return render_template(
+        "learn/dashboard.html", course=course, user=user,
+        topics=progress.topic_progress(course, tracks, done, history),
+        resume=progress.continue_target(course, done, tracks),
+        results=[a for a in reversed(history) if a.state != "open"][:10],
+        open_attempts=[a for a in history if a.state == "open"])
 
 
 @bp.get("/learn/<module_id>")
+@login_required
 def module(module_id: str) -> str:
     course = current_course()
     found = course.modules.get(module_id) or abort(404)
+    user, database = me(), db.session()
+    done = progress.records(database, user)
+    missing = progress.missing_prerequisites(found, done)
+    record = done.get(found.id) if missing else progress.opened(database, user, found)
     previous, following = course.neighbours(found)
     return render_template("learn/module.html", course=course, module=found,
                            topic=course.topic(found.topic), previous=previous,
-                           following=following)
+                           following=following, record=record,
+                           missing=[course.modules[m] for m in missing if m in course.modules])
+
+
+@bp.post("/learn/<module_id>/studied")
+@login_required
+def studied(module_id: str) -> Response:
+    course = current_course()
+    found = course.modules.get(module_id) or abort(404)
+    user, database = me(), db.session()
+    try:
+        progress.mark_studied(database, user, found, progress.records(database, user))
+    except progress.ProgressError:
+        flash(_("Study the modules this one builds on first."), "error")
+        return redirect(url_for("learn.module", module_id=found.id))
+    flash(_("Marked as studied."), "success")
+    if found.quiz and found.quiz in course.quizzes:
+        return redirect(url_for("quiz.overview", quiz_id=found.quiz))
+    following = course.neighbours(found)[1]
+    return redirect(url_for("learn.module", module_id=following.id) if following
+                    else url_for("learn.home"))
+
+
+@bp.post("/learn/<module_id>/progress")
+@login_required
+def reading(module_id: str) -> Response:
+    """The reader's script reports, now and then, that the page is read and where."""
+    found = current_course().modules.get(module_id) or abort(404)
+    data = request.get_json(silent=True) or {}
+    position = data.get("position") if isinstance(data, dict) else ""
+    anchors = {h.anchor for h in found.headings}
+    progress.heartbeat(db.session(), me(), found,
+                       position if isinstance(position, str) and position in anchors else "")
+    return Response(status=204)
 
 
 @bp.get("/page/<page_id>")

@@ -1,0 +1,171 @@
+"""A learner's track through the course and their progress along it.
+
+The track comes from ``modules/course.yaml`` (via the compiled course): a
+topic is required for the audiences it names, optional for ``optional_for``;
+a module is required for the audiences in its front matter. Staff without an
+audience see every topic, as optional.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from webapp.content import CompiledCourse, Module, Topic
+from webapp.models import Attempt, ModuleProgress, User, utcnow
+
+# Time between two signs of life on a page counts as study time up to this much:
+# a tab left open overnight is not a night of study.
+MAX_GAP = timedelta(minutes=5)
+MAX_POSITION = 200
+
+
+class ProgressError(Exception):
+    """A progress action the rules refuse; ``code`` names the rule."""
+
+    def __init__(self, code: str, missing: tuple[str, ...] = ()) -> None:
+        self.code = code
+        self.missing = missing
+        super().__init__(code)
+
+
+@dataclass(frozen=True)
+class TopicTrack:
+    topic: Topic
+    required: bool  # the topic is required (else optional) for the learner
+    modules: tuple[Module, ...]
+    required_modules: frozenset[str]
+
+
+def track(course: CompiledCourse, audience: str | None) -> list[TopicTrack]:
+    """The topics a learner of ``audience`` takes, with their modules, in course order."""
+    result = []
+    for topic in course.topics:
+        if audience in topic.audiences:
+            required = True
+        elif audience is None or audience in topic.optional_for:
+            required = False
+        else:
+            continue
+        modules = tuple(course.modules[m] for m in topic.module_ids if m in course.modules)
+        required_ids = frozenset(m.id for m in modules if audience in m.audiences) \
+            if required else frozenset()
+        result.append(TopicTrack(topic, required, modules, required_ids))
+    return result
+
+
+def records(db: Session, user: User) -> dict[str, ModuleProgress]:
+    """The user's progress records, by module id."""
+    rows = db.exec(select(ModuleProgress).where(ModuleProgress.user_id == user.id)).all()
+    return {r.module_id: r for r in rows}
+
+
+def missing_prerequisites(module: Module, done: dict[str, ModuleProgress]) -> tuple[str, ...]:
+    """The prerequisites of ``module`` not yet studied."""
+    return tuple(m for m in module.requires if not (m in done and done[m].studied_at))
+
+
+def _record(db: Session, user: User, module: Module) -> ModuleProgress:
+    row = db.exec(select(ModuleProgress).where(ModuleProgress.user_id == user.id,
+                                               ModuleProgress.module_id == module.id)).first()
+    if row is None:
+        row = ModuleProgress(user_id=user.id, module_id=module.id, topic_id=module.topic)
+    return row
+
+
+def _count_time(row: ModuleProgress, now: datetime) -> None:
+    gap = now - row.last_opened_at
+    if timedelta(0) < gap:
+        row.seconds_spent += int(min(gap, MAX_GAP).total_seconds())
+    row.last_opened_at = now
+
+
+def opened(db: Session, user: User, module: Module, now: datetime | None = None) -> ModuleProgress:
+    """Record that the learner opened ``module`` (the clock starts, not yet counting)."""
+    row = _record(db, user, module)
+    row.last_opened_at = now or utcnow()
+    db.add(row)
+    db.commit()
+    return row
+
+
+def heartbeat(db: Session, user: User, module: Module, position: str,
+              now: datetime | None = None) -> ModuleProgress:
+    """The page is still being read: count the time since the last sign, keep the position."""
+    row = _record(db, user, module)
+    _count_time(row, now or utcnow())
+    row.position = position[:MAX_POSITION]
+    db.add(row)
+    db.commit()
+    return row
+
+
+def mark_studied(db: Session, user: User, module: Module, done: dict[str, ModuleProgress],
+                 now: datetime | None = None) -> ModuleProgress:
+    """Mark ``module`` studied at its end; refused while prerequisites are missing."""
+    missing = missing_prerequisites(module, done)
+    if missing:
+        raise ProgressError("prerequisites", missing)
+    now = now or utcnow()
+    row = _record(db, user, module)
+    _count_time(row, now)
+    row.studied_at = row.studied_at or now
+    row.studied_version = module.version
+    db.add(row)
+    db.commit()
+    return row
+
+
+@dataclass(frozen=True)
+class TopicProgress:
+    track: TopicTrack
+    studied: int  # required modules studied (all modules for an optional topic)
+    total: int
+    next_module: Module | None  # the first module not yet studied, in order
+    final_percent: float | None
+    final_passed: bool
+    pretest_done: bool
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.studied / self.total) if self.total else 0
+
+
+def topic_progress(course: CompiledCourse, tracks: list[TopicTrack],
+                   done: dict[str, ModuleProgress],
+                   attempts: list[Attempt]) -> list[TopicProgress]:
+    """Progress per topic: modules studied, the next one to read, the tests taken."""
+    result = []
+    for item in tracks:
+        counted = item.required_modules or frozenset(m.id for m in item.modules)
+        studied = sum(1 for m in counted if m in done and done[m].studied_at)
+        upcoming = next((m for m in item.modules
+                         if not (m.id in done and done[m.id].studied_at)), None)
+        finals = [a for a in attempts if a.quiz_id == item.topic.final and a.state != "open"]
+        best = max((a.percent or 0 for a in finals), default=None)
+        result.append(TopicProgress(
+            item, studied, len(counted), upcoming, best, any(a.passed for a in finals),
+            any(a.quiz_id == item.topic.pretest and a.state != "open" for a in attempts)))
+    return result
+
+
+def continue_target(course: CompiledCourse, done: dict[str, ModuleProgress],
+                    tracks: list[TopicTrack]) -> tuple[Module, str] | None:
+    """Where to continue: the last module opened and not finished, else the next one."""
+    unfinished = [r for r in done.values() if not r.studied_at and r.module_id in course.modules]
+    if unfinished:
+        last = max(unfinished, key=lambda r: r.last_opened_at)
+        return course.modules[last.module_id], last.position
+    for item in tracks:
+        for module in item.modules:
+            if module.id not in done or not done[module.id].studied_at:
+                return module, ""
+    return None
+
+
+def user_attempts(db: Session, user: User) -> list[Attempt]:
+    """All of the user's attempts, oldest first."""
+    return list(db.exec(select(Attempt).where(Attempt.user_id == user.id).order_by(
+        col(Attempt.started_at))).all())
