@@ -13,12 +13,15 @@ import json
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from course.compile import COMPILED_SCHEMA, UrlScheme, compiled_files, write_changed
 from course.errors import ContentError, Problem, has_errors
-from course.load import Cache, load_course, source_files
-from course.model import Course
-from course.validate import validate
+from course.sources import source_files
+from course.urls import COMPILED_SCHEMA, UrlScheme
+
+if TYPE_CHECKING:
+    from course.load import Cache
+    from course.model import Course
 
 CACHE_FILE = ".dobro-cache.pickle"
 STAMP_FILE = ".dobro-stamp.json"
@@ -47,6 +50,9 @@ class BuildResult:
 
 def check(root: Path, jobs: int | None = None) -> tuple[Course, list[Problem]]:
     """Load and validate the course under ``root``; return it and every problem, sorted."""
+    from course.load import load_course
+    from course.validate import validate
+
     course, problems, _ = load_course(root, jobs=jobs)
     return course, sorted(problems + validate(course))
 
@@ -59,35 +65,42 @@ def build(root: Path, out: Path, jobs: int | None = None, strict: bool = False,
     so a broken edit never replaces a working build.
     """
     scheme = scheme or UrlScheme()
-    stamp = source_stamp(root, strict, scheme)
+    stamp, digests = source_stamp(root, strict, scheme)
     unchanged = _unchanged(out, stamp)
     if unchanged is not None:
         return unchanged
+    # Imported here: a no-change rebuild should not pay for the parser and the compiler.
+    from course.compile import compiled_files, write_changed
+    from course.load import load_course
+    from course.validate import validate
+
     cache = _read_cache(out)
-    course, problems, files_cache = load_course(root, cache.files, jobs)
+    course, problems, files_cache = load_course(root, cache.files, jobs, digests)
     problems = sorted(problems + validate(course))
     if has_errors(problems, strict):
         raise ContentError(problems)
     files = compiled_files(course, root, scheme)
     out.mkdir(parents=True, exist_ok=True)
-    digests = write_changed(files, out, cache.digests)
-    written = sum(1 for path, digest in digests.items() if cache.digests.get(path) != digest)
+    outputs = write_changed(files, out, cache.digests)
+    written = sum(1 for path, digest in outputs.items() if cache.digests.get(path) != digest)
     reused = sum(1 for key in files_cache if key in cache.files)
-    if files_cache.keys() != cache.files.keys() or digests != cache.digests:
-        _write_cache(out, BuildCache(CACHE_VERSION, files_cache, digests))
+    if files_cache.keys() != cache.files.keys() or outputs != cache.digests:
+        _write_cache(out, BuildCache(CACHE_VERSION, files_cache, outputs))
     result = BuildResult(problems, written, reused, len(course.modules), len(course.quizzes),
                          course)
-    _write_stamp(out, stamp, result, digests, len(files_cache))
+    _write_stamp(out, stamp, result, outputs, len(files_cache))
     return result
 
 
-def source_stamp(root: Path, strict: bool, scheme: UrlScheme) -> str:
-    """One hash of every source byte and every setting that shapes the output."""
-    digest = hashlib.sha256(f"{CACHE_VERSION}:{COMPILED_SCHEMA}:{strict}:{scheme}".encode())
+def source_stamp(root: Path, strict: bool, scheme: UrlScheme) -> tuple[str, dict[str, str]]:
+    """One hash of every source byte and every setting that shapes the output,
+    and the SHA-256 of each source file on the way."""
+    stamp = hashlib.sha256(f"{CACHE_VERSION}:{COMPILED_SCHEMA}:{strict}:{scheme}".encode())
+    digests = {}
     for rel in source_files(root, [], with_manifest=True, with_images=True):
-        digest.update(rel.encode() + b"\0")
-        digest.update(hashlib.sha256((root / rel).read_bytes()).digest())
-    return digest.hexdigest()
+        digests[rel] = hashlib.sha256((root / rel).read_bytes()).hexdigest()
+        stamp.update(f"{rel}\0{digests[rel]}\0".encode())
+    return stamp.hexdigest(), digests
 
 
 def _unchanged(out: Path, stamp: str) -> BuildResult | None:

@@ -13,25 +13,16 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from course.model import Course, Document, Question, Quiz, Topic, term_key
 from course.render import resolve_placeholders
 from course.serial import quiz_to_dict
+from course.urls import COMPILED_SCHEMA, UrlScheme
 
-COMPILED_SCHEMA = 1
+__all__ = ["COMPILED_SCHEMA", "UrlScheme", "compiled_files", "write_changed"]
 
-
-@dataclass(frozen=True)
-class UrlScheme:
-    """Where compiled links point; the web app's scheme is the default."""
-
-    module: str = "/learn/{id}"
-    page: str = "/page/{id}"
-    glossary: str = "/glossary#{term}"
-    asset: str = "/course/assets/{name}"
 
 
 def asset_name(path: str, digest: str) -> str:

@@ -32,10 +32,9 @@ from course.model import (
 )
 from course.quizload import parse_quiz
 from course.render import render_markdown
+from course.sources import IMAGE_SUFFIXES, MANIFEST, source_files
 from course.yamlsrc import Map, parse_yaml
 
-MANIFEST = "modules/course.yaml"
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 PARALLEL_THRESHOLD = 64  # below this many files a process pool costs more than it saves
 
 
@@ -53,8 +52,12 @@ Cache = dict[tuple[str, str], FileResult]
 
 
 def load_course(root: Path, cache: Cache | None = None, jobs: int | None = None,
-                ) -> tuple[Course, list[Problem], Cache]:
-    """Load the course under ``root``; return it, its problems and the updated cache."""
+                digests: dict[str, str] | None = None) -> tuple[Course, list[Problem], Cache]:
+    """Load the course under ``root``; return it, its problems and the updated cache.
+
+    ``digests`` (path → SHA-256, from ``course.build.source_stamp``) spares reading a
+    file again just to find its cached result.
+    """
     cache = cache if cache is not None else {}
     problems: list[Problem] = []
     manifest = _load_manifest(root, problems)
@@ -63,6 +66,11 @@ def load_course(root: Path, cache: Cache | None = None, jobs: int | None = None,
     results: list[FileResult] = []
     new_cache: Cache = {}
     for rel in sources:
+        known = (digests or {}).get(rel)
+        hit = cache.get((rel, known)) if known else None
+        if hit is not None:
+            results.append(hit)
+            continue
         data = (root / rel).read_bytes()
         digest = hashlib.sha256(data).hexdigest()
         hit = cache.get((rel, digest))
@@ -97,27 +105,6 @@ def _run(func: Callable[[str, str, bytes], FileResult], todo: list[tuple[str, st
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         chunk = max(1, len(todo) // (jobs * 4))
         return list(pool.map(func, *zip(*todo, strict=True), chunksize=chunk))
-
-
-def source_files(root: Path, problems: list[Problem], with_manifest: bool = False,
-                 with_images: bool = False) -> list[str]:
-    """List the Markdown and YAML sources (relative posix paths), in a stable order."""
-    found: list[str] = []
-    text = {".md", ".yaml", ".yml"}
-    for folder, suffixes in (("modules", text), ("quizzes", text - {".md"})):
-        base = root / folder
-        if not base.is_dir():
-            problems.append(Problem(folder, 1, 1, "error", f"липсва папката „{folder}/“",
-                                    "missing-dir"))
-            continue
-        if with_images:
-            suffixes = suffixes | IMAGE_SUFFIXES
-        for path in sorted(base.rglob("*")):
-            rel = path.relative_to(root).as_posix()
-            if (path.is_file() and path.suffix.lower() in suffixes
-                    and (with_manifest or rel != MANIFEST)):
-                found.append(rel)
-    return found
 
 
 def _images(root: Path) -> dict[str, str]:
