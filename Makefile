@@ -11,7 +11,11 @@ PORT   ?= 5000
 .PHONY: run test install dev translations lint typecheck pytest check build bench messages \
 	serve-dev clean
 
+# The address printed with the demo logins follows HOST and PORT unless set explicitly.
+run: export DOBRO_BASE_URL ?= http://$(HOST):$(PORT)
 run: install build
+	$(BIN)/dobro db upgrade
+	$(BIN)/dobro demo
 	$(BIN)/dobro serve --host $(HOST) --port $(PORT)
 
 test: dev lint typecheck pytest

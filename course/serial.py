@@ -39,8 +39,12 @@ def question_to_dict(question: Question) -> dict[str, Any]:
 
 
 def question_from_dict(data: dict[str, Any]) -> Question:
-    """Rebuild a question from ``question_to_dict``'s output."""
-    values = dict(data)
+    """Rebuild a question from ``question_to_dict``'s output.
+
+    Keys this version does not know are dropped: attempts store these dicts for
+    years, and a snapshot written by an older or newer Dobro must still load.
+    """
+    values = {k: v for k, v in data.items() if k in _QUESTION_FIELDS}
     values["ref"] = Ref(values["ref"], "", (0, 0)) if values.get("ref") else None
     values["choices"] = tuple(Choice(**c) for c in values.get("choices", ()))
     values["text_answers"] = tuple(TextAnswer(**a) for a in values.get("text_answers", ()))

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Flask
+from typing import TYPE_CHECKING, Any
 
 from webapp import config
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the app; ``test_config`` overrides what the environment sets."""
+    # Imported here: `dobro check` and `dobro build` load this package without needing Flask.
+    from flask import Flask
+
     overrides = dict(test_config or {})
     instance = config.instance_path(overrides)
     app = Flask(__name__, instance_path=str(instance))
@@ -18,14 +22,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    from webapp import content, errors, i18n, livebuild, security
-    from webapp.views import learn, system
+    from webapp import auth, content, db, errors, health, i18n, livebuild, security
+    from webapp.views import auth as auth_views
+    from webapp.views import learn, quiz, system, trainer
 
     i18n.init_app(app)
     security.init_app(app)
+    db.init_app(app)
+    health.add_check(app, "database", db.ping)
+    auth.init_app(app)
     content.init_app(app)
     livebuild.init_app(app)
     errors.init_app(app)
     app.register_blueprint(learn.bp)
     app.register_blueprint(system.bp)
+    app.register_blueprint(auth_views.bp)
+    app.register_blueprint(quiz.bp)
+    app.register_blueprint(trainer.bp)
     return app

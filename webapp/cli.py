@@ -1,23 +1,54 @@
-"""The ``dobro`` console script: the core's check and build, plus the web verbs."""
+"""The ``dobro`` console script: the core's check and build, plus the web verbs.
+
+Only argparse and the pure core are imported here; a web verb imports the app
+(``webapp.commands``) when it runs, so ``dobro check`` and ``dobro build`` start fast.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from course import cli as core_cli
-from webapp import content, create_app, livebuild
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def web(name: str) -> Handler:
+    """A handler that imports ``webapp.commands`` (Flask, the database) only when it runs."""
+    def handler(args: argparse.Namespace) -> int:
+        from webapp import commands
+
+        result: int = getattr(commands, name)(args)
+        return result
+    return handler
+
+
+def usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return core_cli.EXIT_USAGE
 
 
 def add_web_verbs(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add serve, db and demo to the core's parser."""
+    """Add serve, db upgrade, demo and organisations to the core's parser."""
     p_serve = verbs.add_parser("serve", help="пусни уеб приложението")
     p_serve.add_argument("--host", default="127.0.0.1", help="адрес (по подразбиране 127.0.0.1)")
     p_serve.add_argument("--port", type=int, default=5000, help="порт (по подразбиране 5000)")
     p_serve.add_argument("--reload", action="store_true",
                          help="компилирай курса при всяка промяна и показвай грешките в страниците")
-    p_serve.set_defaults(handler=run_serve)
+    p_serve.set_defaults(handler=web("run_serve"))
+    p_db = verbs.add_parser("db", help="базата данни")
+    p_db.set_defaults(handler=lambda _args: usage(p_db))
+    db_verbs = p_db.add_subparsers(dest="db_verb", metavar="COMMAND")
+    db_verbs.add_parser("upgrade", help="обнови схемата на базата данни (Alembic, до последната "
+                        "версия)").set_defaults(handler=web("run_db_upgrade"))
+    p_demo = verbs.add_parser("demo", help="създай демо профили и демо група (идемпотентно)")
+    p_demo.add_argument("--force", action="store_true",
+                        help="и при DOBRO_BASE_URL с https:// (публичен сайт с известна парола!)")
+    p_demo.set_defaults(handler=web("run_demo"))
+    verbs.add_parser("organisations", help="добави общините членки и областните администрации "
+                     "(идемпотентно)").set_defaults(handler=web("run_organisations"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -25,25 +56,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     return core_cli.main(argv, extend=add_web_verbs)
 
 
-def run_serve(args: argparse.Namespace) -> int:
-    """Serve the app with Flask's own server (a WSGI server such as gunicorn comes later)."""
-    app = create_app({"LIVE_RELOAD": args.reload})
-    if args.reload:
-        watcher = livebuild.watcher(app)
-        state = watcher.rebuild()
-        if not state.ok:
-            core_cli.print_problems(state.problems, strict=False)
-            print("Курсът не е компилиран; страниците показват грешките.", file=sys.stderr)
-        watcher.start()
-    else:
-        with app.app_context():
-            if content.store().peek() is None:
-                print(f"dobro: няма компилиран курс в {app.config['COURSE_BUILD']}; "
-                      "изпълнете „dobro build“", file=sys.stderr)
-    print(f"Dobro: http://{args.host}:{args.port}/", flush=True)
-    try:
-        app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
-    except OSError as exc:
-        print(f"dobro: не мога да слушам на {args.host}:{args.port}: {exc}", file=sys.stderr)
-        return core_cli.EXIT_USAGE
-    return core_cli.EXIT_OK

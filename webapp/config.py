@@ -37,6 +37,9 @@ def settings(instance: Path, overrides: Mapping[str, Any]) -> dict[str, Any]:
         "BABEL_DEFAULT_TIMEZONE": "Europe/Sofia",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # The token is bound to the session; a time limit would only fail the learner
+        # who kept a quiz page open for an hour before pressing "Next".
+        "WTF_CSRF_TIME_LIMIT": None,
     }
     config.update(overrides)
     config["CONTENT_ROOT"] = Path(config["CONTENT_ROOT"]).resolve()

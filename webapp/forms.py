@@ -15,7 +15,8 @@ USERNAME_HELP = _l("3–32 characters: Latin letters, digits, dot, hyphen or und
 class LoginForm(FlaskForm):
     username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)],
                            render_kw={"autocomplete": "username", "autocapitalize": "none"})
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD)],
+    password = PasswordField(_l("Password"),
+                             validators=[DataRequired(), Length(max=MAX_PASSWORD)],
                              render_kw={"autocomplete": "current-password"})
 
 
@@ -28,18 +29,18 @@ class JoinForm(FlaskForm):
                                               message=USERNAME_HELP)],
                            render_kw={"autocomplete": "username", "autocapitalize": "none"})
     email = EmailField(_l("E-mail (optional)"),
-                       validators=[Optional(), Length(max=254),
-                                   Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
-                                          message=_l("This does not look like an e-mail address."))],
+                       validators=[Optional(), Length(max=254), Regexp(
+                           r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                           message=_l("This does not look like an e-mail address."))],
                        render_kw={"autocomplete": "email"})
-    password = PasswordField(_l("Choose a password"),
-                             description=_l("At least %(n)d characters.", n=MIN_PASSWORD),
-                             validators=[DataRequired(), Length(min=MIN_PASSWORD, max=MAX_PASSWORD)],
-                             render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("Repeat the password"),
-                            validators=[DataRequired(), EqualTo("password",
-                                                                message=_l("The passwords differ."))],
-                            render_kw={"autocomplete": "new-password"})
+    password = PasswordField(
+        _l("Choose a password"), description=_l("At least %(n)d characters.", n=MIN_PASSWORD),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD, max=MAX_PASSWORD)],
+        render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+        render_kw={"autocomplete": "new-password"})
 
 
 class ResetForm(FlaskForm):

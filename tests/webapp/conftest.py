@@ -69,8 +69,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
-def make_app(course_root: Path, translations: Path, tmp_path: Path, database_url: str) -> Any:
-    """Create an app on the course copy; keyword arguments override the test settings."""
+def make_app(course_root: Path, translations: Path, tmp_path: Path,
+             database_url: str) -> Iterator[Any]:
+    """Create apps on the course copy; keyword arguments override the test settings.
+
+    Every app's database connections are closed when the test ends.
+    """
+    made: list[Flask] = []
+
     def factory(**overrides: Any) -> Flask:
         config: dict[str, Any] = {
             "TESTING": True,
@@ -81,8 +87,11 @@ def make_app(course_root: Path, translations: Path, tmp_path: Path, database_url
             "BABEL_TRANSLATION_DIRECTORIES": str(translations),
         }
         config.update(overrides)
-        return create_app(config)
-    return factory
+        made.append(create_app(config))
+        return made[-1]
+    yield factory
+    for flask_app in made:
+        flask_app.extensions["dobro.engine"].dispose()
 
 
 @pytest.fixture
@@ -92,9 +101,10 @@ def app(make_app: Any, build_dir: Path) -> Flask:
 
 
 @pytest.fixture
-def client(app: Flask) -> Iterator[FlaskClient]:
-    with app.test_client() as test_client:
-        yield test_client
+def client(app: Flask) -> FlaskClient:
+    # Not in a ``with`` block: that would keep a request context open, which a second
+    # client in the same test would then share (signed in as the first one).
+    return app.test_client()
 
 
 PASSWORD = "дълга-парола-2027"

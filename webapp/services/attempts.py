@@ -32,6 +32,7 @@ from webapp.models import Answer, Attempt, User, utcnow
 # Answers that reach the server a little after the deadline (a slow phone
 # network) still count; anything later is refused and the attempt is closed.
 GRACE = timedelta(seconds=30)
+MAX_TEXT_ANSWER = 500
 
 
 class QuizError(Exception):
@@ -43,7 +44,7 @@ class QuizError(Exception):
 
 
 @lru_cache(maxsize=256)
-def _read_quiz(path: Path, mtime_ns: int) -> Quiz:
+def _read_quiz(path: Path, mtime_ns: int, size: int) -> Quiz:
     return quiz_from_dict(json.loads(path.read_text(encoding="utf-8")))
 
 
@@ -51,8 +52,9 @@ def load_quiz(build_dir: Path, quiz_id: str) -> Quiz:
     """The compiled quiz with its answer key (server side only)."""
     path = build_dir / "quizzes" / f"{quiz_id}.json"
     try:
-        return _read_quiz(path, path.stat().st_mtime_ns)
-    except (OSError, ValueError, KeyError) as exc:
+        stat = path.stat()
+        return _read_quiz(path, stat.st_mtime_ns, stat.st_size)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise QuizError("no-quiz") from exc
 
 
@@ -132,13 +134,26 @@ def save(db: Session, attempt: Attempt, display: Mapping[str, Response],
     """Save responses given in display positions; return how many were saved."""
     now = now or utcnow()
     _ensure_open(db, attempt, now)
+    # Hold the attempt's row while writing: a submit or expiry running at the same
+    # moment either closes it before we write (we refuse) or waits until we are done
+    # (and grades what we wrote). Either way the grade matches the stored answers.
+    held = db.exec(update(Attempt).where(col(Attempt.id) == attempt.id,
+                                         col(Attempt.state) == "open")
+                   .values(state="open"))
+    if held.rowcount == 0:
+        db.rollback()
+        db.refresh(attempt)
+        raise QuizError("closed")
     by_id = {s.question.id: s for s in slots(attempt)}
     saved = 0
     for question_id, response in display.items():
         slot = by_id.get(question_id)
-        if slot is None:
-            continue
-        value = encode(to_source(slot.question, slot.drawn, response))
+        source = to_source(slot.question, slot.drawn, response) if slot else None
+        if slot is None or source is None:
+            continue  # unknown question, or nothing usable: keep what was saved before
+        if isinstance(source, str):
+            source = source[:MAX_TEXT_ANSWER]
+        value = encode(source)
         answer = db.get(Answer, (attempt.id, question_id))
         if answer is None:
             answer = Answer(attempt_id=attempt.id, question_id=question_id)
@@ -157,7 +172,7 @@ def _ensure_open(db: Session, attempt: Attempt, now: datetime) -> None:
         raise QuizError("time-up")
 
 
-def submit(db: Session, attempt: Attempt, quiz: Quiz, display: Mapping[str, Response],
+def submit(db: Session, attempt: Attempt, display: Mapping[str, Response],
            now: datetime | None = None) -> Attempt:
     """Save the last responses and grade the attempt, once; a repeated submit is harmless."""
     now = now or utcnow()
@@ -172,17 +187,22 @@ def submit(db: Session, attempt: Attempt, quiz: Quiz, display: Mapping[str, Resp
 
 
 def finish(db: Session, attempt: Attempt, state: str, now: datetime) -> Attempt:
-    """Grade the attempt with what was saved and close it — exactly once, even in a race."""
+    """Close the attempt and grade it with what was saved — exactly once, even in a race."""
+    closed = db.exec(update(Attempt).where(col(Attempt.id) == attempt.id,
+                                           col(Attempt.state) == "open")
+                     .values(state=state, submitted_at=now))
+    if closed.rowcount == 0:
+        # Another request closed it first: its grade is the one grade.
+        db.rollback()
+        db.refresh(attempt)
+        return attempt
+    # Closed in this transaction, so no save can slip in between reading and grading.
     result = grade_saved(db, attempt)
-    db.exec(
-        update(Attempt).where(col(Attempt.id) == attempt.id, col(Attempt.state) == "open")
-        .values(state=state, submitted_at=now, score=result.score, points=result.points,
-                percent=result.percent,
-                passed=result.percent >= attempt.pass_mark,
-                results=[_result_json(r) for r in result.results]))
+    db.exec(update(Attempt).where(col(Attempt.id) == attempt.id).values(
+        score=result.score, points=result.points, percent=result.percent,
+        passed=result.percent >= attempt.pass_mark,
+        results=[_result_json(r) for r in result.results]))
     db.commit()
-    # When the update matched nothing, another request closed the attempt first:
-    # its stored grade stays the one grade, and we return that.
     db.refresh(attempt)
     return attempt
 
@@ -209,10 +229,16 @@ def expire_overdue(db: Session, user: User, quiz_id: str | None = None,
 
 
 def quiz_result(quiz: Quiz, attempts: list[Attempt]) -> tuple[float | None, bool]:
-    """The learner's grade for the quiz (by its grading method) and whether it passes."""
-    percents = [a.percent for a in attempts if a.state != "open" and a.percent is not None]
-    value = quiz_grade(quiz.grading, percents)
-    return value, value is not None and value >= quiz.pass_mark
+    """The learner's grade for the quiz (by its grading method) and whether it passes.
+
+    The pass mark is the one the latest finished attempt was taken under, so a later
+    change of the quiz never turns a pass into a fail behind the learner's back.
+    """
+    finished = [a for a in attempts if a.state != "open" and a.percent is not None]
+    value = quiz_grade(quiz.grading, [a.percent for a in finished if a.percent is not None])
+    if value is None:
+        return None, False
+    return value, value >= finished[-1].pass_mark
 
 
 def review_items(quiz: Quiz, attempts: list[Attempt]) -> tuple[str, ...]:

@@ -1,0 +1,184 @@
+"""What the web verbs of ``dobro`` do (serve, db upgrade, demo, organisations).
+
+Kept apart from ``webapp.cli`` so that ``dobro check`` and ``dobro build`` start
+without importing Flask, SQLAlchemy and the app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import wraps
+
+from alembic.runtime.migration import MigrationContext
+from flask import Flask
+from sqlalchemy import inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+from course import cli as core_cli
+from webapp import content, create_app, db, livebuild
+from webapp.services import seed
+
+EXIT_FAILURE = 1  # the command could not be carried out (usage errors are core_cli.EXIT_USAGE)
+Handler = Callable[[argparse.Namespace], int]
+ROLE_NAMES = {"learner": "обучаем / learner", "trainer": "обучител / trainer",
+              "coordinator": "координатор / coordinator", "admin": "администратор / admin"}
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Serve the app with Flask's own server (a WSGI server such as gunicorn comes later)."""
+    app = create_app({"LIVE_RELOAD": args.reload})
+    if args.reload:
+        watcher = livebuild.watcher(app)
+        state = watcher.rebuild()
+        if not state.ok:
+            core_cli.print_problems(state.problems, strict=False)
+            print("Курсът не е компилиран; страниците показват грешките.", file=sys.stderr)
+        watcher.start()
+    else:
+        with app.app_context():
+            if content.store().peek() is None:
+                print(f"dobro: няма компилиран курс в {app.config['COURSE_BUILD']}; "
+                      "изпълнете „dobro build“", file=sys.stderr)
+    print(f"Dobro: http://{args.host}:{args.port}/", flush=True)
+    try:
+        app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
+    except OSError as exc:
+        print(f"dobro: не мога да слушам на {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return core_cli.EXIT_USAGE
+    return core_cli.EXIT_OK
+
+
+def fail(message: str) -> int:
+    print(f"dobro: {message}", file=sys.stderr)
+    return EXIT_FAILURE
+
+
+def one_line_errors(handler: Handler) -> Handler:
+    """Report any failure (database unreachable, folder not writable …) in one line, exit 1."""
+    @wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except Exception as exc:  # the command line shows one line, never a traceback
+            return fail(describe(exc))
+    return run
+
+
+def describe(exc: Exception) -> str:
+    """One line on what went wrong, starting with what it means for the user."""
+    if isinstance(exc, OperationalError):
+        what = "базата данни не отговаря / database unreachable"
+    elif isinstance(exc, (ArgumentError, NoSuchModuleError, ImportError)):
+        what = "неправилен DOBRO_DATABASE_URL / bad database URL"
+    elif isinstance(exc, OSError):
+        what = "файлова грешка / file error"
+    else:
+        what = type(exc).__name__
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return f"{what}: {lines[0]}" if lines else what
+
+
+def shown_url(url: str) -> str:
+    """The database URL without its password."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def migrate(app: Flask) -> None:
+    """Bring the app's database to the latest schema and say what changed."""
+    url = app.config["DATABASE_URL"]
+    before = current_revision(app)
+    db.upgrade(url)
+    after = current_revision(app)
+    if before == after:
+        print(f"База данни {shown_url(url)}: вече е обновена (версия {after}). "
+              f"/ Database already up to date.")
+    else:
+        print(f"База данни {shown_url(url)}: обновена от {before or 'празна'} до {after}. "
+              f"/ Database upgraded from {before or 'empty'} to {after}.")
+
+
+def current_revision(app: Flask) -> str | None:
+    with app.app_context(), db.engine().connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+@contextmanager
+def configured_app() -> Iterator[Flask]:
+    """The app as ``dobro serve`` would configure it; its connections are closed at the end."""
+    app = create_app()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.engine().dispose()
+
+
+@one_line_errors
+def run_db_upgrade(_args: argparse.Namespace) -> int:
+    """Create the instance folder and bring the database to the latest schema."""
+    with configured_app() as app:
+        print(f"Папка на инстанцията / Instance folder: {app.instance_path}")
+        migrate(app)
+    return core_cli.EXIT_OK
+
+
+@one_line_errors
+def run_organisations(_args: argparse.Namespace) -> int:
+    """Add the member municipalities and regional administrations (for production too)."""
+    with configured_app() as app, app.app_context():
+        if not inspect(db.engine()).has_table("organisation"):
+            return fail("базата данни няма таблици; изпълнете първо „dobro db upgrade“")
+        database = db.session()
+        added = seed.seed_organisations(database)
+        database.commit()
+    print(f"Организации: добавени {added}, общо в списъка {len(seed.ORGANISATIONS)}. "
+          f"/ Organisations: {added} added, {len(seed.ORGANISATIONS)} in the list.")
+    return core_cli.EXIT_OK
+
+
+@one_line_errors
+def run_demo(args: argparse.Namespace) -> int:
+    """Migrate, seed the organisations and the demo accounts, and print how to sign in."""
+    with configured_app() as app:
+        base_url = app.config["BASE_URL"]
+        if not seed.demo_allowed(base_url, args.force):
+            return fail(f"отказвам демо профили с известна парола на {base_url} (https: "
+                        "публичен сайт); добавете --force, ако наистина го искате / refusing "
+                        "demo accounts on an https:// site without --force")
+        migrate(app)
+        with app.app_context():
+            database = db.session()
+            seed.seed_organisations(database)
+            logins = seed.seed_demo(database)
+            database.commit()
+    print_logins(logins, base_url.rstrip("/"))
+    return core_cli.EXIT_OK
+
+
+def print_logins(logins: Sequence[seed.DemoLogin], base_url: str) -> None:
+    """A table of the demo logins, in Bulgarian and English."""
+    rows = [("Роля / Role", "Потребител / User name", "Име / Name")]
+    rows += [(ROLE_NAMES.get(login.role, login.role) + audience_note(login), login.username,
+              login.name) for login in logins]
+    widths = [max(len(row[i]) for row in rows) for i in range(2)]
+    print()
+    print("Демо профили / Demo logins")
+    for number, row in enumerate(rows):
+        print(f"  {row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]}")
+        if number == 0:
+            print(f"  {'-' * widths[0]}  {'-' * widths[1]}  {'-' * len(row[2])}")
+    passwords = sorted({login.password for login in logins})
+    print()
+    print(f"Парола за всички / Password for all: {', '.join(passwords)}")
+    print(f"Вход / Sign in:  {base_url}/login")
+    print(f"Обучители / Trainers:  {base_url}/trainer/")
+    print("Демо данните са само за опит; не ги създавайте на публичен сайт. "
+          "/ Demo data is for trying Dobro out, never for a public site.")
+
+
+def audience_note(login: seed.DemoLogin) -> str:
+    return f" ({login.audience})" if login.audience else ""

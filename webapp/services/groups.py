@@ -1,0 +1,132 @@
+"""Groups as their trainers see them: who looks after which group, its learners, their codes.
+
+A trainer sees only the groups they look after (``GroupTrainer``); coordinators
+and admins see every group. Anything outside what one may see is reported as
+"not found", so an id never tells whether someone else's group exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, func, select
+
+from webapp.models import Group, GroupMember, GroupTrainer, Invitation, Organisation, User
+from webapp.services import accounts
+
+SEES_ALL_GROUPS = ("coordinator", "admin")
+
+
+class GroupNotFound(Exception):
+    """No such group or learner, or not one that this user may look after."""
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    group: Group
+    learners: int
+    joined: int
+
+
+@dataclass(frozen=True)
+class Member:
+    user: User
+    organisation: Organisation | None
+
+    @property
+    def joined(self) -> bool:
+        """Whether the learner has a user name (joined with a code, or was given one)."""
+        return self.user.username is not None
+
+    @property
+    def may_get_code(self) -> bool:
+        # Codes sign people in: staff accounts are never reset through a group.
+        return self.user.role == "learner" and self.user.active
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    """A code just made: it exists only here, the database keeps its hash."""
+
+    member: Member
+    code: str
+    purpose: str  # join | reset
+    expires_at: datetime
+
+
+def groups_for(db: Session, user: User) -> list[GroupSummary]:
+    """The groups ``user`` looks after, by name, with how many learners have joined."""
+    query = (select(Group, func.count(col(User.id)), func.count(col(User.username)))
+             .join(GroupMember, col(GroupMember.group_id) == Group.id, isouter=True)
+             .join(User, col(User.id) == GroupMember.user_id, isouter=True)
+             .group_by(col(Group.id)).order_by(Group.name))
+    if user.role not in SEES_ALL_GROUPS:
+        query = query.where(col(Group.id).in_(
+            select(GroupTrainer.group_id).where(GroupTrainer.user_id == user.id)))
+    return [GroupSummary(group, learners, joined) for group, learners, joined in db.exec(query)]
+
+
+def group_for(db: Session, user: User, group_id: int) -> Group:
+    """The group ``group_id`` if ``user`` may look after it."""
+    group = db.get(Group, group_id)
+    if group is None:
+        raise GroupNotFound(group_id)
+    if user.role not in SEES_ALL_GROUPS and db.get(GroupTrainer, (group.id, user.id)) is None:
+        raise GroupNotFound(group_id)
+    return group
+
+
+def members(db: Session, group: Group) -> list[Member]:
+    """The group's members with their organisations, by name."""
+    rows = db.exec(select(User, Organisation)
+                   .join(GroupMember, col(GroupMember.user_id) == User.id)
+                   .join(Organisation, col(Organisation.id) == User.organisation_id, isouter=True)
+                   .where(GroupMember.group_id == group.id)
+                   .order_by(User.name, col(User.id)))
+    return [Member(user, organisation) for user, organisation in rows]
+
+
+def learner_in(db: Session, group: Group, user_id: int) -> Member:
+    """The member ``user_id`` of ``group``, if a code may be issued to them."""
+    for member in members(db, group):
+        if member.user.id == user_id and member.may_get_code:
+            return member
+    raise GroupNotFound(user_id)
+
+
+def organisations(db: Session) -> list[Organisation]:
+    """Every organisation, grouped by kind and oblast, for choosing one."""
+    return list(db.exec(select(Organisation).order_by(
+        Organisation.kind, Organisation.oblast, Organisation.name)))
+
+
+def add_learner(db: Session, group: Group, name: str, organisation_id: int, audience: str,
+                position: str = "") -> User:
+    """Create a learner who has not joined yet and put them in ``group``."""
+    if db.get(Organisation, organisation_id) is None:
+        raise GroupNotFound(organisation_id)
+    user = User(name=name, role="learner", audience=audience, organisation_id=organisation_id,
+                position=position)
+    db.add(user)
+    db.flush()
+    assert group.id is not None and user.id is not None  # both flushed
+    db.add(GroupMember(group_id=group.id, user_id=user.id))
+    db.flush()
+    return user
+
+
+def new_code(db: Session, member: Member, created_by: User) -> IssuedCode:
+    """A join code for someone who has not joined, a reset code for someone who has."""
+    purpose = "reset" if member.joined else "join"
+    code = accounts.issue_code(db, member.user, purpose, created_by)
+    # issue_code leaves exactly one unused invitation for the user: the one just made.
+    invitation = db.exec(select(Invitation).where(
+        Invitation.user_id == member.user.id, col(Invitation.used_at).is_(None))).one()
+    return IssuedCode(member, code, purpose, invitation.expires_at)
+
+
+def join_codes(db: Session, group: Group, created_by: User) -> list[IssuedCode]:
+    """New join codes for the learners of ``group`` who have not joined; older ones stop working."""
+    return [new_code(db, member, created_by) for member in members(db, group)
+            if member.may_get_code and not member.joined]

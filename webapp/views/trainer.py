@@ -1,0 +1,130 @@
+"""The trainer area: my groups, their learners, adding learners and handing out codes.
+
+Who may see which group is decided in ``webapp.services.groups``; a group or
+learner outside it is a 404. Code pages are rendered straight from the POST
+and never cached: a code exists in clear only in that one response.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    url_for,
+)
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
+from werkzeug.wrappers import Response as BaseResponse
+
+from webapp import db
+from webapp.auth import STAFF, me, role_required
+from webapp.content import current_course
+from webapp.models import Group
+from webapp.services import groups
+from webapp.services.groups import GroupNotFound, IssuedCode
+from webapp.trainer_forms import LearnerForm
+
+bp = Blueprint("trainer", __name__, url_prefix="/trainer")
+# Cards go to the learners, who read Bulgarian, whatever language the trainer's screen uses.
+CARD_LANGUAGE = "bg"
+
+
+@bp.get("/")
+@role_required(*STAFF)
+def home() -> str:
+    return render_template("trainer/home.html", summaries=groups.groups_for(db.session(), me()))
+
+
+@bp.get("/groups/<int:group_id>")
+@role_required(*STAFF)
+def group(group_id: int) -> str:
+    found = my_group(group_id)
+    return render_group(found, learner_form())
+
+
+@bp.post("/groups/<int:group_id>/learners")
+@role_required(*STAFF)
+def add_learner(group_id: int) -> str | BaseResponse:
+    found = my_group(group_id)
+    form = learner_form()
+    if not form.validate_on_submit():
+        return render_group(found, form)
+    database = db.session()
+    try:
+        user = groups.add_learner(database, found, form.name.data or "", form.organisation.data,
+                                  form.audience.data or "", form.position.data or "")
+    except GroupNotFound:  # the organisation was deleted since the form was shown
+        abort(404)
+    database.commit()
+    flash(_("%(name)s is in the group. Give them a join code.", name=user.name), "success")
+    return redirect(url_for("trainer.group", group_id=group_id, _anchor=f"learner-{user.id}"))
+
+
+@bp.post("/groups/<int:group_id>/learners/<int:user_id>/code")
+@role_required(*STAFF)
+def learner_code(group_id: int, user_id: int) -> Response:
+    found = my_group(group_id)
+    database = db.session()
+    try:
+        issued = groups.new_code(database, groups.learner_in(database, found, user_id), me())
+    except GroupNotFound:
+        abort(404)
+    database.commit()
+    return code_page("trainer/code.html", found, [issued])
+
+
+@bp.post("/groups/<int:group_id>/codes")
+@role_required(*STAFF)
+def join_codes(group_id: int) -> Response | BaseResponse:
+    found = my_group(group_id)
+    database = db.session()
+    issued = groups.join_codes(database, found, me())
+    if not issued:
+        flash(_("Everyone in this group has joined already: there are no codes to print."), "info")
+        return redirect(url_for("trainer.group", group_id=group_id))
+    database.commit()
+    return code_page("trainer/codes.html", found, issued)
+
+
+def my_group(group_id: int) -> Group:
+    """The group, if the signed-in user looks after it; else 404."""
+    try:
+        return groups.group_for(db.session(), me(), group_id)
+    except GroupNotFound:
+        abort(404)
+
+
+def learner_form() -> LearnerForm:
+    """The add-a-learner form, offering the organisations and the course's audiences."""
+    form = LearnerForm()
+    choose = ("", _("— choose —"))
+    form.organisation.choices = [choose] + [
+        (o.id, o.name) for o in groups.organisations(db.session())]
+    form.audience.choices = [choose] + list(current_course().audiences.items())
+    return form
+
+
+def render_group(found: Group, form: LearnerForm) -> str:
+    return render_template("trainer/group.html", group=found, form=form,
+                           members=groups.members(db.session(), found),
+                           audiences=current_course().audiences)
+
+
+def code_page(template: str, found: Group, issued: list[IssuedCode]) -> Response:
+    """Render freshly made codes: the cards in Bulgarian, never stored by any cache."""
+    context: dict[str, Any] = {"group": found, "issued": issued,
+                               "base_url": current_app.config["BASE_URL"].rstrip("/")}
+    with force_locale(CARD_LANGUAGE):
+        cards = Markup(render_template("trainer/_cards.html", **context))
+    response = make_response(render_template(template, cards=cards, **context))
+    response.headers["Cache-Control"] = "no-store"
+    return response
