@@ -4,7 +4,7 @@
 # Idempotent: safe to run again on a machine that already has them.
 set -euo pipefail
 
-packages=(postgresql chromium fonts-dejavu-core poppler-utils)
+packages=(postgresql chromium fonts-dejavu-core poppler-utils nodejs npm)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -13,6 +13,12 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "== installing ${missing[*]}"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# axe-core for the accessibility checks in the browser tests (npm registry; no browser download).
+if [ ! -f node_modules/axe-core/axe.min.js ]; then
+    echo "== npm ci (axe-core)"
+    npm ci --no-audit --no-fund --silent
 fi
 
 # PostgreSQL: the packaged cluster, started if it is down.
