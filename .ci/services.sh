@@ -4,11 +4,13 @@
 # Idempotent: safe to run again on a machine that already has them.
 set -euo pipefail
 
-packages=(postgresql chromium fonts-dejavu-core poppler-utils nodejs npm)
+packages=(postgresql chromium fonts-dejavu-core poppler-utils)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
+# npm usually comes with the machine's Node.js; Debian's package only when it does not.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "== installing ${missing[*]}"
     apt-get update -qq
