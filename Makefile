@@ -70,7 +70,10 @@ messages: dev
 		--ignore-obsolete
 
 # For authors: rebuild on save and show content errors in the page.
+serve-dev: export DOBRO_BASE_URL ?= http://$(HOST):$(PORT)
 serve-dev: install
+	$(BIN)/dobro db upgrade
+	$(BIN)/dobro demo
 	$(BIN)/dobro serve --reload --host $(HOST) --port $(PORT)
 
 clean:
