@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
 .PHONY: run test install dev translations lint typecheck pytest check build bench messages \
-	serve-dev clean
+	serve-dev clean handbook offline
 
 # The address printed with the demo logins follows HOST and PORT unless set explicitly.
 run: export DOBRO_BASE_URL ?= http://$(HOST):$(PORT)
@@ -60,6 +60,13 @@ pytest:
 
 bench: dev
 	$(BIN)/python bench/build.py
+
+# Publications: the Handbook (PDF, A4) and the offline copy, into build/publications/.
+handbook: install
+	$(BIN)/dobro handbook .
+
+offline: install
+	$(BIN)/dobro export offline .
 
 # Refresh the message catalogs after changing strings in code or templates.
 messages: dev

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from course.build import build, check
 from course.errors import ContentError, Problem
+from course.publish.verbs import add_publish_verbs
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -27,7 +28,7 @@ def default_root() -> Path:
 
 
 def make_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:  # type: ignore[type-arg]
-    """Build the parser with the check and build verbs."""
+    """Build the parser with the check, build and publication verbs."""
     parser = argparse.ArgumentParser(prog="dobro", description="Dobro: курсът като файлове.")
     verbs = parser.add_subparsers(dest="verb", metavar="COMMAND")
     p_check = verbs.add_parser("check", help="провери съдържанието на курса")
@@ -41,6 +42,7 @@ def make_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
     p_build.add_argument("--jobs", type=int, default=None,
                          help="брой процеси (по подразбиране: ядрата)")
     p_build.set_defaults(handler=run_build)
+    add_publish_verbs(verbs)
     return parser, verbs
 
 

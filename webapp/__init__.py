@@ -24,7 +24,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from webapp import auth, content, db, errors, health, i18n, livebuild, security
     from webapp.views import auth as auth_views
-    from webapp.views import learn, quiz, system, trainer
+    from webapp.views import (
+        certificates,
+        learn,
+        public,
+        publications,
+        quiz,
+        sessions,
+        system,
+        trainer,
+    )
 
     i18n.init_app(app)
     security.init_app(app)
@@ -39,4 +48,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(quiz.bp)
     app.register_blueprint(trainer.bp)
+    app.register_blueprint(sessions.bp)
+    app.register_blueprint(certificates.bp)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(publications.bp)
     return app

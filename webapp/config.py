@@ -11,6 +11,8 @@ from typing import Any
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 SECRET_FILE = "secret_key"
 LANGUAGES = ("bg", "en")
+DEFAULT_ISSUER = "Асоциация на родопските общини"
+DEFAULT_SIGNATORY_TITLE = "Председател"
 
 
 def instance_path(overrides: Mapping[str, Any]) -> Path:
@@ -31,6 +33,12 @@ def settings(instance: Path, overrides: Mapping[str, Any]) -> dict[str, Any]:
         "DATABASE_URL": env.get("DOBRO_DATABASE_URL")
         or f"sqlite:///{instance / 'dobro.sqlite3'}",
         "SECRET_KEY": env.get("DOBRO_SECRET_KEY") or "",
+        # Who issues and signs the certificates (printed on them and in the signed badges).
+        "ISSUER_NAME": env.get("DOBRO_ISSUER_NAME") or DEFAULT_ISSUER,
+        "ISSUER_EMAIL": env.get("DOBRO_ISSUER_EMAIL") or "",
+        "SIGNATORY_NAME": env.get("DOBRO_SIGNATORY_NAME") or "",
+        "SIGNATORY_TITLE": env.get("DOBRO_SIGNATORY_TITLE") or DEFAULT_SIGNATORY_TITLE,
+        "CERTIFICATE_PREFIX": env.get("DOBRO_CERTIFICATE_PREFIX") or "ARO",
         "LIVE_RELOAD": False,
         "LANGUAGES": LANGUAGES,
         "BABEL_DEFAULT_LOCALE": "bg",

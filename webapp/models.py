@@ -150,3 +150,130 @@ class Answer(SQLModel, table=True):
     question_id: str = Field(max_length=100, primary_key=True)
     response: Any = Field(default=None, sa_column=Column(JSON))
     saved_at: datetime = Field(default_factory=utcnow)
+
+
+# --- Sessions, attendance and certificates -------------------------------------------------
+
+ATTENDANCE_STATUSES = ("present", "late", "excused", "absent")
+ATTENDED = ("present", "late")  # the statuses whose hours count towards completion
+
+
+class TrainingSession(SQLModel, table=True):
+    """An in-person session of a topic, in a municipality, for the groups enrolled in it."""
+
+    __tablename__ = "training_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    topic_id: str = Field(max_length=100, index=True)
+    title: str = Field(max_length=200)
+    municipality: str = Field(max_length=100)
+    venue: str = Field(max_length=200, default="")
+    starts_at: datetime
+    ends_at: datetime
+    trainer_id: int = Field(foreign_key="user.id", index=True)
+    capacity: int = 30
+    # Shown by the trainer on a screen during the session; only good inside its time window.
+    checkin_code: str = Field(max_length=12)
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SessionGroup(SQLModel, table=True):
+    session_id: int = Field(foreign_key="training_session.id", primary_key=True)
+    group_id: int = Field(foreign_key="learner_group.id", primary_key=True, index=True)
+
+
+class Attendance(SQLModel, table=True):
+    """A learner's current attendance at a session; every change is in ``AttendanceChange``."""
+
+    session_id: int = Field(foreign_key="training_session.id", primary_key=True)
+    user_id: int = Field(foreign_key="user.id", primary_key=True, index=True)
+    status: str = Field(max_length=10)
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by: int | None = Field(default=None, foreign_key="user.id")
+
+
+class AttendanceChange(SQLModel, table=True):
+    """One change of attendance, append-only: who made it, when, from what to what."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="training_session.id")
+    user_id: int = Field(foreign_key="user.id")
+    old_status: str = Field(max_length=10, default="")
+    new_status: str = Field(max_length=10)
+    via: str = Field(max_length=10, default="roster")  # roster | checkin
+    changed_by: int | None = Field(default=None, foreign_key="user.id")
+    changed_at: datetime = Field(default_factory=utcnow)
+
+    __table_args__ = (Index("ix_attendancechange_session_user", "session_id", "user_id"),)
+
+
+class CalendarFeed(SQLModel, table=True):
+    """A learner's private iCalendar feed: the token in its URL is the only key."""
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    token: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Certificate(SQLModel, table=True):
+    """A certificate as issued: the facts at issue time, never recomputed from the course.
+
+    Revoking or re-issuing keeps the row; a re-issue links the old certificate
+    to the new one (``replaced_by_id``), so an old code still explains itself.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True)  # the public verification code
+    number: str = Field(max_length=32, unique=True)  # human-friendly, ARO-2027-000123
+    user_id: int = Field(foreign_key="user.id", index=True)
+    kind: str = Field(max_length=10, default="topic")  # topic | programme
+    topic_id: str = Field(max_length=100, default="")  # "" for a programme certificate
+    audience: str = Field(max_length=50, default="")
+    holder_name: str = Field(max_length=200)
+    organisation_name: str = Field(max_length=200, default="")
+    title: str = Field(max_length=500)  # the topic's title, or the programme's
+    programme_title: str = Field(max_length=500)
+    in_person_hours: float = 0
+    online_hours: float = 0
+    issuer_name: str = Field(max_length=200)
+    signatory_name: str = Field(max_length=200, default="")
+    signatory_title: str = Field(max_length=200, default="")
+    issued_at: datetime = Field(default_factory=utcnow)
+    issued_by: int | None = Field(default=None, foreign_key="user.id")  # None: automatic
+    reason: str = Field(max_length=500, default="")  # why a trainer issued it by hand
+    status: str = Field(max_length=10, default="valid")  # valid | revoked
+    revoked_at: datetime | None = None
+    revoked_by: int | None = Field(default=None, foreign_key="user.id")
+    revoked_reason: str = Field(max_length=500, default="")
+    replaces_id: int | None = Field(default=None, foreign_key="certificate.id")
+    replaced_by_id: int | None = Field(default=None, foreign_key="certificate.id")
+
+    __table_args__ = (
+        # One valid certificate per learner and topic (or programme), whatever races happen.
+        Index("uq_certificate_one_valid", "user_id", "kind", "topic_id", unique=True,
+              sqlite_where=text("status = 'valid'"), postgresql_where=text("status = 'valid'")),
+    )
+
+
+class CertificateEvent(SQLModel, table=True):
+    """The history of a certificate: issued, revoked, re-issued — who, when and why."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    certificate_id: int = Field(foreign_key="certificate.id", index=True)
+    action: str = Field(max_length=12)  # issued | revoked | reissued
+    actor_id: int | None = Field(default=None, foreign_key="user.id")
+    reason: str = Field(max_length=500, default="")
+    at: datetime = Field(default_factory=utcnow)
+
+
+class BulletinRecipient(SQLModel, table=True):
+    """One line of the Bulletin's and Handbook's distribution list, kept by a coordinator."""
+
+    __tablename__ = "bulletin_recipient"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    name: str = Field(max_length=200)  # a person or a role ("Председател на ОбС")
+    copies: int = 1
+    created_at: datetime = Field(default_factory=utcnow)

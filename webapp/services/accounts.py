@@ -135,13 +135,13 @@ def change_password(user: User, current: str, new: str) -> None:
     set_password(user, new)
 
 
-def throttled(db: Session, *keys: str) -> bool:
-    """Tell whether any of ``keys`` has too many recent failures."""
+def throttled(db: Session, *keys: str, limit: int = THROTTLE_LIMIT) -> bool:
+    """Tell whether any of ``keys`` has ``limit`` or more recent failures."""
     since = utcnow() - THROTTLE_WINDOW
     for key in keys:
         count = db.exec(select(func.count()).select_from(Throttle).where(
             Throttle.key == key, col(Throttle.at) > since)).one()
-        if count >= THROTTLE_LIMIT:
+        if count >= limit:
             return True
     return False
 

@@ -22,8 +22,9 @@ from webapp import db
 from webapp import search as course_search
 from webapp.auth import me
 from webapp.content import CompiledCourse, current_course, store
+from webapp.models import Certificate
 from webapp.security import ASSET_SECURITY_POLICY
-from webapp.services import attempts, progress
+from webapp.services import attempts, certificates, completion, progress, sessions
 
 bp = Blueprint("learn", __name__)
 
@@ -47,7 +48,19 @@ def home() -> str:
         topics=progress.topic_progress(course, tracks, done, history),
         resume=progress.continue_target(course, done, tracks),
         results=[a for a in reversed(history) if a.state != "open"][:10],
-        open_attempts=[a for a in history if a.state == "open"])
+        open_attempts=[a for a in history if a.state == "open"],
+        checklist=completion.statuses(database, user, course, store().build_dir),
+        held={c.topic_id: c for c in certificates.valid_for(database, user).values()
+              if c.kind == "topic"},
+        sessions=sessions.upcoming_for(database, user),
+        feed_token=sessions.feed_token(database, user) if user.role == "learner" else "")
+
+
+def announce(issued: list[Certificate]) -> None:
+    """Tell the learner about the certificates just earned."""
+    for cert in issued:
+        flash(_("Congratulations! Certificate %(number)s is issued: %(title)s.",
+                number=cert.number, title=cert.title), "success")
 
 
 @bp.get("/learn/<module_id>")
@@ -78,6 +91,7 @@ def studied(module_id: str) -> Response:
         flash(_("Study the modules this one builds on first."), "error")
         return redirect(url_for("learn.module", module_id=found.id))
     flash(_("Marked as studied."), "success")
+    announce(certificates.check_and_issue(database, user))
     if found.quiz and found.quiz in course.quizzes:
         return redirect(url_for("quiz.overview", quiz_id=found.quiz))
     following = course.neighbours(found)[1]

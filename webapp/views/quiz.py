@@ -25,8 +25,9 @@ from webapp import db
 from webapp.auth import me
 from webapp.content import QuizInfo, current_course, store
 from webapp.models import Attempt, utcnow
-from webapp.services import attempts
+from webapp.services import attempts, certificates
 from webapp.services.attempts import QuizError, Slot
+from webapp.views.learn import announce
 from webapp.views.quiz_answers import (
     field,
     form_value,
@@ -83,6 +84,7 @@ def owned_attempt(attempt_id: int) -> Attempt:
         database.refresh(found)
         if found.state != "open":
             flash(message("time-up"), "error")
+            announce(certificates.check_and_issue(database, user))
     return found
 
 
@@ -251,6 +253,7 @@ def submit(attempt_id: int) -> str | Response:
         done = attempts.submit(db.session(), found, parse_answers(request.form, slots))
         if done.state == "expired":
             flash(message("time-up"), "error")
+        announce(certificates.check_and_issue(db.session(), me()))
         return to_review(done)
     saved = attempts.saved_responses(db.session(), found)
     pages = pages_of(slots)

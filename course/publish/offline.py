@@ -1,0 +1,147 @@
+"""The offline copy: the whole course as static HTML files in one ZIP.
+
+For municipalities with a poor connection: modules, pages, the glossary and the
+self-checks, which grade answers in the page (the answer key travels with the
+page — self-checks count for nothing, so that is acceptable here; the pre-tests
+and final tests are left out). No accounts, no server: unzip and open index.html.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from course.build import check
+from course.compile import asset_name, quiz_source
+from course.errors import ContentError, has_errors
+from course.model import Course, Document, Question, Quiz, Topic
+from course.publish.common import TEMPLATES, Linker, document_html, environment, glossary_keys
+from course.textmatch import normalise_text
+
+_EPOCH = (2026, 1, 1, 0, 0, 0)  # fixed timestamps: the same course gives the same ZIP
+
+
+@dataclass(frozen=True)
+class PageLink:
+    href: str
+    title: str
+
+
+def offline_zip(root: Path) -> tuple[bytes, int]:
+    """Check the course and pack its offline copy; return the ZIP and its file count."""
+    course, problems = check(root)
+    if has_errors(problems) or course.manifest is None:
+        raise ContentError(problems)
+    files = offline_files(course, root)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(f"dobro-offline/{name}", date_time=_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, files[name])
+    return buffer.getvalue(), len(files)
+
+
+def offline_files(course: Course, root: Path) -> dict[str, bytes]:
+    """Every file of the offline copy, by path relative to its folder."""
+    manifest = course.manifest
+    assert manifest is not None, "a checked course has a manifest"
+    linker = Linker(
+        module=lambda doc_id, anchor: f"{doc_id}.html" + (f"#{anchor}" if anchor else ""),
+        glossary=lambda key: f"glossary.html#{key}",
+        image=lambda path: f"assets/{asset_name(path, course.images.get(path, ''))}")
+    docs = {d.id: d for d in course.modules + course.pages}
+    quizzes = {q.id: q for q in course.quizzes}
+    order = [docs[r.target] for t in manifest.topics for r in t.modules if r.target in docs]
+    env = environment()
+    common = {"course_title": manifest.title, "language": manifest.language}
+    files: dict[str, bytes] = {}
+    for index, doc in enumerate(order):
+        topic = next(t for t in manifest.topics if t.id == doc.topic)
+        quiz = quizzes.get(doc.quiz.target) if doc.quiz else None
+        files[f"{doc.id}.html"] = env.get_template("offline/module.html.j2").render(
+            **common, doc=doc, topic=topic, html=document_html(doc, course, linker),
+            previous=_link(order[index - 1]) if index else None,
+            next=_link(order[index + 1]) if index + 1 < len(order) else None,
+            quiz=_quiz_view(quiz, quizzes) if quiz and quiz.kind == "self-check" else None,
+        ).encode()
+    for page in course.pages:
+        files[f"{page.id}.html"] = env.get_template("offline/page.html.j2").render(
+            **common, doc=page, html=document_html(page, course, linker)).encode()
+    files["glossary.html"] = env.get_template("offline/glossary.html.j2").render(
+        **common, entries=_glossary(course, linker)).encode()
+    intro = docs.get(manifest.introduction.target) if manifest.introduction else None
+    files["index.html"] = env.get_template("offline/index.html.j2").render(
+        **common, topics=[(t, _topic_modules(t, docs)) for t in manifest.topics],
+        intro=_link(intro) if intro else None,
+        pages=[_link(p) for p in course.pages if p is not intro]).encode()
+    files["assets/offline.css"] = (TEMPLATES / "offline" / "offline.css").read_bytes()
+    files["assets/selfcheck.js"] = (TEMPLATES / "offline" / "selfcheck.js").read_bytes()
+    for path, digest in course.images.items():
+        files[f"assets/{asset_name(path, digest)}"] = (root / path).read_bytes()
+    return files
+
+
+def _link(doc: Document) -> PageLink:
+    return PageLink(f"{doc.id}.html", doc.title)
+
+
+def _topic_modules(topic: Topic, docs: dict[str, Document]) -> list[PageLink]:
+    return [_link(docs[r.target]) for r in topic.modules if r.target in docs]
+
+
+def _glossary(course: Course, linker: Linker) -> list[dict[str, Any]]:
+    keys = glossary_keys(course)
+    titles = {d.id: d.title for d in course.modules + course.pages}
+    entries = []
+    for entry in sorted(course.glossary, key=lambda e: e.term.lower()):
+        see = []
+        for ref in entry.see:
+            doc, _, anchor = ref.target.partition("#")
+            if doc in titles:
+                see.append(PageLink(linker.module(doc, anchor), titles[doc]))
+        entries.append({"key": entry.key, "term": entry.term, "definition": entry.definition,
+                        "aliases": entry.aliases, "see": see,
+                        "alias_keys": sorted(k for k, v in keys.items()
+                                             if v == entry.key and k != entry.key)})
+    return entries
+
+
+def _quiz_view(quiz: Quiz, quizzes: dict[str, Quiz]) -> dict[str, Any]:
+    questions, _ = quiz_source(quiz, quizzes)
+    return {"id": quiz.id, "title": quiz.title, "questions": [_question_view(q) for q in questions],
+            "key": json.dumps({"questions": [_answer_key(q) for q in questions],
+                               "bands": [{"min": b.min, "text": b.text} for b in quiz.feedback]},
+                              ensure_ascii=False).replace("</", "<\\/")}
+
+
+def _question_view(question: Question) -> dict[str, Any]:
+    """What the page shows: the text and the options, in a fixed order (no shuffling offline)."""
+    view: dict[str, Any] = {"id": question.id, "type": question.type, "text": question.text,
+                            "choices": [c.text for c in question.choices]}
+    if question.type == "match":
+        options = [right for _, right in question.pairs] + list(question.distractors)
+        view["lefts"] = [left for left, _ in question.pairs]
+        view["options"] = sorted(enumerate(options), key=lambda item: item[1].lower())
+    if question.type == "order":
+        view["order_items"] = sorted(enumerate(question.items), key=lambda item: item[1].lower())
+        view["positions"] = len(question.items)
+    return view
+
+
+def _answer_key(question: Question) -> dict[str, Any]:
+    return {
+        "type": question.type, "points": question.points, "explanation": question.explanation,
+        "choices": [{"weight": c.weight, "feedback": c.feedback} for c in question.choices],
+        "answer": question.answer, "feedback_true": question.feedback_true,
+        "feedback_false": question.feedback_false, "feedback_other": question.feedback_other,
+        "text": [{"text": normalise_text(a.text), "weight": a.weight, "feedback": a.feedback}
+                 for a in question.text_answers],
+        "number": [{"low": a.low, "high": a.high, "weight": a.weight, "feedback": a.feedback}
+                   for a in question.number_answers],
+        "pairs": len(question.pairs), "items": len(question.items),
+    }

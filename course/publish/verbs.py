@@ -1,0 +1,138 @@
+"""``dobro handbook``, ``dobro bulletin`` and ``dobro export offline``.
+
+Exit codes as ``check`` and ``build``: 0 done, 1 content errors (printed as the
+same ``path:line:col`` lines), 2 usage errors. WeasyPrint is imported only when
+a verb runs, so ``dobro check`` starts as fast as before.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from course.errors import ContentError, UsageError
+
+PUBLICATIONS = "build/publications"
+
+
+def add_publish_verbs(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the publication verbs to the ``dobro`` parser."""
+    p_hb = verbs.add_parser("handbook", help="наръчникът като PDF (или един HTML файл)")
+    p_hb.add_argument("dir", nargs="?", type=Path, help="папката на курса (по подразбиране .)")
+    p_hb.add_argument("--topics", nargs="+", default=[], metavar="TOPIC",
+                      help="само тези теми (id, разделени с интервал или запетая)")
+    p_hb.add_argument("--format", choices=("a4", "a5"), default="a4", help="размер на страницата")
+    p_hb.add_argument("--out", type=Path,
+                      help=f"файлът: .pdf или .html (по подразбиране DIR/{PUBLICATIONS}/"
+                           "handbook-FORMAT.pdf)")
+    p_hb.set_defaults(handler=run_handbook)
+    p_bu = verbs.add_parser("bulletin", help="брой на информационния бюлетин като PDF и HTML")
+    p_bu.add_argument("number", type=int, help="номерът на броя")
+    p_bu.add_argument("dir", nargs="?", type=Path, help="папката на курса (по подразбиране .)")
+    p_bu.add_argument("--out", type=Path,
+                      help=f"папка за файловете (по подразбиране DIR/{PUBLICATIONS})")
+    p_bu.set_defaults(handler=run_bulletin)
+    p_ex = verbs.add_parser("export", help="износ на курса")
+    p_ex.set_defaults(handler=lambda _args: _usage(p_ex))
+    ex_verbs = p_ex.add_subparsers(dest="export_verb", metavar="WHAT")
+    p_off = ex_verbs.add_parser("offline", help="статично HTML копие на курса в един ZIP")
+    p_off.add_argument("dir", nargs="?", type=Path, help="папката на курса (по подразбиране .)")
+    p_off.add_argument("--out", type=Path,
+                       help=f"ZIP файлът (по подразбиране DIR/{PUBLICATIONS}/dobro-offline.zip)")
+    p_off.set_defaults(handler=run_export_offline)
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def run_handbook(args: argparse.Namespace) -> int:
+    from course.cli import EXIT_CONTENT, EXIT_OK, EXIT_USAGE, course_root, print_problems
+    from course.publish.handbook import HandbookOptions, handbook_html, handbook_pdf, load
+
+    root = course_root(args)
+    if root is None:
+        return EXIT_USAGE
+    out: Path = args.out or root / PUBLICATIONS / f"handbook-{args.format}.pdf"
+    if out.suffix.lower() not in (".pdf", ".html"):
+        print(f"dobro: {out}: файлът трябва да е .pdf или .html", file=sys.stderr)
+        return EXIT_USAGE
+    topics = tuple(t for item in args.topics for t in item.split(",") if t)
+    started = time.perf_counter()
+    try:
+        course, laws, problems = load(root)
+        options = HandbookOptions(topics=topics, page_size=args.format)
+        if out.suffix.lower() == ".html":
+            data = handbook_html(course, root, laws, options, standalone=True).encode()
+        else:
+            data = handbook_pdf(course, root, laws, options)
+    except ContentError as exc:
+        print_problems(exc.problems, False)
+        print("Наръчникът не е създаден.")
+        return EXIT_CONTENT
+    except UsageError as exc:
+        print(f"dobro: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for problem in problems:
+        print(problem.format())
+    _write(out, data)
+    print(f"Наръчникът е записан в {out} ({len(data) // 1024} KB, "
+          f"{time.perf_counter() - started:.1f} с).")
+    return EXIT_OK
+
+
+def run_bulletin(args: argparse.Namespace) -> int:
+    from course.cli import EXIT_CONTENT, EXIT_OK, EXIT_USAGE, course_root, print_problems
+    from course.publish.bulletin import bulletin_html, bulletin_pdf, load_bulletins
+
+    root = course_root(args)
+    if root is None:
+        return EXIT_USAGE
+    bulletins, problems = load_bulletins(root)
+    if any(p.is_error for p in problems):
+        print_problems(problems, False)
+        print("Бюлетинът не е създаден.")
+        return EXIT_CONTENT
+    issue = next((b for b in bulletins if b.number == args.number), None)
+    if issue is None:
+        have = ", ".join(str(b.number) for b in bulletins) or "няма"
+        print(f"dobro: няма брой {args.number} в bulletins/ (има: {have})", file=sys.stderr)
+        return EXIT_USAGE
+    for problem in problems:
+        print(problem.format())
+    out: Path = args.out or root / PUBLICATIONS
+    stem = f"bulletin-{issue.number:02d}"
+    _write(out / f"{stem}.html", bulletin_html(issue).encode())
+    _write(out / f"{stem}.pdf", bulletin_pdf(issue))
+    print(f"Брой {issue.number} „{issue.title}“ е записан в {out / stem}.pdf и .html.")
+    return EXIT_OK
+
+
+def run_export_offline(args: argparse.Namespace) -> int:
+    from course.cli import EXIT_CONTENT, EXIT_OK, EXIT_USAGE, course_root, print_problems
+    from course.publish.offline import offline_zip
+
+    root = course_root(args)
+    if root is None:
+        return EXIT_USAGE
+    out: Path = args.out or root / PUBLICATIONS / "dobro-offline.zip"
+    try:
+        data, files = offline_zip(root)
+    except ContentError as exc:
+        print_problems(exc.problems, False)
+        print("Копието не е създадено.")
+        return EXIT_CONTENT
+    _write(out, data)
+    print(f"Копието за работа без връзка е записано в {out} ({files} файла, "
+          f"{len(data) // 1024} KB). Разархивирайте го и отворете index.html.")
+    return EXIT_OK
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)

@@ -1,0 +1,267 @@
+"""In-person sessions: scheduling, enrolled groups, the roster, check-in and attendance.
+
+A trainer sees the sessions they lead, and those of the groups they look after
+(coordinators and admins see all), by the same rule as ``services.groups``.
+Every attendance change is appended to ``AttendanceChange`` with who made it
+and when; ``Attendance`` holds only the current state.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, or_, select
+
+from webapp.models import (
+    ATTENDANCE_STATUSES,
+    ATTENDED,
+    Attendance,
+    AttendanceChange,
+    CalendarFeed,
+    Group,
+    GroupMember,
+    GroupTrainer,
+    Organisation,
+    SessionGroup,
+    TrainingSession,
+    User,
+    utcnow,
+)
+from webapp.services import accounts
+from webapp.services.groups import SEES_ALL_GROUPS
+
+CHECKIN_ALPHABET = accounts.CODE_ALPHABET
+CHECKIN_LENGTH = 6
+# Learners may check in from a little before the start (they arrive early) to the end.
+CHECKIN_OPENS = timedelta(minutes=30)
+# Checked in later than this after the start: "late" (the hours still count).
+LATE_AFTER = timedelta(minutes=15)
+
+
+class SessionNotFound(Exception):
+    """No such session, or not one this user may look after."""
+
+
+class CheckInError(Exception):
+    """A check-in the rules refuse; ``code`` names the rule, ``session`` the one concerned."""
+
+    def __init__(self, code: str, session: TrainingSession | None = None) -> None:
+        self.code = code
+        self.session = session
+        super().__init__(code)
+
+
+@dataclass(frozen=True)
+class RosterLine:
+    user: User
+    organisation: Organisation | None
+    status: str  # "" when not marked yet
+
+
+def new_checkin_code() -> str:
+    """A short code the trainer shows (or a QR of it): six letters and digits, no look-alikes."""
+    return "".join(secrets.choice(CHECKIN_ALPHABET) for _ in range(CHECKIN_LENGTH))
+
+
+def hours(found: TrainingSession) -> float:
+    """The session's length in hours."""
+    return max((found.ends_at - found.starts_at).total_seconds(), 0) / 3600
+
+
+def create(db: Session, author: User, **fields: Any) -> TrainingSession:
+    """Schedule a session (the form has checked the fields)."""
+    found = TrainingSession(**fields, checkin_code=new_checkin_code(), created_by=author.id)
+    db.add(found)
+    db.flush()
+    return found
+
+
+def _visible(user: User) -> object:
+    trained_groups = select(GroupTrainer.group_id).where(GroupTrainer.user_id == user.id)
+    return or_(col(TrainingSession.trainer_id) == user.id,
+               col(TrainingSession.id).in_(select(SessionGroup.session_id).where(
+                   col(SessionGroup.group_id).in_(trained_groups))))
+
+
+def sessions_for(db: Session, user: User) -> list[TrainingSession]:
+    """The sessions ``user`` looks after, soonest first."""
+    query = select(TrainingSession).order_by(col(TrainingSession.starts_at).desc())
+    if user.role not in SEES_ALL_GROUPS:
+        query = query.where(_visible(user))  # type: ignore[arg-type]
+    return list(db.exec(query).all())
+
+
+def session_for(db: Session, user: User, session_id: int) -> TrainingSession:
+    """The session ``session_id`` if ``user`` may look after it."""
+    found = db.get(TrainingSession, session_id)
+    if found is None:
+        raise SessionNotFound(session_id)
+    if user.role in SEES_ALL_GROUPS or found.trainer_id == user.id:
+        return found
+    allowed = db.exec(select(SessionGroup).join(
+        GroupTrainer, col(GroupTrainer.group_id) == SessionGroup.group_id).where(
+        SessionGroup.session_id == found.id, GroupTrainer.user_id == user.id)).first()
+    if allowed is None:
+        raise SessionNotFound(session_id)
+    return found
+
+
+def enrolled_groups(db: Session, found: TrainingSession) -> list[Group]:
+    return list(db.exec(select(Group).join(SessionGroup, col(SessionGroup.group_id) == Group.id)
+                        .where(SessionGroup.session_id == found.id).order_by(Group.name)))
+
+
+def enrol(db: Session, found: TrainingSession, group: Group) -> bool:
+    """Enrol ``group`` in the session; False when it already was."""
+    if db.get(SessionGroup, (found.id, group.id)) is not None:
+        return False
+    db.add(SessionGroup(session_id=found.id, group_id=group.id))  # type: ignore[arg-type]
+    db.flush()
+    return True
+
+
+def is_enrolled(db: Session, found: TrainingSession, user_id: int) -> bool:
+    """Whether ``user_id`` belongs to a group enrolled in the session."""
+    return db.exec(select(GroupMember).join(
+        SessionGroup, col(SessionGroup.group_id) == GroupMember.group_id).where(
+        SessionGroup.session_id == found.id, GroupMember.user_id == user_id)).first() is not None
+
+
+def roster(db: Session, found: TrainingSession) -> list[RosterLine]:
+    """Everyone enrolled (through their groups), by name, with their current attendance."""
+    marks = {a.user_id: a.status for a in db.exec(
+        select(Attendance).where(Attendance.session_id == found.id))}
+    rows = db.exec(select(User, Organisation).distinct()
+                   .join(GroupMember, col(GroupMember.user_id) == User.id)
+                   .join(SessionGroup, col(SessionGroup.group_id) == GroupMember.group_id)
+                   .join(Organisation, col(Organisation.id) == User.organisation_id, isouter=True)
+                   .where(SessionGroup.session_id == found.id, User.role == "learner")
+                   .order_by(User.name, col(User.id)))
+    return [RosterLine(user, org, marks.get(user.id or 0, "")) for user, org in rows]
+
+
+def mark(db: Session, found: TrainingSession, user_id: int, status: str, by: User | None,
+         via: str = "roster", now: datetime | None = None) -> bool:
+    """Set a learner's attendance; log the change. False when nothing changed."""
+    if status not in ATTENDANCE_STATUSES:
+        raise CheckInError("bad-status", found)
+    if not is_enrolled(db, found, user_id):
+        raise CheckInError("not-enrolled", found)
+    now = now or utcnow()
+    current = db.get(Attendance, (found.id, user_id))
+    old = current.status if current else ""
+    if old == status:
+        return False
+    if current is None:
+        current = Attendance(session_id=found.id, user_id=user_id, status=status)  # type: ignore[arg-type]
+    current.status, current.updated_at = status, now
+    current.updated_by = by.id if by else None
+    db.add(current)
+    db.add(AttendanceChange(session_id=found.id, user_id=user_id, old_status=old,  # type: ignore[arg-type]
+                            new_status=status, via=via, changed_by=by.id if by else None,
+                            changed_at=now))
+    db.flush()
+    return True
+
+
+Change = tuple[AttendanceChange, User, User | None]
+
+
+def history(db: Session, found: TrainingSession) -> list[Change]:
+    """Every attendance change of the session, newest first: whom it concerns, who made it."""
+    changes = db.exec(select(AttendanceChange).where(AttendanceChange.session_id == found.id)
+                      .order_by(col(AttendanceChange.changed_at).desc(),
+                                col(AttendanceChange.id).desc())).all()
+    people = {u.id: u for u in db.exec(select(User).where(col(User.id).in_(
+        {c.user_id for c in changes} | {c.changed_by for c in changes if c.changed_by})))}
+    return [(c, people[c.user_id], people.get(c.changed_by)) for c in changes]
+
+
+def window(found: TrainingSession) -> tuple[datetime, datetime]:
+    """When learners may check themselves in."""
+    return found.starts_at - CHECKIN_OPENS, found.ends_at
+
+
+def check_in(db: Session, user: User, code: str, now: datetime | None = None) -> TrainingSession:
+    """Check ``user`` in with the code the trainer shows; refused outside the window or group."""
+    now = now or utcnow()
+    code = accounts.normalise_code(code)[:CHECKIN_LENGTH * 2]
+    key = f"checkin:{user.id}"
+    if accounts.throttled(db, key):
+        raise CheckInError("throttled")
+    candidates = list(db.exec(select(TrainingSession).where(
+        TrainingSession.checkin_code == code)).all()) if len(code) == CHECKIN_LENGTH else []
+    if not candidates:
+        accounts.record_failure(db, key)
+        db.commit()
+        raise CheckInError("wrong-code")
+    mine = [s for s in candidates if is_enrolled(db, s, user.id or 0)]
+    if not mine:
+        raise CheckInError("not-enrolled", candidates[0])
+    open_now = [s for s in mine if window(s)[0] <= now <= window(s)[1]]
+    if not open_now:
+        raise CheckInError("outside-window", mine[0])
+    found = open_now[0]
+    current = db.get(Attendance, (found.id, user.id))
+    if current is not None and current.status in ATTENDED:
+        return found  # checked in already (or marked by the trainer): keep the first mark
+    status = "late" if now > found.starts_at + LATE_AFTER else "present"
+    mark(db, found, user.id or 0, status, user, via="checkin", now=now)
+    return found
+
+
+def upcoming_for(db: Session, user: User, now: datetime | None = None) -> list[TrainingSession]:
+    """The sessions of the learner's groups that have not ended, soonest first."""
+    now = now or utcnow()
+    return list(db.exec(select(TrainingSession).distinct()
+                        .join(SessionGroup, col(SessionGroup.session_id) == TrainingSession.id)
+                        .join(GroupMember, col(GroupMember.group_id) == SessionGroup.group_id)
+                        .where(GroupMember.user_id == user.id,
+                               col(TrainingSession.ends_at) >= now)
+                        .order_by(col(TrainingSession.starts_at))))
+
+
+def sessions_of_learner(db: Session, user: User) -> list[TrainingSession]:
+    """Every session of the learner's groups, for the calendar feed."""
+    return list(db.exec(select(TrainingSession).distinct()
+                        .join(SessionGroup, col(SessionGroup.session_id) == TrainingSession.id)
+                        .join(GroupMember, col(GroupMember.group_id) == SessionGroup.group_id)
+                        .where(GroupMember.user_id == user.id)
+                        .order_by(col(TrainingSession.starts_at))))
+
+
+def attended_hours(db: Session, user: User) -> dict[str, float]:
+    """Hours of sessions attended (present or late), by topic."""
+    rows = db.exec(select(TrainingSession).join(
+        Attendance, col(Attendance.session_id) == TrainingSession.id).where(
+        Attendance.user_id == user.id, col(Attendance.status).in_(ATTENDED)))
+    totals: dict[str, float] = defaultdict(float)
+    for found in rows:
+        totals[found.topic_id] += hours(found)
+    return dict(totals)
+
+
+def feed_token(db: Session, user: User) -> str:
+    """The learner's private calendar token, made on first use."""
+    feed = db.get(CalendarFeed, user.id)
+    if feed is None:
+        feed = CalendarFeed(user_id=user.id, token=secrets.token_urlsafe(24))  # type: ignore[arg-type]
+        db.add(feed)
+        db.commit()
+    return feed.token
+
+
+def user_of_feed(db: Session, token: str) -> User | None:
+    feed = db.exec(select(CalendarFeed).where(CalendarFeed.token == token)).first()
+    return db.get(User, feed.user_id) if feed else None
+
+
+def trainers(db: Session) -> list[User]:
+    """Who may lead a session."""
+    return list(db.exec(select(User).where(col(User.role).in_(("trainer", "coordinator",
+                                                                "admin")),
+                                           col(User.active)).order_by(User.name)))

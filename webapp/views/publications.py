@@ -1,0 +1,129 @@
+"""Publications: the Handbook to download, the Bulletin's issues, the distribution list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import login_required
+from markupsafe import Markup
+from werkzeug.wrappers import Response as BaseResponse
+
+from course.publish.bulletin import Bulletin
+from webapp import db
+from webapp.auth import role_required
+from webapp.publication_forms import RecipientForm
+from webapp.services import publications
+from webapp.services.publications import HANDBOOK_KINDS, PublicationUnavailable
+
+bp = Blueprint("publications", __name__)
+COORDINATORS = ("coordinator", "admin")
+
+
+def _roots() -> tuple[Path, Path]:
+    return Path(current_app.config["CONTENT_ROOT"]), Path(current_app.config["COURSE_BUILD"])
+
+
+@bp.get("/handbook")
+def handbook() -> str:
+    return render_template("publications/handbook.html")
+
+
+@bp.get("/handbook/<kind>")
+def handbook_download(kind: str) -> Response:
+    if kind not in HANDBOOK_KINDS:
+        abort(404)
+    try:
+        path = publications.handbook_file(*_roots(), kind)
+    except PublicationUnavailable:
+        abort(503)
+    suffix, mimetype = HANDBOOK_KINDS[kind]
+    name = f"narachnik-{kind}.{suffix}" if suffix == "pdf" else "narachnik.html"
+    return _download(path.read_bytes(), mimetype, name)
+
+
+@bp.get("/bulletins")
+@login_required
+def bulletins() -> str:
+    issues = publications.published_bulletins(_roots()[0])
+    return render_template("publications/bulletins.html", issues=issues)
+
+
+@bp.get("/bulletins/<int:number>")
+@login_required
+def bulletin(number: int) -> str:
+    issue = _issue(number)
+    return render_template("publications/bulletin.html", issue=issue, body=Markup(issue.html))
+
+
+@bp.get("/bulletins/<int:number>.pdf")
+@login_required
+def bulletin_pdf(number: int) -> Response:
+    issue = _issue(number)
+    path = publications.bulletin_file(*_roots(), issue)
+    return _download(path.read_bytes(), "application/pdf", f"biuletin-{issue.number:02d}.pdf")
+
+
+def _issue(number: int) -> Bulletin:
+    found = next((b for b in publications.published_bulletins(_roots()[0])
+                  if b.number == number), None)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/distribution", methods=["GET", "POST"])
+@role_required(*COORDINATORS)
+def distribution() -> str | BaseResponse:
+    database = db.session()
+    form = RecipientForm()
+    form.organisation.choices = publications.organisation_choices(database)
+    if form.validate_on_submit():
+        publications.add_recipient(database, form.organisation.data or 0,
+                                   form.name.data or "", form.copies.data or 1)
+        flash(_("Recipient added."), "success")
+        return redirect(url_for("publications.distribution"))
+    rows = publications.recipients(database)
+    return render_template("publications/distribution.html", form=form, rows=rows,
+                           total=sum(r.copies for r in rows))
+
+
+@bp.post("/distribution/<int:recipient_id>/delete")
+@role_required(*COORDINATORS)
+def remove_recipient(recipient_id: int) -> BaseResponse:
+    if not publications.remove_recipient(db.session(), recipient_id):
+        abort(404)
+    flash(_("Recipient removed."), "success")
+    return redirect(url_for("publications.distribution"))
+
+
+@bp.get("/distribution.<fmt>")
+@role_required(*COORDINATORS)
+def distribution_export(fmt: str) -> Response:
+    rows = publications.recipients(db.session())
+    if fmt == "csv":
+        data, mimetype = publications.export_csv(rows), "text/csv; charset=utf-8"
+    elif fmt == "xlsx":
+        data = publications.export_xlsx(rows)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        abort(404)
+    return _download(data, mimetype, f"razpredelenie.{fmt}")
+
+
+def _download(data: bytes, mimetype: str, name: str) -> Response:
+    """A file to save (the files are small; read whole, no file handle left open)."""
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f"attachment; filename={name}"
+    response.headers["Cache-Control"] = "no-cache"
+    return response

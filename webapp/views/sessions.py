@@ -1,0 +1,251 @@
+"""In-person sessions: trainers schedule them, enrol groups and mark the roster;
+learners check in with the code the trainer shows and add sessions to their calendar."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import login_required
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response as BaseResponse
+
+from webapp import db
+from webapp.auth import STAFF, me, role_required
+from webapp.content import current_course
+from webapp.models import ATTENDANCE_STATUSES, TrainingSession, User, utcnow
+from webapp.services import certificates, groups, ical, sessions
+from webapp.services.certificate_pdf import qr_svg
+from webapp.services.sessions import CheckInError, SessionNotFound
+from webapp.session_forms import CheckInForm, EnrolForm, SessionForm
+from webapp.views.learn import announce
+
+bp = Blueprint("sessions", __name__, url_prefix="/sessions")
+SOFIA = ZoneInfo("Europe/Sofia")
+
+
+def checkin_message(error: CheckInError) -> str:
+    """The learner-facing explanation of a refused check-in."""
+    found = error.session
+    if error.code == "outside-window" and found is not None:
+        opens, closes = sessions.window(found)
+        return _("Check-in for “%(title)s” is open only from %(opens)s to %(closes)s.",
+                 title=found.title, opens=format_datetime(opens, "short"),
+                 closes=format_datetime(closes, "short"))
+    messages = {
+        "wrong-code": _("No session has this code. Check it and try again."),
+        "not-enrolled": _("You are not enrolled in this session: none of your groups is on its "
+                          "list. Ask your trainer."),
+        "throttled": _("Too many wrong codes. Wait a quarter of an hour and try again."),
+        "bad-status": _("Choose one of the attendance marks."),
+    }
+    return messages.get(error.code, _("Something went wrong. Please try again."))
+
+
+def status_name(status: str) -> str:
+    names = {"present": _("Present"), "late": _("Late"), "excused": _("Excused"),
+             "absent": _("Absent"), "": _("Not marked")}
+    return names.get(status, status)
+
+
+@bp.app_context_processor
+def session_helpers() -> dict[str, object]:
+    return {"attendance_status": status_name, "session_hours": sessions.hours}
+
+
+# --- Trainers -------------------------------------------------------------------------------
+
+
+@bp.get("/manage")
+@role_required(*STAFF)
+def manage() -> str:
+    return render_manage(session_form())
+
+
+@bp.post("/manage")
+@role_required(*STAFF)
+def create() -> str | BaseResponse:
+    form = session_form()
+    if not form.validate_on_submit():
+        return render_manage(form)
+    starts = local_time(form.day.data, form.starts.data)
+    ends = local_time(form.day.data, form.ends.data)
+    database = db.session()
+    found = sessions.create(database, me(), topic_id=form.topic.data, title=form.title.data,
+                            municipality=form.municipality.data, venue=form.venue.data or "",
+                            starts_at=starts, ends_at=ends, trainer_id=form.trainer.data,
+                            capacity=form.capacity.data)
+    database.commit()
+    flash(_("The session is scheduled. Now enrol the groups that take part."), "success")
+    return redirect(url_for(".detail", session_id=found.id))
+
+
+@bp.get("/<int(max=2147483647):session_id>")
+@role_required(*STAFF)
+def detail(session_id: int) -> str:
+    return render_detail(my_session(session_id), enrol_form())
+
+
+@bp.post("/<int(max=2147483647):session_id>/groups")
+@role_required(*STAFF)
+def enrol(session_id: int) -> str | BaseResponse:
+    found = my_session(session_id)
+    form = enrol_form()
+    if not form.validate_on_submit():
+        return render_detail(found, form)
+    database = db.session()
+    try:
+        group = groups.group_for(database, me(), form.group.data)
+    except groups.GroupNotFound:
+        abort(404)
+    if sessions.enrol(database, found, group):
+        database.commit()
+        flash(_("%(group)s is enrolled.", group=group.name), "success")
+    else:
+        flash(_("%(group)s was enrolled already.", group=group.name), "info")
+    return redirect(url_for(".detail", session_id=found.id))
+
+
+@bp.post("/<int(max=2147483647):session_id>/attendance/<int(max=2147483647):user_id>")
+@role_required(*STAFF)
+def mark(session_id: int, user_id: int) -> BaseResponse:
+    found = my_session(session_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    database, status = db.session(), request.form.get("status", "")
+    try:
+        sessions.mark(database, found, user_id, status, me())
+    except CheckInError as error:
+        flash(checkin_message(error) if error.code == "bad-status"
+              else _("This learner is not enrolled in the session."), "error")
+        return redirect(url_for(".detail", session_id=found.id, _anchor="roster"))
+    database.commit()
+    learner = database.get(User, user_id)
+    if learner is not None:
+        certificates.check_and_issue(database, learner)
+    return redirect(url_for(".detail", session_id=found.id, _anchor=f"learner-{user_id}"))
+
+
+def my_session(session_id: int) -> TrainingSession:
+    try:
+        return sessions.session_for(db.session(), me(), session_id)
+    except SessionNotFound:
+        abort(404)
+
+
+def local_time(day: object, moment: object) -> datetime:
+    """A date and time typed in Sofia, as an aware UTC time."""
+    combined = datetime.combine(day, moment)  # type: ignore[arg-type]
+    return combined.replace(tzinfo=SOFIA).astimezone(ZoneInfo("UTC"))
+
+
+def session_form() -> SessionForm:
+    form = SessionForm()
+    choose = ("", _("— choose —"))
+    form.topic.choices = [choose] + [(t.id, t.title) for t in current_course().topics]
+    form.trainer.choices = [choose] + [(u.id, u.name) for u in sessions.trainers(db.session())]
+    if request.method == "GET":
+        form.trainer.data = me().id
+    return form
+
+
+def enrol_form() -> EnrolForm:
+    form = EnrolForm()
+    form.group.choices = [("", _("— choose —"))] + [
+        (s.group.id, s.group.name) for s in groups.groups_for(db.session(), me())]
+    return form
+
+
+def render_manage(form: SessionForm) -> str:
+    course = current_course()
+    return render_template("sessions/manage.html", form=form,
+                           sessions=sessions.sessions_for(db.session(), me()),
+                           topics={t.id: t.title for t in course.topics}, now=utcnow())
+
+
+def render_detail(found: TrainingSession, form: EnrolForm) -> str:
+    database = db.session()
+    # The public address, not this request's: the phones scanning it may be elsewhere.
+    checkin_url = (current_app.config["BASE_URL"].rstrip("/")
+                   + url_for(".checkin", code=found.checkin_code))
+    return render_template("sessions/detail.html", session=found, form=form,
+                           topic=current_course().topic(found.topic_id),
+                           groups=sessions.enrolled_groups(database, found),
+                           roster=sessions.roster(database, found),
+                           history=sessions.history(database, found),
+                           trainer=database.get(User, found.trainer_id),
+                           statuses=ATTENDANCE_STATUSES, window=sessions.window(found),
+                           checkin_url=checkin_url, qr=qr_svg(checkin_url))
+
+
+# --- Learners -------------------------------------------------------------------------------
+
+
+@bp.route("/checkin", methods=["GET", "POST"])
+@login_required
+def checkin() -> str | BaseResponse:
+    form = CheckInForm()
+    if request.method == "GET" and request.args.get("code"):
+        form.code.data = request.args.get("code", "")[:20]
+    if form.validate_on_submit():
+        database = db.session()
+        try:
+            found = sessions.check_in(database, me(), form.code.data or "")
+        except CheckInError as error:
+            form.code.errors = [checkin_message(error)]
+        else:
+            database.commit()
+            flash(_("You are checked in to “%(title)s”. Welcome!", title=found.title),
+                  "success")
+            announce(certificates.check_and_issue(database, me()))
+            return redirect(url_for("learn.home", _anchor="sessions-title"))
+    return render_template("sessions/checkin.html", form=form)
+
+
+@bp.get("/<int(max=2147483647):session_id>.ics")
+@login_required
+def ics(session_id: int) -> Response:
+    database, user = db.session(), me()
+    found = database.get(TrainingSession, session_id)
+    if found is None or not (sessions.is_enrolled(database, found, user.id or 0)
+                             or user.role in STAFF):
+        abort(404)
+    return calendar_response([found], found.title, f"session-{found.id}.ics")
+
+
+@bp.get("/calendar/<token>.ics")
+def feed(token: str) -> Response:
+    database = db.session()
+    user = sessions.user_of_feed(database, token[:64])
+    if user is None or not user.active:
+        abort(404)
+    return calendar_response(sessions.sessions_of_learner(database, user),
+                             current_course().title, "dobro.ics")
+
+
+def calendar_response(found: list[TrainingSession], name: str, filename: str) -> Response:
+    base = current_app.config["BASE_URL"].rstrip("/")
+    host = base.split("://", 1)[-1].split("/", 1)[0]
+    course = current_course()
+    titles = {t.id: t.title for t in course.topics}
+    events = [ical.Event(f"session-{s.id}@{host}", s.starts_at, s.ends_at, s.title,
+                         ", ".join(p for p in (s.venue, s.municipality) if p),
+                         titles.get(s.topic_id, ""), base + "/")
+              for s in found]
+    response = Response(ical.calendar(events, name, utcnow()), mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
