@@ -91,6 +91,7 @@ HOST = "127.0.0.1"
 MODULE_ID = "obshtinskiyat-savet"
 QUIZ_ID = "osnovi-na-samoupravlenieto-proverka"
 STATIC_PATH = "/static/css/dobro.css"
+GET_PATHS = {"static": STATIC_PATH, "module": f"/learn/{MODULE_ID}"}
 AUDIENCE = "councillors"
 PASSWORD = "bench-password-123"  # noqa: S105 - throwaway accounts in a temporary database
 MODULE_RATIO_GOAL = 0.5
@@ -403,32 +404,47 @@ def answers_for(quiz: dict[str, Any], rng: random.Random) -> dict[str, Any]:
 
 @dataclass
 class Result:
+    """One scenario: requests, errors and latencies, possibly gathered over several rounds.
+
+    ``samples`` are (latency ms, weight): a Python client's every request (weight 1), or
+    wrk's percentiles of a round, each weighing its share of that round's requests.
+    """
+
     name: str
-    requests: int
-    seconds: float
-    latencies_ms: list[float] = field(default_factory=list)  # empty when wrk measured it
-    percentiles_ms: dict[int, float] = field(default_factory=dict)
+    requests: int = 0
+    seconds: float = 0.0
     errors: int = 0
-    cpu: float = float("nan")  # share of all CPUs busy while it ran (server and client)
+    samples: list[tuple[float, float]] = field(default_factory=list)
+    ticks: tuple[int, int] = (0, 0)  # (busy, total) CPU jiffies while measured
     note: str = ""
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
 
-    def percentile(self, p: int) -> float:
-        if self.percentiles_ms:
-            return self.percentiles_ms[p]
-        return percentile(self.latencies_ms, p)
+    @property
+    def cpu(self) -> float:
+        """The share of all CPUs busy while it ran (server, client and anything else)."""
+        return self.ticks[0] / self.ticks[1] if self.ticks[1] else float("nan")
 
+    def add(self, other: Result) -> None:
+        self.requests += other.requests
+        self.seconds += other.seconds
+        self.errors += other.errors
+        self.samples += other.samples
+        self.ticks = (self.ticks[0] + other.ticks[0], self.ticks[1] + other.ticks[1])
+        self.note = self.note or other.note
 
-def percentile(values: list[float], p: int) -> float:
-    """The p-th percentile (nearest rank) of ``values``, nan when there are none."""
-    if not values:
+    def percentile(self, p: float) -> float:
+        """The weighted p-th percentile of the latencies, nan when there are none."""
+        ordered = sorted(self.samples)
+        total = sum(weight for _ms, weight in ordered)
+        reached = 0.0
+        for ms, weight in ordered:
+            reached += weight
+            if reached >= total * p / 100 * (1 - 1e-9):
+                return ms
         return float("nan")
-    ordered = sorted(values)
-    rank = max(1, -(-p * len(ordered) // 100))
-    return ordered[rank - 1]
 
 
 def cpu_ticks() -> tuple[int, int]:
@@ -441,14 +457,16 @@ def cpu_ticks() -> tuple[int, int]:
     return sum(fields) - idle, sum(fields)
 
 
-def busy_share(before: tuple[int, int], after: tuple[int, int]) -> float:
-    total = after[1] - before[1]
-    return (after[0] - before[0]) / total if total > 0 else float("nan")
+def since(before: tuple[int, int]) -> tuple[int, int]:
+    after = cpu_ticks()
+    return after[0] - before[0], after[1] - before[1]
 
 
+WRK_POINTS = [p / 2 for p in range(1, 200)] + [99.9]  # percentiles wrk reports per round
 WRK_SCRIPT = """
 local cookies = {%(cookies)s}
 local path = %(path)s
+local points = {%(points)s}
 local threads = {}
 local n = 0
 bad = 0
@@ -474,11 +492,12 @@ function done(summary, latency, requests)
   local wrong = 0
   for _, thread in ipairs(threads) do wrong = wrong + thread:get("bad") end
   local e = summary.errors
+  local values = {}
+  for i, p in ipairs(points) do values[i] = tostring(latency:percentile(p)) end
   io.write(string.format(
-    'WRK {"requests": %%d, "us": %%d, "p50": %%d, "p95": %%d, "p99": %%d, "bad": %%d, '
-    .. '"socket": %%d}\\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
-    latency:percentile(99), wrong, e.connect + e.read + e.write + e.timeout))
+    'WRK {"requests": %%d, "us": %%d, "bad": %%d, "socket": %%d, "latency_us": [%%s]}\\n',
+    summary.requests, summary.duration, wrong, e.connect + e.read + e.write + e.timeout,
+    table.concat(values, ", ")))
 end
 """
 
@@ -488,71 +507,60 @@ def lua_string(text: str) -> str:
 
 
 def wrk_get(name: str, port: int, path: str, cookies: list[str], connections: int,
-            duration: float, warmup: float, workdir: Path) -> Result:
+            seconds: float, workdir: Path) -> Result:
     """GET ``path`` with wrk, the learners' cookies in turn; non-200 answers are errors."""
-    script = workdir / "bench.lua"
+    script = workdir / f"bench-{name}.lua"
     script.write_text(WRK_SCRIPT % {"cookies": ", ".join(lua_string(c) for c in cookies),
-                                    "path": lua_string(path)}, encoding="utf-8")
-    threads = str(min(2, connections))
-    url = f"http://{HOST}:{port}"
-
-    def once(seconds: float) -> dict[str, Any]:
-        done = subprocess.run(
-            ["wrk", "-t", threads, "-c", str(connections), "-d", f"{seconds:g}s",
-             "--timeout", f"{REQUEST_TIMEOUT:g}s", "-s", str(script), url],
-            capture_output=True, text=True, timeout=seconds + 60, check=False)
-        found = re.search(r"^WRK (\{.*\})$", done.stdout, re.MULTILINE)
-        if done.returncode != 0 or found is None:
-            raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-        return json.loads(found.group(1))  # type: ignore[no-any-return]
-
-    if warmup > 0:
-        once(warmup)
+                                    "path": lua_string(path),
+                                    "points": ", ".join(f"{p:g}" for p in WRK_POINTS)},
+                      encoding="utf-8")
     before = cpu_ticks()
-    data = once(duration)
-    return Result(name, data["requests"], data["us"] / 1e6,
-                  percentiles_ms={p: data[f"p{p}"] / 1000 for p in (50, 95, 99)},
-                  errors=data["bad"] + data["socket"], cpu=busy_share(before, cpu_ticks()),
-                  note="wrk")
+    done = subprocess.run(
+        ["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{seconds:g}s",
+         "--timeout", f"{REQUEST_TIMEOUT:g}s", "-s", str(script), f"http://{HOST}:{port}"],
+        capture_output=True, text=True, timeout=seconds + 60, check=False)
+    ticks = since(before)
+    found = re.search(r"^WRK (\{.*\})$", done.stdout, re.MULTILINE)
+    if done.returncode != 0 or found is None:
+        raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    data = json.loads(found.group(1))
+    weight = data["requests"] / len(WRK_POINTS)
+    return Result(name, data["requests"], data["us"] / 1e6, data["bad"] + data["socket"],
+                  [(us / 1000, weight) for us in data["latency_us"]], ticks, "wrk")
 
 
-@dataclass
 class Samples:
-    """Latencies (ms) and errors by request name, and the CPU share of the counted window."""
+    """What the Python clients saw: a Result per request name."""
 
-    latencies: dict[str, list[float]] = field(default_factory=dict)
-    errors: dict[str, int] = field(default_factory=dict)
-    cpu: float = float("nan")
+    def __init__(self, names: Sequence[str], seconds: float) -> None:
+        self.results = {name: Result(name, seconds=seconds, note="python") for name in names}
+        self.lock = threading.Lock()
 
-    def result(self, name: str, seconds: float, label: str = "") -> Result:
-        values, errors = self.latencies.get(name, []), self.errors.get(name, 0)
-        return Result(label or name, len(values) + errors, seconds, values, errors=errors,
-                      cpu=self.cpu, note="python")
+    def record(self, name: str, ms: float, ok: bool) -> None:
+        with self.lock:
+            result = self.results[name]
+            result.requests += 1
+            if ok:
+                result.samples.append((ms, 1.0))
+            else:
+                result.errors += 1
 
 
-def timed_loop(learners: Sequence[Learner], duration: float, warmup: float,
-               step: Any) -> Samples:
+def timed_loop(learners: Sequence[Learner], names: Sequence[str], seconds: float,
+               warmup: float, step: Any) -> Samples:
     """Run ``step(learner, record)`` in a thread per learner until the time is up.
 
     ``record(name, started, ok)`` keeps a sample when the request started after the
     warm-up and before the end; a learner starts no new step after the end.
     """
-    samples = Samples()
-    lock = threading.Lock()
+    samples = Samples(names, seconds)
     begin = time.perf_counter()
-    counted_from, end = begin + warmup, begin + warmup + duration
+    counted_from, end = begin + warmup, begin + warmup + seconds
 
     def worker(learner: Learner) -> None:
         def record(name: str, started: float, ok: bool) -> None:
             if counted_from <= started < end:
-                ms = (time.perf_counter() - started) * 1000
-                with lock:
-                    samples.latencies.setdefault(name, [])
-                    samples.errors.setdefault(name, 0)
-                    if ok:
-                        samples.latencies[name].append(ms)
-                    else:
-                        samples.errors[name] += 1
+                samples.record(name, (time.perf_counter() - started) * 1000, ok)
 
         for _ in range(MAX_CYCLES):
             if time.perf_counter() >= end:
@@ -566,16 +574,18 @@ def timed_loop(learners: Sequence[Learner], duration: float, warmup: float,
     time.sleep(max(0.0, counted_from - time.perf_counter()))
     before = cpu_ticks()
     time.sleep(max(0.0, end - time.perf_counter()))
-    samples.cpu = busy_share(before, cpu_ticks())
+    ticks = since(before)
     for thread in threads:
         thread.join(timeout=2 * REQUEST_TIMEOUT + 10)
     if any(thread.is_alive() for thread in threads):
         raise RuntimeError("load threads did not finish in time")
+    for result in samples.results.values():
+        result.ticks = ticks
     return samples
 
 
 def python_get(name: str, port: int, path: str, learners: Sequence[Learner], connections: int,
-               duration: float, warmup: float) -> Result:
+               seconds: float) -> Result:
     """GET ``path`` from ``connections`` keep-alive clients (the learners' cookies)."""
     clients = []
     for n in range(connections):
@@ -592,13 +602,13 @@ def python_get(name: str, port: int, path: str, learners: Sequence[Learner], con
             learner.client.close()
             record(name, started, False)
 
-    samples = timed_loop(clients, duration, warmup, step)
+    samples = timed_loop(clients, [name], seconds, 0.0, step)
     for learner in clients:
         learner.client.close()
-    return samples.result(name, duration)
+    return samples.results[name]
 
 
-def quiz_cycles(learners: Sequence[Learner], quiz: dict[str, Any], duration: float,
+def quiz_cycles(learners: Sequence[Learner], quiz: dict[str, Any], seconds: float,
                 warmup: float) -> tuple[Result, Result]:
     """Each learner loops: start an attempt, submit it with answers; both POSTs timed."""
 
@@ -609,10 +619,10 @@ def quiz_cycles(learners: Sequence[Learner], quiz: dict[str, Any], duration: flo
                 "POST", f"/quiz/{QUIZ_ID}/start", {"csrf_token": learner.token})
         except OSError:
             learner.client.close()
-            record("start", started, False)
+            record("quiz start", started, False)
             return
         found = ATTEMPT_PATH.search(location_path(headers)) if status == 302 else None
-        record("start", started, found is not None)
+        record("quiz start", started, found is not None)
         if found is None:
             return
         attempt = found.group(1)
@@ -623,14 +633,13 @@ def quiz_cycles(learners: Sequence[Learner], quiz: dict[str, Any], duration: flo
                 "POST", f"/attempt/{attempt}/submit", form)
         except OSError:
             learner.client.close()
-            record("submit", started, False)
+            record("quiz submit", started, False)
             return
-        record("submit", started, status == 302
+        record("quiz submit", started, status == 302
                and location_path(headers) == f"/attempt/{attempt}/review")
 
-    samples = timed_loop(learners, duration, warmup, step)
-    return (samples.result("start", duration, "quiz start"),
-            samples.result("submit", duration, "quiz submit"))
+    samples = timed_loop(learners, ["quiz start", "quiz submit"], seconds, warmup, step)
+    return samples.results["quiz start"], samples.results["quiz submit"]
 
 
 # --- Reporting --------------------------------------------------------------------------------
@@ -687,6 +696,7 @@ class Verdict:
     errors: int
     submitted: int
     graded: int
+    load: str = ""
 
     @property
     def ratio_ok(self) -> bool:
@@ -709,7 +719,8 @@ class Verdict:
             f"{mark(self.ratio_ok)}",
             f"  quiz submit p95 with {learners} learners: {self.submit_p95:.1f} ms "
             f"(goal < {SUBMIT_P95_GOAL_MS:.0f} ms)  {mark(self.latency_ok)}",
-            f"  database: {self.submitted} attempts submitted, {self.graded} graded",
+            f"  database: {self.submitted} attempts submitted, {self.graded} graded; "
+            f"load average {self.load}",
         ]
         if self.errors:
             lines.append(f"  errors: {self.errors} (see the table)  FAIL")
@@ -737,6 +748,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--configs", default=DEFAULT_CONFIGS,
                         help="gunicorn setups, comma-separated: sync:N or gthread:NxT; the "
                              f"first is judged (default {DEFAULT_CONFIGS})")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="the GET scenarios alternate in this many rounds (default 3)")
     parser.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto",
                         help="load generator of the GET scenarios (auto: wrk if installed)")
     args = parser.parse_args(argv)
@@ -744,6 +757,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--learners must be 1 to 500")
     if not 1 <= args.duration <= 300 or not 0 <= args.warmup <= 60:
         parser.error("--duration must be 1–300 s and --warmup 0–60 s")
+    if not 1 <= args.rounds <= 10:
+        parser.error("--rounds must be 1 to 10")
     args.configs = [ServerConfig.parse(c.strip()) for c in args.configs.split(",") if c.strip()]
     if not args.configs or len(args.configs) > 6:
         parser.error("give one to six --configs")
@@ -764,24 +779,31 @@ def measure(config: ServerConfig, args: argparse.Namespace, env: dict[str, str],
             learners = list(pool.map(lambda name: sign_in(port, name), names))
         page_bytes = check_module_page(port, learners[0])
         cookies = [learner.client.cookie for learner in learners]
-        results = []
-        for name, path in (("static", STATIC_PATH), ("module", f"/learn/{MODULE_ID}")):
-            log(f"[{config}] {name}: GET {path} …")
+
+        def get(name: str, seconds: float) -> Result:
+            path = GET_PATHS[name]
             if args.generator == "wrk":
-                results.append(wrk_get(name, port, path, cookies, args.learners,
-                                       args.duration, args.warmup, workdir))
-            else:
-                results.append(python_get(name, port, path, learners, args.learners,
-                                          args.duration, args.warmup))
+                return wrk_get(name, port, path, cookies, args.learners, seconds, workdir)
+            return python_get(name, port, path, learners, args.learners, seconds)
+
+        results = [Result(name) for name in GET_PATHS]
+        log(f"[{config}] GET {' and '.join(GET_PATHS.values())}, {args.rounds} rounds …")
+        for name in GET_PATHS:
+            if args.warmup:
+                get(name, args.warmup)
+        for _round in range(args.rounds):  # interleaved: a change of load hits both alike
+            for result in results:
+                result.add(get(result.name, args.duration / args.rounds))
         log(f"[{config}] quiz: start → submit …")
         results.extend(quiz_cycles(learners, quiz, args.duration, args.warmup))
+        load = load_average()
         for learner in learners:
             learner.client.close()
     static, module, _start, submit = results
     module.note += f", {page_bytes / 1024:.0f} KiB page"
     verdict = Verdict(module.rate / static.rate if static.rate else 0.0, submit.percentile(95),
                       sum(r.errors for r in results),
-                      *graded_in_database(Path(env["DOBRO_INSTANCE"])))
+                      *graded_in_database(Path(env["DOBRO_INSTANCE"])), load)
     return results, verdict
 
 
