@@ -2,41 +2,46 @@
 
 What it measures
 ----------------
-The script compiles the course into a temporary folder, creates a fresh SQLite
-database there (``dobro db upgrade``) with ``--learners`` learner accounts
-(audience "councillors", real scrypt password hashes), starts the app
-(``webapp:create_app()``) under gunicorn on 127.0.0.1 and a free port, waits for
-``/healthz`` and signs every learner in once (GET /login for the CSRF token,
-POST /login). Then, for each gunicorn configuration in ``--configs``, it runs
-three scenarios, each for ``--duration`` seconds after ``--warmup`` seconds that
-are not counted, with ``--learners`` concurrent clients:
+The script compiles the course into a temporary folder, creates a SQLite database
+there (``dobro db upgrade``) with ``--learners`` learner accounts (audience
+"councillors", real scrypt password hashes), and for each gunicorn configuration
+of ``--configs`` starts the app (``webapp:create_app()``, one ``DOBRO_SECRET_KEY``
+for all workers) on 127.0.0.1 and a free port, on a fresh copy of that database,
+waits for ``/healthz`` and signs every learner in once (GET /login for the CSRF
+token, POST /login). Then it runs, with ``--learners`` concurrent clients:
 
-* **static**: GET ``/static/css/dobro.css`` (Flask's static route, same server,
-  with a learner's session cookie as a browser would send it);
+* **static**: GET ``/static/css/dobro.css``, Flask's static route in the same
+  gunicorn, with a learner's session cookie as a browser would send it;
 * **module**: GET ``/learn/obshtinskiyat-savet``, a real ~2,000-word module,
-  signed in (the cookies of all learners in turn);
+  signed in (the learners' cookies in turn);
 * **quiz**: every learner loops start → submit on a self-check with unlimited
   attempts and no time limit: POST ``/quiz/<id>/start`` (302 to the attempt),
-  then POST ``/attempt/<id>/submit`` with an answer to every question (field
-  ``a.<question id>``, display positions), which saves and grades the attempt.
-  No think time: 50 learners means 50 requests in flight all the time, the
-  worst case of a class submitting together.
+  then POST ``/attempt/<id>/submit`` with an answer to every question (fields
+  ``a.<question id>`` in display positions), which saves and grades the
+  attempt. With the default ``--think 0`` every learner always has a request in
+  flight: the worst case of a class pressing the buttons together.
 
+static and module alternate in ``--rounds`` rounds (after a ``--warmup`` each) so
+that a change in the machine's load hits both alike; the quiz runs ``--warmup``
++ ``--duration`` seconds, counting only requests started after the warm-up.
 The GET scenarios use wrk when it is installed (``--generator auto``), else a
-Python client (keep-alive connections in threads); the quiz scenario always uses
-the Python client, because each learner has to carry its own session and
-attempt. For each scenario the script prints requests/s, p50/p95/p99 latency
-and errors (any status other than the one expected, or a failed connection),
-then the ratio of the module page's throughput to the static file's and the
-verdict against the goals of the issue:
+Python client (keep-alive connections in threads); the quiz always uses the
+Python client, since each learner carries its own session and attempt.
+
+For each scenario it prints requests/s, p50/p95/p99 latency, errors (any other
+status than the one expected, or a failed connection), ``cpu`` (the share of
+the machine's CPUs busy meanwhile, whoever used them) and ``srv ms`` (CPU time
+of gunicorn's processes per request: what a request costs the server, whatever
+else runs; for the quiz averaged over starts and submits). Then the ratio of the
+module page's throughput to the static file's, and the verdict against the goals
+of the issue:
 
 * module page ≥ 0.5 × the static file's throughput;
 * quiz submit p95 < 100 ms with 50 concurrent learners on SQLite.
 
-The first configuration of ``--configs`` is the one the goals are judged on
-(the exit status is 1 when it misses one); the others are printed for
-comparison. After the run it checks in the database that every submission it
-counted was graded.
+The first configuration of ``--configs`` is judged (exit status 1 when it misses
+a goal, has errors, or left a submitted attempt ungraded in the database); the
+others are printed for comparison.
 
 Why the reference is measured in the same run
 ---------------------------------------------
@@ -44,17 +49,21 @@ Requests per second depend on the machine, its load and the CPU frequency, so a
 fixed number would be meaningless on a laptop or in CI. The static file goes
 through the same gunicorn workers, the same Flask request cycle (session cookie,
 after-request headers) and the same load generator, minus the app's own work
-(database, templates, course), so its throughput in the same run is a reference
-that moves with the machine, and the ratio measures what the app adds. The
-latency goal is absolute: a learner waits for it whatever the machine.
+(database, templates, course), so its throughput in the same run, interleaved
+with the module page's, is a reference that moves with the machine: the ratio
+measures what the app adds. The latency goal is absolute: a learner waits for
+it whatever the machine, so read it with the load average printed beside it.
 
 Usage::
 
     .venv/bin/python bench/serve.py [--duration 12] [--warmup 3] [--learners 50]
-        [--configs gthread:4x4,gthread:2x8,sync:5] [--generator auto|wrk|python]
+        [--configs gthread:4x4,gthread:2x8,sync:5] [--think 0] [--rounds 3]
+        [--generator auto|wrk|python]
 
-Everything listens on loopback only and stops at the end, on errors too: the
-gunicorn process group is terminated (then killed) in a ``finally``.
+gunicorn comes with the ``dev`` extra; wrk is optional (``apt-get install wrk``).
+Everything listens on loopback only, each scenario is bounded in time (and each
+learner in cycles), and the server is always stopped at the end, on errors and
+SIGTERM too: its whole process group gets SIGTERM, then SIGKILL.
 """
 
 from __future__ import annotations
@@ -100,6 +109,10 @@ DEFAULT_CONFIGS = "gthread:4x4,gthread:2x8,sync:5"
 MAX_CYCLES = 100_000  # per learner and scenario: a bound on top of the time limit
 START_TIMEOUT = 60.0  # seconds for gunicorn to answer /healthz
 REQUEST_TIMEOUT = 30.0
+# One User-Agent for every request: Flask-Login's session protection marks a session
+# "not fresh", and so sends a new cookie with every answer, when it changes.
+USER_AGENT = "dobro-bench"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 CSRF_INPUT = re.compile(r"<input\b[^>]*\bname=\"csrf_token\"[^>]*>")
 VALUE_ATTR = re.compile(r"\bvalue=\"([^\"]+)\"")
 ATTEMPT_PATH = re.compile(r"/attempt/(\d+)$")
@@ -122,7 +135,7 @@ class Client:
 
     def request(self, method: str, path: str, form: dict[str, Any] | None = None
                 ) -> tuple[int, http.client.HTTPMessage, bytes]:
-        headers = {"Host": f"{HOST}:{self.port}", "User-Agent": "dobro-bench"}
+        headers = {"Host": f"{HOST}:{self.port}", "User-Agent": USER_AGENT}
         if self.cookie:
             headers["Cookie"] = f"session={self.cookie}"
         body = None
@@ -268,9 +281,15 @@ class ServerConfig:
         return f"gthread, {self.workers} workers × {self.threads} threads"
 
 
+@dataclass(frozen=True)
+class Server:
+    port: int
+    pid: int  # gunicorn's arbiter: its workers are in the process group of this id
+
+
 @contextmanager
-def gunicorn(config: ServerConfig, env: dict[str, str], workdir: Path) -> Iterator[int]:
-    """Serve the app on loopback; yield the port; always stop the whole process group."""
+def gunicorn(config: ServerConfig, env: dict[str, str], workdir: Path) -> Iterator[Server]:
+    """Serve the app on loopback; yield it; always stop the whole process group."""
     port = free_port()
     errors = workdir / f"gunicorn-{config.label}.log"
     command = [str(BIN / "gunicorn"), "--bind", f"{HOST}:{port}",
@@ -282,7 +301,7 @@ def gunicorn(config: ServerConfig, env: dict[str, str], workdir: Path) -> Iterat
                                stderr=subprocess.DEVNULL)
     try:
         wait_healthy(process, port, errors)
-        yield port
+        yield Server(port, process.pid)
     finally:
         stop(process)
 
@@ -415,7 +434,8 @@ class Result:
     seconds: float = 0.0
     errors: int = 0
     samples: list[tuple[float, float]] = field(default_factory=list)
-    ticks: tuple[int, int] = (0, 0)  # (busy, total) CPU jiffies while measured
+    usage: Usage = field(default_factory=lambda: Usage())  # CPU used while measured
+    shared_with: int = 0  # requests of other names that the same ``usage`` served
     note: str = ""
 
     @property
@@ -425,14 +445,20 @@ class Result:
     @property
     def cpu(self) -> float:
         """The share of all CPUs busy while it ran (server, client and anything else)."""
-        return self.ticks[0] / self.ticks[1] if self.ticks[1] else float("nan")
+        return self.usage.busy / self.usage.total if self.usage.total else float("nan")
+
+    @property
+    def server_ms(self) -> float:
+        """CPU time of gunicorn's processes per request, in ms (load and noise excluded)."""
+        count = self.requests + self.shared_with
+        return self.usage.server / CLOCK_TICKS * 1000 / count if count else float("nan")
 
     def add(self, other: Result) -> None:
         self.requests += other.requests
         self.seconds += other.seconds
         self.errors += other.errors
         self.samples += other.samples
-        self.ticks = (self.ticks[0] + other.ticks[0], self.ticks[1] + other.ticks[1])
+        self.usage += other.usage
         self.note = self.note or other.note
 
     def percentile(self, p: float) -> float:
@@ -447,25 +473,47 @@ class Result:
         return float("nan")
 
 
-def cpu_ticks() -> tuple[int, int]:
-    """(busy, total) jiffies of all CPUs since boot, (0, 0) where /proc/stat is missing."""
+@dataclass(frozen=True)
+class Usage:
+    """CPU jiffies: all CPUs busy, all CPUs in total, and gunicorn's processes alone."""
+
+    busy: int = 0
+    total: int = 0
+    server: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(self.busy + other.busy, self.total + other.total,
+                     self.server + other.server)
+
+    def __sub__(self, other: Usage) -> Usage:
+        return Usage(self.busy - other.busy, self.total - other.total,
+                     self.server - other.server)
+
+
+def usage(server: int) -> Usage:
+    """Jiffies so far: of the machine (/proc/stat) and of process group ``server``."""
     try:
         fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     except (OSError, ValueError):
-        return 0, 0
+        return Usage()
     idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
-    return sum(fields) - idle, sum(fields)
-
-
-def since(before: tuple[int, int]) -> tuple[int, int]:
-    after = cpu_ticks()
-    return after[0] - before[0], after[1] - before[1]
+    used = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # After "(command)": state ppid pgrp session … utime stime (fields 14, 15).
+            rest = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # a process that ended meanwhile
+        if int(rest[2]) == server:
+            used += int(rest[11]) + int(rest[12])
+    return Usage(sum(fields) - idle, sum(fields), used)
 
 
 WRK_POINTS = [p / 2 for p in range(1, 200)] + [99.9]  # percentiles wrk reports per round
 WRK_SCRIPT = """
 local cookies = {%(cookies)s}
 local path = %(path)s
+local agent = %(agent)s
 local points = {%(points)s}
 local threads = {}
 local n = 0
@@ -481,7 +529,7 @@ end
 
 function request()
   n = n %% #cookies + 1
-  return wrk.format("GET", path, {["Cookie"] = "session=" .. cookies[n]})
+  return wrk.format("GET", path, {["Cookie"] = "session=" .. cookies[n], ["User-Agent"] = agent})
 end
 
 function response(status, headers, body)
@@ -506,27 +554,28 @@ def lua_string(text: str) -> str:
     return json.dumps(text)  # a JSON string of ASCII text is a valid Lua string
 
 
-def wrk_get(name: str, port: int, path: str, cookies: list[str], connections: int,
+def wrk_get(name: str, server: Server, path: str, cookies: list[str], connections: int,
             seconds: float, workdir: Path) -> Result:
     """GET ``path`` with wrk, the learners' cookies in turn; non-200 answers are errors."""
     script = workdir / f"bench-{name}.lua"
     script.write_text(WRK_SCRIPT % {"cookies": ", ".join(lua_string(c) for c in cookies),
-                                    "path": lua_string(path),
+                                    "path": lua_string(path), "agent": lua_string(USER_AGENT),
                                     "points": ", ".join(f"{p:g}" for p in WRK_POINTS)},
                       encoding="utf-8")
-    before = cpu_ticks()
+    before = usage(server.pid)
     done = subprocess.run(
-        ["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{seconds:g}s",
-         "--timeout", f"{REQUEST_TIMEOUT:g}s", "-s", str(script), f"http://{HOST}:{port}"],
+        ["wrk", "-t", str(min(2, connections)), "-c", str(connections),
+         "-d", f"{max(1, round(seconds))}s",  # wrk takes whole seconds
+         "--timeout", f"{REQUEST_TIMEOUT:g}s", "-s", str(script), f"http://{HOST}:{server.port}"],
         capture_output=True, text=True, timeout=seconds + 60, check=False)
-    ticks = since(before)
+    used = usage(server.pid) - before
     found = re.search(r"^WRK (\{.*\})$", done.stdout, re.MULTILINE)
     if done.returncode != 0 or found is None:
         raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     data = json.loads(found.group(1))
     weight = data["requests"] / len(WRK_POINTS)
     return Result(name, data["requests"], data["us"] / 1e6, data["bad"] + data["socket"],
-                  [(us / 1000, weight) for us in data["latency_us"]], ticks, "wrk")
+                  [(us / 1000, weight) for us in data["latency_us"]], used, note="wrk")
 
 
 class Samples:
@@ -546,8 +595,8 @@ class Samples:
                 result.errors += 1
 
 
-def timed_loop(learners: Sequence[Learner], names: Sequence[str], seconds: float,
-               warmup: float, step: Any) -> Samples:
+def timed_loop(server: Server, learners: Sequence[Learner], names: Sequence[str],
+               seconds: float, warmup: float, step: Any) -> Samples:
     """Run ``step(learner, record)`` in a thread per learner until the time is up.
 
     ``record(name, started, ok)`` keeps a sample when the request started after the
@@ -572,24 +621,25 @@ def timed_loop(learners: Sequence[Learner], names: Sequence[str], seconds: float
     for thread in threads:
         thread.start()
     time.sleep(max(0.0, counted_from - time.perf_counter()))
-    before = cpu_ticks()
+    before = usage(server.pid)
     time.sleep(max(0.0, end - time.perf_counter()))
-    ticks = since(before)
+    used = usage(server.pid) - before
     for thread in threads:
         thread.join(timeout=2 * REQUEST_TIMEOUT + 10)
     if any(thread.is_alive() for thread in threads):
         raise RuntimeError("load threads did not finish in time")
+    counted = sum(result.requests for result in samples.results.values())
     for result in samples.results.values():
-        result.ticks = ticks
+        result.usage, result.shared_with = used, counted - result.requests
     return samples
 
 
-def python_get(name: str, port: int, path: str, learners: Sequence[Learner], connections: int,
-               seconds: float) -> Result:
+def python_get(name: str, server: Server, path: str, learners: Sequence[Learner],
+               connections: int, seconds: float) -> Result:
     """GET ``path`` from ``connections`` keep-alive clients (the learners' cookies)."""
     clients = []
     for n in range(connections):
-        client = Client(port)
+        client = Client(server.port)
         client.cookie = learners[n % len(learners)].client.cookie
         clients.append(Learner(f"get-{n}", client))
 
@@ -602,17 +652,25 @@ def python_get(name: str, port: int, path: str, learners: Sequence[Learner], con
             learner.client.close()
             record(name, started, False)
 
-    samples = timed_loop(clients, [name], seconds, 0.0, step)
+    samples = timed_loop(server, clients, [name], seconds, 0.0, step)
     for learner in clients:
         learner.client.close()
     return samples.results[name]
 
 
-def quiz_cycles(learners: Sequence[Learner], quiz: dict[str, Any], seconds: float,
-                warmup: float) -> tuple[Result, Result]:
-    """Each learner loops: start an attempt, submit it with answers; both POSTs timed."""
+def quiz_cycles(server: Server, learners: Sequence[Learner], quiz: dict[str, Any],
+                seconds: float, warmup: float, think: float) -> tuple[Result, Result]:
+    """Each learner loops: start an attempt, submit it with answers; both POSTs timed.
+
+    With ``think`` > 0 a learner pauses 0.5–1.5 × ``think`` seconds before each request.
+    """
+
+    def pause(learner: Learner) -> None:
+        if think > 0:
+            time.sleep(learner.rng.uniform(0.5, 1.5) * think)
 
     def step(learner: Learner, record: Any) -> None:
+        pause(learner)
         started = time.perf_counter()
         try:
             status, headers, _body = learner.client.request(
@@ -627,6 +685,7 @@ def quiz_cycles(learners: Sequence[Learner], quiz: dict[str, Any], seconds: floa
             return
         attempt = found.group(1)
         form = {"csrf_token": learner.token, **answers_for(quiz, learner.rng)}
+        pause(learner)
         started = time.perf_counter()
         try:
             status, headers, _body = learner.client.request(
@@ -638,7 +697,7 @@ def quiz_cycles(learners: Sequence[Learner], quiz: dict[str, Any], seconds: floa
         record("quiz submit", started, status == 302
                and location_path(headers) == f"/attempt/{attempt}/review")
 
-    samples = timed_loop(learners, ["quiz start", "quiz submit"], seconds, warmup, step)
+    samples = timed_loop(server, learners, ["quiz start", "quiz submit"], seconds, warmup, step)
     return samples.results["quiz start"], samples.results["quiz submit"]
 
 
@@ -681,11 +740,11 @@ def load_average() -> str:
 
 def table(results: Sequence[Result]) -> list[str]:
     lines = [f"  {'scenario':<12} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-             f"{'requests':>8} {'errors':>6} {'cpu':>5}  by"]
+             f"{'requests':>8} {'errors':>6} {'cpu':>5} {'srv ms':>7}  by"]
     for r in results:
         lines.append(f"  {r.name:<12} {r.rate:>8.1f} {r.percentile(50):>8.1f} "
                      f"{r.percentile(95):>8.1f} {r.percentile(99):>8.1f} {r.requests:>8} "
-                     f"{r.errors:>6} {r.cpu:>5.0%}  {r.note}")
+                     f"{r.errors:>6} {r.cpu:>5.0%} {r.server_ms:>7.2f}  {r.note}")
     return lines
 
 
@@ -711,13 +770,13 @@ class Verdict:
         return self.ratio_ok and self.latency_ok and not self.errors and (
             self.submitted == self.graded)
 
-    def lines(self, learners: int) -> list[str]:
+    def lines(self, learners: str) -> list[str]:
         def mark(ok: bool) -> str:
             return "PASS" if ok else "FAIL"
         lines = [
             f"  module/static throughput: {self.ratio:.2f} (goal ≥ {MODULE_RATIO_GOAL:.2f})  "
             f"{mark(self.ratio_ok)}",
-            f"  quiz submit p95 with {learners} learners: {self.submit_p95:.1f} ms "
+            f"  quiz submit p95 with {learners}: {self.submit_p95:.1f} ms "
             f"(goal < {SUBMIT_P95_GOAL_MS:.0f} ms)  {mark(self.latency_ok)}",
             f"  database: {self.submitted} attempts submitted, {self.graded} graded; "
             f"load average {self.load}",
@@ -748,6 +807,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--configs", default=DEFAULT_CONFIGS,
                         help="gunicorn setups, comma-separated: sync:N or gthread:NxT; the "
                              f"first is judged (default {DEFAULT_CONFIGS})")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="quiz: seconds a learner pauses before each request, ±50%% "
+                             "(default 0: every learner always has a request in flight)")
     parser.add_argument("--rounds", type=int, default=3,
                         help="the GET scenarios alternate in this many rounds (default 3)")
     parser.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto",
@@ -757,6 +819,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--learners must be 1 to 500")
     if not 1 <= args.duration <= 300 or not 0 <= args.warmup <= 60:
         parser.error("--duration must be 1–300 s and --warmup 0–60 s")
+    if not 0 <= args.think <= 30:
+        parser.error("--think must be 0–30 s")
     if not 1 <= args.rounds <= 10:
         parser.error("--rounds must be 1 to 10")
     args.configs = [ServerConfig.parse(c.strip()) for c in args.configs.split(",") if c.strip()]
@@ -773,7 +837,8 @@ def measure(config: ServerConfig, args: argparse.Namespace, env: dict[str, str],
             workdir: Path, names: list[str], quiz: dict[str, Any]) -> tuple[list[Result], Verdict]:
     """One server configuration, on a fresh copy of the database: the three scenarios."""
     env = fresh_instance(workdir, env, config.label)
-    with gunicorn(config, env, workdir) as port:
+    with gunicorn(config, env, workdir) as server:
+        port = server.port
         log(f"[{config}] signing {len(names)} learners in on port {port} …")
         with ThreadPoolExecutor(max_workers=8) as pool:
             learners = list(pool.map(lambda name: sign_in(port, name), names))
@@ -783,8 +848,8 @@ def measure(config: ServerConfig, args: argparse.Namespace, env: dict[str, str],
         def get(name: str, seconds: float) -> Result:
             path = GET_PATHS[name]
             if args.generator == "wrk":
-                return wrk_get(name, port, path, cookies, args.learners, seconds, workdir)
-            return python_get(name, port, path, learners, args.learners, seconds)
+                return wrk_get(name, server, path, cookies, args.learners, seconds, workdir)
+            return python_get(name, server, path, learners, args.learners, seconds)
 
         results = [Result(name) for name in GET_PATHS]
         log(f"[{config}] GET {' and '.join(GET_PATHS.values())}, {args.rounds} rounds …")
@@ -795,7 +860,8 @@ def measure(config: ServerConfig, args: argparse.Namespace, env: dict[str, str],
             for result in results:
                 result.add(get(result.name, args.duration / args.rounds))
         log(f"[{config}] quiz: start → submit …")
-        results.extend(quiz_cycles(learners, quiz, args.duration, args.warmup))
+        results.extend(quiz_cycles(server, learners, quiz, args.duration, args.warmup,
+                                   args.think))
         load = load_average()
         for learner in learners:
             learner.client.close()
@@ -821,7 +887,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"load average before: {load_average()}")
     print(f"{args.learners} concurrent clients in each scenario; {args.warmup:g} s warm-up + "
           f"{args.duration:g} s measured; module {MODULE_ID}; quiz {QUIZ_ID}; "
-          "a fresh database per configuration", flush=True)
+          f"think time {args.think:g} s; a fresh database per configuration", flush=True)
     verdicts: list[tuple[ServerConfig, Verdict]] = []
     with tempfile.TemporaryDirectory(prefix="dobro-bench-serve-") as tmp:
         workdir = Path(tmp)
@@ -836,7 +902,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print()
             print(f"gunicorn {config}:")
             print("\n".join(table(results)))
-            print("\n".join(verdict.lines(args.learners)), flush=True)
+            who = f"{args.learners} learners" + (f", think {args.think:g} s" if args.think else "")
+            print("\n".join(verdict.lines(who)), flush=True)
             verdicts.append((config, verdict))
     print()
     print(f"load average after: {load_average()}")
@@ -850,4 +917,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("interrupted; the server was stopped", file=sys.stderr)
+        sys.exit(130)

@@ -27,10 +27,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from webapp.views import (
         certificates,
         learn,
+        participants,
         public,
         publications,
         quiz,
         sessions,
+        stats,
         system,
         trainer,
     )
@@ -48,8 +50,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(quiz.bp)
     app.register_blueprint(trainer.bp)
+    app.register_blueprint(participants.bp)
     app.register_blueprint(sessions.bp)
     app.register_blueprint(certificates.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(publications.bp)
+    app.register_blueprint(stats.bp)
     return app

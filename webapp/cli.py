@@ -31,7 +31,7 @@ def usage(parser: argparse.ArgumentParser) -> int:
 
 
 def add_web_verbs(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add serve, db upgrade, demo and organisations to the core's parser."""
+    """Add serve, db upgrade, demo, organisations and participants to the core's parser."""
     p_serve = verbs.add_parser("serve", help="пусни уеб приложението")
     p_serve.add_argument("--host", default="127.0.0.1", help="адрес (по подразбиране 127.0.0.1)")
     p_serve.add_argument("--port", type=int, default=5000, help="порт (по подразбиране 5000)")
@@ -49,6 +49,17 @@ def add_web_verbs(verbs: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p_demo.set_defaults(handler=web("run_demo"))
     verbs.add_parser("organisations", help="добави общините членки и областните администрации "
                      "(идемпотентно)").set_defaults(handler=web("run_organisations"))
+    p_people = verbs.add_parser("participants", help="участници (обучаеми)")
+    p_people.set_defaults(handler=lambda _args: usage(p_people))
+    people_verbs = p_people.add_subparsers(dest="participants_verb", metavar="COMMAND")
+    p_import = people_verbs.add_parser(
+        "import", help="внеси участници от CSV или XLSX (без дубликати при повторен внос)")
+    p_import.add_argument("file", metavar="FILE", help="файл .csv или .xlsx")
+    p_import.add_argument("--group", default="",
+                          help="група за редовете без колона „Група“ (създава се, ако липсва)")
+    p_import.add_argument("--dry-run", action="store_true",
+                          help="само покажи какво ще се промени, без да записваш")
+    p_import.set_defaults(handler=web("run_participants_import"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

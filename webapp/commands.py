@@ -1,4 +1,4 @@
-"""What the web verbs of ``dobro`` do (serve, db upgrade, demo, organisations).
+"""What the web verbs of ``dobro`` do (serve, db upgrade, demo, organisations, participants).
 
 Kept apart from ``webapp.cli`` so that ``dobro check`` and ``dobro build`` start
 without importing Flask, SQLAlchemy and the app.
@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import wraps
+from pathlib import Path
 
 from alembic.runtime.migration import MigrationContext
 from flask import Flask
@@ -20,7 +21,8 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from course import cli as core_cli
 from webapp import content, create_app, db, livebuild
-from webapp.services import seed
+from webapp.services import participants, seed
+from webapp.services.participant_files import ParticipantFileError, read_table
 
 EXIT_FAILURE = 1  # the command could not be carried out (usage errors are core_cli.EXIT_USAGE)
 Handler = Callable[[argparse.Namespace], int]
@@ -182,3 +184,55 @@ def print_logins(logins: Sequence[seed.DemoLogin], base_url: str) -> None:
 
 def audience_note(login: seed.DemoLogin) -> str:
     return f" ({login.audience})" if login.audience else ""
+
+
+@one_line_errors
+def run_participants_import(args: argparse.Namespace) -> int:
+    """Preview a participants file and, unless --dry-run and if it has no errors, import it."""
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"dobro: няма такъв файл: {path} / no such file", file=sys.stderr)
+        return core_cli.EXIT_USAGE
+    try:
+        table = read_table(path.name, path.read_bytes())
+    except ParticipantFileError as exc:
+        print(f"{path}: error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    with configured_app() as app, app.app_context():
+        try:
+            audiences = content.current_course().audiences
+        except content.CourseUnavailable:
+            return fail("няма компилиран курс (аудиториите идват от него); изпълнете "
+                        "„dobro build“ / no compiled course")
+        database = db.session()
+        plan = participants.preview(database, table, audiences, args.group.strip())
+        print_preview(path, plan)
+        if not plan.ok:
+            return EXIT_FAILURE
+        if args.dry_run:
+            print("Пробен внос: нищо не е записано. / Dry run: nothing was saved.")
+            return core_cli.EXIT_OK
+        _plan, summary = participants.apply(database, table, audiences, args.group.strip())
+        database.commit()
+    print(f"Внесено: {summary.created} нови, {summary.updated} променени, {summary.unchanged} "
+          f"без промяна, {summary.groups_created} нови групи. / Imported.")
+    return core_cli.EXIT_OK
+
+
+def print_preview(path: Path, plan: participants.Preview) -> None:
+    """The preview in lines: errors as ``FILE:row:col: error: message`` on stderr."""
+    for error in plan.errors:
+        named = f"{error.column_name}: " if error.column_name else ""
+        print(f"{path}:{error.row}:{error.column or '-'}: error: {named}{error.message}",
+              file=sys.stderr)
+    for name in plan.groups_to_create:
+        print(f"нова група / new group: {name}")
+    for item in plan.creates:
+        print(f"ред {item.row}: нов / new: {item.values['name']} ({item.values['organisation']})")
+    for item in plan.updates:
+        changes = [f"{c.label}: {c.old or '—'} → {c.new}" for c in item.changes]
+        if item.joins_group:
+            changes.append(f"влиза в група / joins {item.group_name}")
+        print(f"ред {item.row}: промяна / update: {item.values['name']}: " + "; ".join(changes))
+    print(f"Нови / new: {len(plan.creates)}, промени / updates: {len(plan.updates)}, "
+          f"без промяна / unchanged: {len(plan.unchanged)}, грешки / errors: {len(plan.errors)}")

@@ -43,6 +43,8 @@ class User(SQLModel, table=True):
     audience: str | None = Field(default=None, max_length=50)
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     position: str = Field(max_length=200, default="")
+    sex: str = Field(max_length=1, default="")  # "" not given, f, m, x (participants import)
+    phone: str = Field(max_length=30, default="")
     active: bool = True
     # Bumped when the password changes: sessions signed with an older value end.
     session_version: int = 1

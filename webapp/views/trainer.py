@@ -121,10 +121,18 @@ def render_group(found: Group, form: LearnerForm) -> str:
 
 def code_page(template: str, found: Group, issued: list[IssuedCode]) -> Response:
     """Render freshly made codes: the cards in Bulgarian, never stored by any cache."""
-    context: dict[str, Any] = {"group": found, "issued": issued,
-                               "base_url": current_app.config["BASE_URL"].rstrip("/")}
-    with force_locale(CARD_LANGUAGE):
-        cards = Markup(render_template("trainer/_cards.html", **context))
-    response = make_response(render_template(template, cards=cards, **context))
+    context = card_context(found, issued)
+    response = make_response(render_template(template, cards=render_cards(context), **context))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def card_context(found: Group, issued: list[IssuedCode]) -> dict[str, Any]:
+    return {"group": found, "issued": issued,
+            "base_url": current_app.config["BASE_URL"].rstrip("/")}
+
+
+def render_cards(context: dict[str, Any]) -> Markup:
+    """The code cards, in Bulgarian (the web page and the PDF list both use them)."""
+    with force_locale(CARD_LANGUAGE):
+        return Markup(render_template("trainer/_cards.html", **context))

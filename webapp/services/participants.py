@@ -1,0 +1,323 @@
+"""Importing participants from a table: a preview of every change and error, then one apply.
+
+Rules (the same on the web page and in ``dobro participants import``):
+
+* Columns are named in Bulgarian or English (``HEADERS``); name, organisation and
+  audience are required; position, sex, email, phone and group are optional.
+* Identity, so that importing the same file again creates no one twice: the email
+  (case-insensitive) when the row has one; otherwise the name (spaces squeezed,
+  case-insensitive) together with the organisation. A row with an email that no one
+  has yet also matches a learner of the same name and organisation without an email.
+* An empty optional cell leaves the stored value as it is (it never erases).
+* All or nothing: while any row has an error, nothing is written.
+* Only learners are created or changed; a row that names a staff account is an error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, func, select
+
+from webapp.models import Group, GroupMember, Organisation, User
+from webapp.services.participant_files import MAX_CELL, Table, column_letter
+
+FIELDS = ("name", "organisation", "audience", "position", "sex", "email", "phone", "group")
+REQUIRED = ("name", "organisation", "audience")
+LABELS = {"name": "Име", "organisation": "Организация", "audience": "Аудитория",
+          "position": "Длъжност", "sex": "Пол", "email": "Имейл", "phone": "Телефон",
+          "group": "Група"}
+HEADERS = {**{label.casefold(): key for key, label in LABELS.items()},
+           **{key: key for key in FIELDS},
+           "organization": "organisation", "e-mail": "email", "имейл адрес": "email",
+           "e-mail адрес": "email", "gender": "sex", "телефонен номер": "phone",
+           "име и фамилия": "name", "full name": "name", "група": "group"}
+SEXES = {"f": "жена", "m": "мъж", "x": "друго"}
+SEX_WORDS = {"f": "f", "ж": "f", "жена": "f", "female": "f",
+             "m": "m", "м": "m", "мъж": "m", "male": "m",
+             "x": "x", "друго": "x", "other": "x"}
+LIMITS = {"name": 200, "position": 200, "email": 254, "phone": 30, "group": 200}
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE = re.compile(r"^\+?[0-9 ()/-]{6,30}$")
+
+
+class ImportRefused(Exception):
+    """The preview has errors: nothing was written."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str  # the letter, "" for the whole row
+    column_name: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"ред {self.row}"
+        if self.column:
+            where += f", колона {self.column} ({self.column_name})"
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class Planned:
+    """What one row of the file will do."""
+
+    row: int
+    values: dict[str, str]  # name, organisation, audience … as they will be stored
+    organisation_id: int
+    group_name: str
+    user: User | None = None  # None: a new learner
+    changes: list[Change] = field(default_factory=list)
+    joins_group: bool = False
+
+
+@dataclass
+class Preview:
+    creates: list[Planned] = field(default_factory=list)
+    updates: list[Planned] = field(default_factory=list)
+    unchanged: list[Planned] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    groups_to_create: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class Summary:
+    created: int
+    updated: int
+    unchanged: int
+    groups_created: int
+
+
+def squeeze(text: str) -> str:
+    return " ".join(text.split())
+
+
+def name_key(name: str) -> str:
+    return squeeze(name).casefold()
+
+
+@dataclass
+class _Context:
+    """What validation looks things up in, loaded once per preview."""
+
+    organisations: dict[str, Organisation]
+    audiences: dict[str, str]  # a casefolded id or title → the id
+    audience_titles: Mapping[str, str]
+    default_group: str
+    fixed_group: bool  # the web page imports into its own group only
+
+
+def preview(db: Session, table: Table, audiences: Mapping[str, str], group: str = "",
+            fixed_group: bool = False) -> Preview:
+    """Check every row of ``table`` against the database and say what importing would do."""
+    result = Preview()
+    columns = _columns(table, result)
+    if not result.ok:
+        return result
+    context = _Context(
+        organisations={name_key(o.name): o for o in db.exec(select(Organisation))},
+        audiences={**{k.casefold(): k for k in audiences},
+                   **{name_key(t): k for k, t in audiences.items()}},
+        audience_titles=audiences, default_group=group, fixed_group=fixed_group)
+    seen: dict[tuple[str, ...], int] = {}
+    for row in table.rows:
+        cells = {key: squeeze(row.cells[i]) if i < len(row.cells) else ""
+                 for key, i in columns.items()}
+        errors_before = len(result.errors)
+        planned = _validate(row.number, cells, columns, context, result)
+        if planned is None or len(result.errors) > errors_before:
+            continue
+        key = _identity(planned)
+        if key in seen:
+            result.errors.append(RowError(row.number, "", "", f"повтаря ред {seen[key]} "
+                                          "(същият имейл или същото име и организация)"))
+            continue
+        seen[key] = row.number
+        _match(db, planned, result, columns)
+    return result
+
+
+def _columns(table: Table, result: Preview) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    for index, title in enumerate(table.header):
+        if not title:
+            continue
+        key = HEADERS.get(name_key(title))
+        letter = column_letter(index)
+        if key is None:
+            result.errors.append(RowError(1, letter, title, f"непозната колона „{title}“; "
+                                          "очакват се: " + ", ".join(LABELS.values())))
+        elif key in columns:
+            result.errors.append(RowError(1, letter, title, "колоната се повтаря"))
+        else:
+            columns[key] = index
+    for key in REQUIRED:
+        if key not in columns:
+            result.errors.append(RowError(1, "", "", f"липсва колона „{LABELS[key]}“ ({key})"))
+    return columns
+
+
+def _error(result: Preview, row: int, columns: dict[str, int], key: str, message: str) -> None:
+    result.errors.append(RowError(row, column_letter(columns[key]), LABELS[key], message))
+
+
+def _validate(row: int, cells: dict[str, str], columns: dict[str, int], context: _Context,
+              result: Preview) -> Planned | None:
+    for key, value in cells.items():
+        if len(value) > LIMITS.get(key, MAX_CELL):
+            _error(result, row, columns, key,
+                   f"твърде дълго ({len(value)} знака); най-много {LIMITS.get(key, MAX_CELL)}")
+            cells[key] = ""
+    too_long = {e.column_name for e in result.errors if e.row == row}
+    for key in REQUIRED:
+        if not cells[key] and LABELS[key] not in too_long:
+            _error(result, row, columns, key, "задължително поле")
+    organisation = context.organisations.get(name_key(cells["organisation"]))
+    if cells["organisation"] and organisation is None:
+        _error(result, row, columns, "organisation",
+               f"непозната организация „{cells['organisation']}“")
+    audience = context.audiences.get(name_key(cells["audience"]))
+    if cells["audience"] and audience is None:
+        _error(result, row, columns, "audience", f"непозната аудитория „{cells['audience']}“; "
+               "очакват се: " + ", ".join(context.audience_titles))
+    sex = SEX_WORDS.get(cells.get("sex", "").casefold(), None) if cells.get("sex") else ""
+    if sex is None:
+        _error(result, row, columns, "sex", f"непознат пол „{cells['sex']}“; очакват се: "
+               "ж, м или друго")
+    email = cells.get("email", "").lower()
+    if email and not EMAIL.match(email):
+        _error(result, row, columns, "email", f"неправилен имейл „{cells['email']}“")
+    phone = cells.get("phone", "")
+    if phone and not PHONE.match(phone):
+        _error(result, row, columns, "phone", f"неправилен телефон „{phone}“")
+    group = cells.get("group", "") or context.default_group
+    if context.fixed_group and cells.get("group") and name_key(group) != name_key(
+            context.default_group):
+        _error(result, row, columns, "group", f"друга група „{cells['group']}“; тук се "
+               f"внасят участници само в група „{context.default_group}“")
+    if organisation is None or audience is None or sex is None:
+        return None
+    assert organisation.id is not None
+    values = {"name": cells["name"], "organisation": organisation.name, "audience": audience,
+              "position": cells.get("position", ""), "sex": sex, "email": email,
+              "phone": phone}
+    return Planned(row, values, organisation.id, group)
+
+
+def _identity(planned: Planned) -> tuple[str, ...]:
+    if planned.values["email"]:
+        return ("email", planned.values["email"])
+    return ("name", name_key(planned.values["name"]), str(planned.organisation_id))
+
+
+def _find_user(db: Session, planned: Planned) -> User | None:
+    email = planned.values["email"]
+    if email:
+        found = db.exec(select(User).where(func.lower(User.email) == email)
+                        .order_by(col(User.id))).first()
+        if found is not None:
+            return found
+    same_name = db.exec(select(User).where(User.organisation_id == planned.organisation_id)
+                        .order_by(col(User.id)))
+    for user in same_name:
+        if name_key(user.name) == name_key(planned.values["name"]) and (
+                not user.email or user.email.lower() == email):
+            return user
+    return None
+
+
+def _match(db: Session, planned: Planned, result: Preview, columns: dict[str, int]) -> None:
+    user = _find_user(db, planned)
+    group = _group(db, planned.group_name) if planned.group_name else None
+    if planned.group_name and group is None and planned.group_name not in \
+            result.groups_to_create:
+        result.groups_to_create.append(planned.group_name)
+    if user is None:
+        result.creates.append(planned)
+        return
+    if user.role != "learner":
+        column = "email" if planned.values["email"] else "name"
+        _error(result, planned.row, columns, column,
+               "това е служебен профил (обучител, координатор или администратор); "
+               "вносът променя само обучаеми")
+        return
+    planned.user = user
+    planned.changes = _changes(db, user, planned)
+    planned.joins_group = planned.group_name != "" and (
+        group is None or group.id is None or db.get(GroupMember, (group.id, user.id)) is None)
+    (result.updates if planned.changes or planned.joins_group else result.unchanged).append(
+        planned)
+
+
+def _group(db: Session, name: str) -> Group | None:
+    return db.exec(select(Group).where(Group.name == name)).first()
+
+
+def _stored(user: User) -> dict[str, str]:
+    return {"name": user.name, "audience": user.audience or "", "position": user.position,
+            "sex": user.sex, "email": (user.email or "").lower(), "phone": user.phone}
+
+
+def _changes(db: Session, user: User, planned: Planned) -> list[Change]:
+    stored = _stored(user)
+    changes = []
+    if user.organisation_id != planned.organisation_id:
+        before = db.get(Organisation, user.organisation_id) if user.organisation_id else None
+        changes.append(Change("organisation", LABELS["organisation"],
+                              before.name if before else "", planned.values["organisation"]))
+    for key, old in stored.items():
+        new = planned.values[key]
+        # An empty optional cell keeps what is stored; the name changes only in spelling.
+        if new and new != old and not (key == "name" and name_key(new) == name_key(old)):
+            changes.append(Change(key, LABELS[key], old, new))
+    return changes
+
+
+def apply(db: Session, table: Table, audiences: Mapping[str, str], group: str = "",
+          fixed_group: bool = False) -> tuple[Preview, Summary]:
+    """Check ``table`` again and, if it has no errors, write it (the caller commits)."""
+    plan = preview(db, table, audiences, group, fixed_group)
+    if not plan.ok:
+        raise ImportRefused(plan.errors)
+    groups: dict[str, Group] = {}
+    for name in plan.groups_to_create:
+        groups[name] = Group(name=name)
+        db.add(groups[name])
+    db.flush()
+    for planned in plan.creates + plan.updates:
+        user = planned.user or User(name=planned.values["name"], role="learner")
+        user.organisation_id = planned.organisation_id
+        for key in ("audience", "position", "sex", "email", "phone"):
+            if planned.values[key] or planned.user is None:
+                setattr(user, key, planned.values[key] or _empty(key))
+        if planned.user is not None and any(c.field == "name" for c in planned.changes):
+            user.name = planned.values["name"]
+        db.add(user)
+        db.flush()
+        if planned.group_name:
+            target = groups.get(planned.group_name) or _group(db, planned.group_name)
+            assert target is not None and target.id is not None and user.id is not None
+            if db.get(GroupMember, (target.id, user.id)) is None:
+                db.add(GroupMember(group_id=target.id, user_id=user.id))
+    db.flush()
+    return plan, Summary(len(plan.creates), len(plan.updates), len(plan.unchanged),
+                         len(plan.groups_to_create))
+
+
+def _empty(key: str) -> str | None:
+    return None if key == "email" else ""

@@ -1,0 +1,119 @@
+"""Importing a group's participants from a file, and its join codes as a PDF list.
+
+The upload is previewed (every change and every error, by row and column) before
+anything is saved; the confirmation applies the very file that was previewed, kept
+server-side under a random token (``services.pending_imports``). Who may import into
+which group is the trainer area's rule (``services.groups``): elsewhere it is a 404.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
+
+from webapp import db
+from webapp.auth import STAFF, me, role_required
+from webapp.content import current_course
+from webapp.models import Group
+from webapp.participant_forms import ImportForm
+from webapp.services import groups, participants, pending_imports
+from webapp.services.certificate_pdf import SHIPPED, fonts
+from webapp.services.participant_files import MAX_BYTES, ParticipantFileError, read_table
+from webapp.views.trainer import card_context, my_group, render_cards
+
+bp = Blueprint("participants", __name__, url_prefix="/trainer/groups")
+
+
+@bp.get("/<int:group_id>/import")
+@role_required(*STAFF)
+def import_form(group_id: int) -> str:
+    return render_template("participants/import.html", group=my_group(group_id),
+                           form=ImportForm(), labels=participants.LABELS)
+
+
+@bp.post("/<int:group_id>/import")
+@role_required(*STAFF)
+def import_preview(group_id: int) -> str:
+    found = my_group(group_id)
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return render_template("participants/import.html", group=found, form=form,
+                               labels=participants.LABELS)
+    filename = form.file.data.filename or ""
+    data = form.file.data.stream.read(MAX_BYTES + 1)
+    try:
+        plan = preview_of(found, filename, data)
+    except ParticipantFileError as exc:
+        form.file.errors = [f"{filename}: {exc}"]
+        return render_template("participants/import.html", group=found, form=form,
+                               labels=participants.LABELS)
+    token = pending_imports.save(current_app.instance_path, filename, data, my_id(),
+                                 group_id) if plan.ok else ""
+    return render_template("participants/preview.html", group=found, plan=plan, token=token,
+                           filename=filename, audiences=current_course().audiences,
+                           sexes=participants.SEXES)
+
+
+@bp.post("/<int:group_id>/import/<token>")
+@role_required(*STAFF)
+def import_confirm(group_id: int, token: str) -> BaseResponse:
+    found = my_group(group_id)
+    instance = current_app.instance_path
+    try:
+        pending = pending_imports.load(instance, token, my_id(), group_id)
+        table = read_table(pending.filename, pending.data)
+        database = db.session()
+        _plan, summary = participants.apply(database, table, current_course().audiences,
+                                            found.name, fixed_group=True)
+    except pending_imports.PendingNotFound:
+        flash(_("That preview has expired. Upload the file again."), "error")
+        return redirect(url_for("participants.import_form", group_id=group_id))
+    except (ParticipantFileError, participants.ImportRefused):
+        flash(_("The data changed since the preview. Upload the file again."), "error")
+        return redirect(url_for("participants.import_form", group_id=group_id))
+    database.commit()
+    pending_imports.discard(instance, token)
+    flash(_("Imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged.",
+            created=summary.created, updated=summary.updated, unchanged=summary.unchanged),
+          "success")
+    return redirect(url_for("trainer.group", group_id=group_id))
+
+
+@bp.post("/<int:group_id>/codes.pdf")
+@role_required(*STAFF)
+def codes_pdf(group_id: int) -> Response | BaseResponse:
+    found = my_group(group_id)
+    database = db.session()
+    issued = groups.join_codes(database, found, me())
+    if not issued:
+        flash(_("Everyone in this group has joined already: there are no codes to print."), "info")
+        return redirect(url_for("trainer.group", group_id=group_id))
+    database.commit()
+    context = card_context(found, issued)
+    html = render_template("participants/codes_pdf.html", cards=render_cards(context),
+                           fonts=fonts(), **context)
+    response = Response(pdf_of(html), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="codes-{group_id}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def preview_of(found: Group, filename: str, data: bytes) -> participants.Preview:
+    table = read_table(filename, data)
+    return participants.preview(db.session(), table, current_course().audiences, found.name,
+                                fixed_group=True)
+
+
+def my_id() -> int:
+    user_id = me().id
+    if user_id is None:  # pragma: no cover - a signed-in user always has an id
+        abort(403)
+    return user_id
+
+
+def pdf_of(html: str) -> bytes:
+    from weasyprint import HTML  # imported late: slow to import and only needed here
+
+    pdf: bytes = HTML(string=html, base_url=str(SHIPPED)).write_pdf()
+    return pdf
