@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from course.attempts import Drawn, draw, to_source
 from course.grading import AttemptGrade, Graded, Response, grade_attempt, quiz_grade
@@ -99,15 +99,16 @@ def start(db: Session, user: User, quiz: Quiz, now: datetime | None = None) -> A
     current = open_attempt(db, user, quiz.id)
     if current is not None:
         return current
-    done = history(db, user, quiz.id)
-    if attempts_left(quiz, done) == 0:
+    taken = db.exec(select(func.count()).select_from(Attempt).where(
+        Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)).one()
+    if quiz.attempts and taken >= quiz.attempts:
         raise QuizError("no-attempts-left")
     seed = secrets.token_hex(8)
     plan = draw(quiz, seed)
     by_id = {q.id: q for q in quiz.questions}
     attempt = Attempt(
         user_id=user.id, quiz_id=quiz.id, quiz_version=quiz.version, topic_id=quiz.topic,
-        kind=quiz.kind, number=len(done) + 1, seed=seed, pass_mark=quiz.pass_mark, started_at=now,
+        kind=quiz.kind, number=taken + 1, seed=seed, pass_mark=quiz.pass_mark, started_at=now,
         deadline_at=now + timedelta(minutes=quiz.time_limit) if quiz.time_limit else None,
         questions=[{"question": question_to_dict(by_id[d.id]), "order": list(d.order)}
                    for d in plan.questions])
@@ -145,6 +146,8 @@ def save(db: Session, attempt: Attempt, display: Mapping[str, Response],
         db.refresh(attempt)
         raise QuizError("closed")
     by_id = {s.question.id: s for s in slots(attempt)}
+    stored = {a.question_id: a for a in db.exec(
+        select(Answer).where(Answer.attempt_id == attempt.id)).all()}
     saved = 0
     for question_id, response in display.items():
         slot = by_id.get(question_id)
@@ -154,7 +157,7 @@ def save(db: Session, attempt: Attempt, display: Mapping[str, Response],
         if isinstance(source, str):
             source = source[:MAX_TEXT_ANSWER]
         value = encode(source)
-        answer = db.get(Answer, (attempt.id, question_id))
+        answer = stored.get(question_id)
         if answer is None:
             answer = Answer(attempt_id=attempt.id, question_id=question_id)
         answer.response, answer.saved_at = value, now

@@ -82,10 +82,19 @@ def _count_time(row: ModuleProgress, now: datetime) -> None:
     row.last_opened_at = now
 
 
-def opened(db: Session, user: User, module: Module, now: datetime | None = None) -> ModuleProgress:
+# A page opened again within this time needs no write: the reading script's
+# heartbeats keep the clock, and a page view should not queue on the database.
+REOPEN_QUIET = timedelta(seconds=60)
+
+
+def opened(db: Session, user: User, module: Module, now: datetime | None = None,
+           row: ModuleProgress | None = None) -> ModuleProgress:
     """Record that the learner opened ``module`` (the clock starts, not yet counting)."""
-    row = _record(db, user, module)
-    row.last_opened_at = now or utcnow()
+    now = now or utcnow()
+    row = row or _record(db, user, module)
+    if row.id is not None and now - row.last_opened_at < REOPEN_QUIET:
+        return row
+    row.last_opened_at = now
     db.add(row)
     db.commit()
     return row

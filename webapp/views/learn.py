@@ -71,7 +71,8 @@ def module(module_id: str) -> str:
     user, database = me(), db.session()
     done = progress.records(database, user)
     missing = progress.missing_prerequisites(found, done)
-    record = done.get(found.id) if missing else progress.opened(database, user, found)
+    record = done.get(found.id) if missing else progress.opened(database, user, found,
+                                                                row=done.get(found.id))
     previous, following = course.neighbours(found)
     return render_template("learn/module.html", course=course, module=found,
                            topic=course.topic(found.topic), previous=previous,
