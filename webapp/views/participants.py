@@ -17,10 +17,10 @@ from webapp.auth import STAFF, me, role_required
 from webapp.content import current_course
 from webapp.models import Group
 from webapp.participant_forms import ImportForm
-from webapp.services import groups, participants, pending_imports
+from webapp.services import participants, pending_imports
 from webapp.services.certificate_pdf import SHIPPED, fonts
 from webapp.services.participant_files import MAX_BYTES, ParticipantFileError, read_table
-from webapp.views.trainer import card_context, my_group, render_cards
+from webapp.views.trainer import card_context, my_group, new_join_codes, render_cards
 
 bp = Blueprint("participants", __name__, url_prefix="/trainer/groups")
 
@@ -83,14 +83,10 @@ def import_confirm(group_id: int, token: str) -> BaseResponse:
 @bp.post("/<int:group_id>/codes.pdf")
 @role_required(*STAFF)
 def codes_pdf(group_id: int) -> Response | BaseResponse:
-    found = my_group(group_id)
-    database = db.session()
-    issued = groups.join_codes(database, found, me())
-    if not issued:
-        flash(_("Everyone in this group has joined already: there are no codes to print."), "info")
-        return redirect(url_for("trainer.group", group_id=group_id))
-    database.commit()
-    context = card_context(found, issued)
+    made = new_join_codes(group_id)
+    if isinstance(made, BaseResponse):
+        return made
+    context = card_context(*made)
     html = render_template("participants/codes_pdf.html", cards=render_cards(context),
                            fonts=fonts(), **context)
     response = Response(pdf_of(html), mimetype="application/pdf")

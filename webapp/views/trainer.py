@@ -82,9 +82,9 @@ def learner_code(group_id: int, user_id: int) -> Response:
     return code_page("trainer/code.html", found, [issued])
 
 
-@bp.post("/groups/<int:group_id>/codes")
-@role_required(*STAFF)
-def join_codes(group_id: int) -> Response | BaseResponse:
+def new_join_codes(group_id: int) -> tuple[Group, list[Any]] | BaseResponse:
+    """Make join codes for the group's learners who have not joined (for cards or a PDF),
+    or the redirect back to the group when everyone has joined."""
     found = my_group(group_id)
     database = db.session()
     issued = groups.join_codes(database, found, me())
@@ -92,7 +92,16 @@ def join_codes(group_id: int) -> Response | BaseResponse:
         flash(_("Everyone in this group has joined already: there are no codes to print."), "info")
         return redirect(url_for("trainer.group", group_id=group_id))
     database.commit()
-    return code_page("trainer/codes.html", found, issued)
+    return found, issued
+
+
+@bp.post("/groups/<int:group_id>/codes")
+@role_required(*STAFF)
+def join_codes(group_id: int) -> Response | BaseResponse:
+    made = new_join_codes(group_id)
+    if isinstance(made, BaseResponse):
+        return made
+    return code_page("trainer/codes.html", *made)
 
 
 def my_group(group_id: int) -> Group:
