@@ -26,6 +26,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from webapp.views import auth as auth_views
     from webapp.views import (
         certificates,
+        dashboard,
         learn,
         participants,
         public,
@@ -56,4 +57,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(public.bp)
     app.register_blueprint(publications.bp)
     app.register_blueprint(stats.bp)
+    app.register_blueprint(dashboard.bp)
     return app

@@ -1,0 +1,167 @@
+"""The progress dashboard for trainers (``/trainer/progress``), with CSV and XLSX exports.
+
+A trainer sees only the learners of the groups they look after; coordinators and
+admins see everyone (``statistics.visible_learners``). Learners get 403. The
+exports take the same filters as the page and hold the same rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from webapp import db
+from webapp.auth import STAFF, me, role_required
+from webapp.content import CompiledCourse, current_course, store
+from webapp.services import dashboard, groups, statistics
+from webapp.services.dashboard import LearnerRow, TopicRow
+
+bp = Blueprint("dashboard", __name__, url_prefix="/trainer")
+
+
+@dataclass(frozen=True)
+class Filters:
+    group: int | None
+    organisation: int | None
+    audience: str
+    status: str
+
+    def args(self) -> dict[str, Any]:
+        found = {"group": self.group, "organisation": self.organisation,
+                 "audience": self.audience, "status": self.status}
+        return {k: v for k, v in found.items() if v}
+
+
+def _int(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def status_label(status: str) -> str:
+    return str({"not_started": _("Not started"), "in_progress": _("In progress"),
+                "stuck": _("Stuck"), "complete": _("Complete")}.get(status, status))
+
+
+def certificate_label(status: str) -> str:
+    return str({"valid": _("Valid"), "revoked": _("Revoked")}.get(status, _("None")))
+
+
+def _report(course: CompiledCourse) -> tuple[Filters, list[LearnerRow], dict[str, Any]]:
+    session = db.session()
+    viewer = me()
+    filters = Filters(_int("group"), _int("organisation"), request.args.get("audience", ""),
+                      request.args.get("status", ""))
+    mine = groups.groups_for(session, viewer)
+    learners = statistics.visible_learners(session, viewer)
+    organisation_ids = {u.organisation_id for u in learners}
+    if filters.group is not None:
+        if filters.group not in {s.group.id for s in mine}:
+            abort(404)
+        members = dashboard.group_members(session, filters.group)
+        learners = [u for u in learners if u.id in members]
+    if filters.organisation is not None:
+        learners = [u for u in learners if u.organisation_id == filters.organisation]
+    if filters.audience:
+        learners = [u for u in learners if (u.audience or "") == filters.audience]
+    learners.sort(key=lambda u: (u.name, u.id or 0))
+    found = dashboard.rows(session, course, store().build_dir, learners)
+    if filters.status:
+        found = [r for r in found if r.status == filters.status]
+    choices = {
+        "groups": [s.group for s in mine],
+        "organisations": [o for o in groups.organisations(session) if o.id in organisation_ids],
+        "audiences": course.audiences,
+        "statuses": [(s, status_label(s)) for s in dashboard.STATUSES],
+    }
+    return filters, found, choices
+
+
+@bp.get("/progress")
+@role_required(*STAFF)
+def index() -> str:
+    course = current_course()
+    filters, found, choices = _report(course)
+    counts = {s: sum(1 for r in found if r.status == s) for s in dashboard.STATUSES}
+    return render_template("dashboard/index.html", rows=found, filters=filters,
+                           choices=choices, counts=counts, status_label=status_label,
+                           certificate_label=certificate_label, course=course)
+
+
+def _percent(value: float | None) -> float | str:
+    return "" if value is None else round(value, 1)
+
+
+def _safe(value: str) -> str:
+    """A cell a spreadsheet will not take for a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _table(course: CompiledCourse, found: list[LearnerRow]) -> list[list[Any]]:
+    header = [_("Learner"), _("User name"), _("Organisation"), _("Groups"), _("Audience"),
+              _("Status"), _("Last activity"), _("Topic"), _("Required"),
+              _("Modules studied"), _("Modules in total"), _("Pre-test done"),
+              _("Best final test") + " (%)", _("Final test passed"), _("Hours attended"),
+              _("Certificate")]
+    table: list[list[Any]] = [header]
+    yes, no = _("yes"), _("no")
+    for row in found:
+        learner = [_safe(row.user.name), row.user.username or "",
+                   _safe(row.organisation.name) if row.organisation else "",
+                   _safe("; ".join(row.groups)),
+                   course.audiences.get(row.user.audience or "", row.user.audience or ""),
+                   status_label(row.status),
+                   row.last_activity.strftime("%Y-%m-%d %H:%M") if row.last_activity else ""]
+        topics: list[TopicRow | None] = list(row.topics) or [None]
+        for topic in topics:
+            if topic is None:
+                table.append(learner + [""] * 9)
+                continue
+            table.append(learner + [
+                topic.title, yes if topic.required else no, topic.studied, topic.total,
+                yes if topic.pretest_done else no, _percent(topic.final_percent),
+                yes if topic.final_passed else no, topic.hours,
+                certificate_label(topic.certificate)])
+    return table
+
+
+@bp.get("/progress.csv")
+@role_required(*STAFF)
+def export_csv() -> Response:
+    course = current_course()
+    _filters, found, _choices = _report(course)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for line in _table(course, found):
+        writer.writerow(line)
+    body = "\ufeff" + out.getvalue()  # the BOM: Excel then reads the Cyrillic as UTF-8
+    return Response(body.encode("utf-8"), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=progress.csv"})
+
+
+@bp.get("/progress.xlsx")
+@role_required(*STAFF)
+def export_xlsx() -> Response:
+    course = current_course()
+    _filters, found, _choices = _report(course)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = _("Progress")[:31]
+    for line in _table(course, found):
+        sheet.append(line)
+    for header_cell in sheet[1]:
+        header_cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument"
+                    ".spreadsheetml.sheet",
+                    headers={"Content-Disposition": "attachment; filename=progress.xlsx"})
+
