@@ -92,7 +92,7 @@ def load_course(root: Path, cache: Cache | None = None, jobs: int | None = None,
                     if isinstance(r.value, Document) and not r.value.topic),
         quizzes=tuple(r.value for r in results if isinstance(r.value, Quiz)),
         glossary=tuple(e for r in results if isinstance(r.value, tuple) for e in r.value),
-        images=_images(root),
+        images=_images(root, digests or {}),
     )
     return course, problems, new_cache
 
@@ -107,12 +107,13 @@ def _run(func: Callable[[str, str, bytes], FileResult], todo: list[tuple[str, st
         return list(pool.map(func, *zip(*todo, strict=True), chunksize=chunk))
 
 
-def _images(root: Path) -> dict[str, str]:
+def _images(root: Path, digests: dict[str, str]) -> dict[str, str]:
+    """Each image's SHA-256 (taken from ``digests`` when the build stamp already hashed it)."""
     images = {}
     for path in sorted((root / "modules").rglob("*")):
         if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file():
             rel = path.relative_to(root).as_posix()
-            images[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+            images[rel] = digests.get(rel) or hashlib.sha256(path.read_bytes()).hexdigest()
     return images
 
 
