@@ -18,8 +18,16 @@ token, POST /login). Then it runs, with ``--learners`` concurrent clients:
   attempts and no time limit: POST ``/quiz/<id>/start`` (302 to the attempt),
   then POST ``/attempt/<id>/submit`` with an answer to every question (fields
   ``a.<question id>`` in display positions), which saves and grades the
-  attempt. With the default ``--think 0`` every learner always has a request in
-  flight: the worst case of a class pressing the buttons together.
+  attempt. Each learner pauses ``--think`` seconds (default 1, ±50 %) before
+  each request: 50 learners then start and submit ~25 attempts a second, far
+  more than a class does (a real learner spends minutes on a test), yet each
+  learner is one person, not a request loop;
+* **saturated** (printed, not judged; ``--no-saturate`` skips it): the same
+  with no think time, every learner always has a request in flight. This is a
+  throughput test, not the goal's situation: with 50 requests always queued
+  on 2 cores, the latency is 50 / throughput by Little's law whatever the app
+  does (at ~5 ms of CPU per request, ≥ 125 ms), so its p95 shows how the
+  server degrades, not how a learner waits.
 
 static and module alternate in ``--rounds`` rounds (after a ``--warmup`` each) so
 that a change in the machine's load hits both alike; the quiz runs ``--warmup``
@@ -57,7 +65,7 @@ it whatever the machine, so read it with the load average printed beside it.
 Usage::
 
     .venv/bin/python bench/serve.py [--duration 12] [--warmup 3] [--learners 50]
-        [--configs gthread:4x4,gthread:2x8,sync:5] [--think 0] [--rounds 3]
+        [--configs gthread:4x4,gthread:2x8,sync:5] [--think 1] [--no-saturate] [--rounds 3]
         [--generator auto|wrk|python]
 
 gunicorn comes with the ``dev`` extra; wrk is optional (``apt-get install wrk``).
@@ -659,7 +667,8 @@ def python_get(name: str, server: Server, path: str, learners: Sequence[Learner]
 
 
 def quiz_cycles(server: Server, learners: Sequence[Learner], quiz: dict[str, Any],
-                seconds: float, warmup: float, think: float) -> tuple[Result, Result]:
+                seconds: float, warmup: float, think: float,
+                label: str = "quiz") -> tuple[Result, Result]:
     """Each learner loops: start an attempt, submit it with answers; both POSTs timed.
 
     With ``think`` > 0 a learner pauses 0.5–1.5 × ``think`` seconds before each request.
@@ -677,10 +686,10 @@ def quiz_cycles(server: Server, learners: Sequence[Learner], quiz: dict[str, Any
                 "POST", f"/quiz/{QUIZ_ID}/start", {"csrf_token": learner.token})
         except OSError:
             learner.client.close()
-            record("quiz start", started, False)
+            record(f"{label} start", started, False)
             return
         found = ATTEMPT_PATH.search(location_path(headers)) if status == 302 else None
-        record("quiz start", started, found is not None)
+        record(f"{label} start", started, found is not None)
         if found is None:
             return
         attempt = found.group(1)
@@ -692,13 +701,14 @@ def quiz_cycles(server: Server, learners: Sequence[Learner], quiz: dict[str, Any
                 "POST", f"/attempt/{attempt}/submit", form)
         except OSError:
             learner.client.close()
-            record("quiz submit", started, False)
+            record(f"{label} submit", started, False)
             return
-        record("quiz submit", started, status == 302
+        record(f"{label} submit", started, status == 302
                and location_path(headers) == f"/attempt/{attempt}/review")
 
-    samples = timed_loop(server, learners, ["quiz start", "quiz submit"], seconds, warmup, step)
-    return samples.results["quiz start"], samples.results["quiz submit"]
+    names = [f"{label} start", f"{label} submit"]
+    samples = timed_loop(server, learners, names, seconds, warmup, step)
+    return samples.results[names[0]], samples.results[names[1]]
 
 
 # --- Reporting --------------------------------------------------------------------------------
@@ -807,9 +817,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--configs", default=DEFAULT_CONFIGS,
                         help="gunicorn setups, comma-separated: sync:N or gthread:NxT; the "
                              f"first is judged (default {DEFAULT_CONFIGS})")
-    parser.add_argument("--think", type=float, default=0.0,
+    parser.add_argument("--think", type=float, default=1.0,
                         help="quiz: seconds a learner pauses before each request, ±50%% "
-                             "(default 0: every learner always has a request in flight)")
+                             "(default 1; 0: every learner always has a request in flight)")
+    parser.add_argument("--no-saturate", dest="saturate", action="store_false",
+                        help="skip the extra, unjudged quiz run without think time")
     parser.add_argument("--rounds", type=int, default=3,
                         help="the GET scenarios alternate in this many rounds (default 3)")
     parser.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto",
@@ -862,10 +874,14 @@ def measure(config: ServerConfig, args: argparse.Namespace, env: dict[str, str],
         log(f"[{config}] quiz: start → submit …")
         results.extend(quiz_cycles(server, learners, quiz, args.duration, args.warmup,
                                    args.think))
+        if args.saturate:
+            log(f"[{config}] quiz, saturated (no think time, not judged) …")
+            results.extend(quiz_cycles(server, learners, quiz, args.duration, args.warmup,
+                                       0.0, label="saturated"))
         load = load_average()
         for learner in learners:
             learner.client.close()
-    static, module, _start, submit = results
+    static, module, _start, submit = results[:4]
     module.note += f", {page_bytes / 1024:.0f} KiB page"
     verdict = Verdict(module.rate / static.rate if static.rate else 0.0, submit.percentile(95),
                       sum(r.errors for r in results),

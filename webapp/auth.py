@@ -10,6 +10,8 @@ from typing import Any, TypeVar, cast
 from flask import Flask, abort
 from flask_login import LoginManager, UserMixin, current_user, login_required
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import bindparam
+from sqlmodel import select
 
 from webapp import db
 from webapp.models import User
@@ -43,12 +45,16 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
 
 
+# Built once: every signed-in request runs it.
+_USER_BY_ID = select(User).where(User.id == bindparam("id"))
+
+
 @login_manager.user_loader
 def load_user(session_id: str) -> SignedIn | None:
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session().get(User, int(user_id))
+    user = db.session().exec(_USER_BY_ID, params={"id": int(user_id)}).first()
     if user is None or not user.active or user.session_version != int(version):
         return None
     return SignedIn(user)

@@ -20,6 +20,7 @@ from markupsafe import Markup
 from course.compile import COMPILED_SCHEMA
 from course.model import term_key
 from webapp import health
+from webapp.pagecache import PageCache
 
 STORE_KEY = "dobro.course"
 COURSE_FILE = "course.json"
@@ -169,6 +170,8 @@ class CompiledCourse:
     search_entries: tuple[SearchEntry, ...]
     built_at: datetime
     quizzes: dict[str, QuizInfo] = field(default_factory=dict)
+    # Pages rendered from this snapshot (webapp.pagecache): a new build starts empty.
+    page_cache: PageCache = field(default_factory=PageCache, compare=False, repr=False)
 
     def topic(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, func, select
 
 from course.attempts import Drawn, draw, to_source
@@ -135,9 +136,19 @@ def save(db: Session, attempt: Attempt, display: Mapping[str, Response],
     """Save responses given in display positions; return how many were saved."""
     now = now or utcnow()
     _ensure_open(db, attempt, now)
-    # Hold the attempt's row while writing: a submit or expiry running at the same
-    # moment either closes it before we write (we refuse) or waits until we are done
-    # (and grades what we wrote). Either way the grade matches the stored answers.
+    _hold(db, attempt)
+    saved, _responses = _write(db, attempt, display, now)
+    db.commit()
+    return saved
+
+
+def _hold(db: Session, attempt: Attempt) -> None:
+    """Hold the open attempt's row for this transaction, or raise ``closed``.
+
+    A submit or expiry running at the same moment either closes the attempt
+    before we write (we refuse) or waits until we are done (and grades what we
+    wrote). Either way the grade matches the stored answers.
+    """
     held = db.exec(update(Attempt).where(col(Attempt.id) == attempt.id,
                                          col(Attempt.state) == "open")
                    .values(state="open"))
@@ -145,9 +156,16 @@ def save(db: Session, attempt: Attempt, display: Mapping[str, Response],
         db.rollback()
         db.refresh(attempt)
         raise QuizError("closed")
+
+
+def _write(db: Session, attempt: Attempt, display: Mapping[str, Response],
+           now: datetime) -> tuple[int, dict[str, Response]]:
+    """Write the usable responses (not committed); return how many, and every response
+    the attempt now has, in source order — what grading reads."""
     by_id = {s.question.id: s for s in slots(attempt)}
     stored = {a.question_id: a for a in db.exec(
         select(Answer).where(Answer.attempt_id == attempt.id)).all()}
+    responses = {question_id: decode(a.response) for question_id, a in stored.items()}
     saved = 0
     for question_id, response in display.items():
         slot = by_id.get(question_id)
@@ -162,9 +180,9 @@ def save(db: Session, attempt: Attempt, display: Mapping[str, Response],
             answer = Answer(attempt_id=attempt.id, question_id=question_id)
         answer.response, answer.saved_at = value, now
         db.add(answer)
+        responses[question_id] = decode(value)
         saved += 1
-    db.commit()
-    return saved
+    return saved, responses
 
 
 def _ensure_open(db: Session, attempt: Attempt, now: datetime) -> None:
@@ -177,20 +195,33 @@ def _ensure_open(db: Session, attempt: Attempt, now: datetime) -> None:
 
 def submit(db: Session, attempt: Attempt, display: Mapping[str, Response],
            now: datetime | None = None) -> Attempt:
-    """Save the last responses and grade the attempt, once; a repeated submit is harmless."""
+    """Save the last responses and grade the attempt, once; a repeated submit is harmless.
+
+    One transaction: hold the row, write the answers, close and grade with the
+    responses just written, commit.
+    """
     now = now or utcnow()
     if attempt.state != "open":
         return attempt
     try:
-        save(db, attempt, display, now)
+        _ensure_open(db, attempt, now)
+        _hold(db, attempt)
     except QuizError:
         db.refresh(attempt)
         return attempt
-    return finish(db, attempt, "submitted", now)
+    _saved, responses = _write(db, attempt, display, now)
+    db.flush()
+    return _close(db, attempt, "submitted", now, responses)
 
 
 def finish(db: Session, attempt: Attempt, state: str, now: datetime) -> Attempt:
     """Close the attempt and grade it with what was saved — exactly once, even in a race."""
+    return _close(db, attempt, state, now, None)
+
+
+def _close(db: Session, attempt: Attempt, state: str, now: datetime,
+           responses: dict[str, Response] | None) -> Attempt:
+    """Close and grade; ``responses`` are the saved ones when this transaction just wrote them."""
     closed = db.exec(update(Attempt).where(col(Attempt.id) == attempt.id,
                                            col(Attempt.state) == "open")
                      .values(state=state, submitted_at=now))
@@ -200,13 +231,19 @@ def finish(db: Session, attempt: Attempt, state: str, now: datetime) -> Attempt:
         db.refresh(attempt)
         return attempt
     # Closed in this transaction, so no save can slip in between reading and grading.
-    result = grade_saved(db, attempt)
+    if responses is None:
+        responses = saved_responses(db, attempt)
+    questions = [s.question for s in slots(attempt)]
+    result = grade_attempt(questions, [responses.get(q.id) for q in questions])
+    values: dict[str, Any] = {
+        "state": state, "submitted_at": now, "score": result.score, "points": result.points,
+        "percent": result.percent, "passed": result.percent >= attempt.pass_mark,
+        "results": [_result_json(r) for r in result.results]}
     db.exec(update(Attempt).where(col(Attempt.id) == attempt.id).values(
-        score=result.score, points=result.points, percent=result.percent,
-        passed=result.percent >= attempt.pass_mark,
-        results=[_result_json(r) for r in result.results]))
+        {k: v for k, v in values.items() if k not in ("state", "submitted_at")}))
     db.commit()
-    db.refresh(attempt)
+    for name, value in values.items():  # the row as committed, without reading it back
+        set_committed_value(attempt, name, value)
     return attempt
 
 

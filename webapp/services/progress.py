@@ -8,9 +8,12 @@ audience see every topic, as optional.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from webapp.content import CompiledCourse, Module, Topic
@@ -62,7 +65,8 @@ def records(db: Session, user: User) -> dict[str, ModuleProgress]:
     return {r.module_id: r for r in rows}
 
 
-def missing_prerequisites(module: Module, done: dict[str, ModuleProgress]) -> tuple[str, ...]:
+def missing_prerequisites(module: Module,
+                          done: Mapping[str, ModuleProgress | Seen]) -> tuple[str, ...]:
     """The prerequisites of ``module`` not yet studied."""
     return tuple(m for m in module.requires if not (m in done and done[m].studied_at))
 
@@ -87,17 +91,53 @@ def _count_time(row: ModuleProgress, now: datetime) -> None:
 REOPEN_QUIET = timedelta(seconds=60)
 
 
-def opened(db: Session, user: User, module: Module, now: datetime | None = None,
-           row: ModuleProgress | None = None) -> ModuleProgress:
-    """Record that the learner opened ``module`` (the clock starts, not yet counting)."""
+@dataclass(frozen=True)
+class Seen:
+    """What the module page needs of a progress record, read without the ORM."""
+
+    module_id: str
+    last_opened_at: datetime
+    studied_at: datetime | None
+
+
+_PROGRESS = ModuleProgress.__table__  # type: ignore[attr-defined]
+# Built once: a module page runs it on every view.
+_SEEN = sa.select(_PROGRESS.c.module_id, _PROGRESS.c.last_opened_at, _PROGRESS.c.studied_at).where(
+    _PROGRESS.c.user_id == sa.bindparam("user"),
+    _PROGRESS.c.module_id.in_(sa.bindparam("modules", expanding=True)))
+
+
+def seen(db: Session, user: User, modules: Sequence[str]) -> dict[str, Seen]:
+    """The learner's records of ``modules``: one light query for every module page."""
+    rows = db.connection().execute(_SEEN, {"user": user.id, "modules": list(modules)})
+    return {row.module_id: Seen(*row) for row in rows}
+
+
+def opened(db: Session, user: User, module: Module, row: Seen | None,
+           now: datetime | None = None) -> None:
+    """Record that the learner opened ``module`` (the clock starts, not yet counting).
+
+    ``row`` is the learner's record as ``seen`` read it. Reopening within
+    ``REOPEN_QUIET`` writes nothing; two first openings racing each other leave
+    one record (the unique constraint refuses the second, which is then moot).
+    """
     now = now or utcnow()
-    row = row or _record(db, user, module)
-    if row.id is not None and now - row.last_opened_at < REOPEN_QUIET:
-        return row
-    row.last_opened_at = now
-    db.add(row)
+    if row is not None:
+        if now - row.last_opened_at < REOPEN_QUIET:
+            return
+        db.connection().execute(sa.update(_PROGRESS).where(
+            _PROGRESS.c.user_id == user.id, _PROGRESS.c.module_id == module.id,
+        ).values(last_opened_at=now))
+    else:
+        try:
+            db.connection().execute(sa.insert(_PROGRESS).values(
+                user_id=user.id, module_id=module.id, topic_id=module.topic,
+                first_opened_at=now, last_opened_at=now, seconds_spent=0, position="",
+                studied_version=""))
+        except IntegrityError:
+            db.rollback()
+            return
     db.commit()
-    return row
 
 
 def heartbeat(db: Session, user: User, module: Module, position: str,

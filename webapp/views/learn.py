@@ -15,13 +15,15 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf as csrf_token
 
-from webapp import db
+from webapp import db, pagecache
 from webapp import search as course_search
 from webapp.auth import me
-from webapp.content import CompiledCourse, current_course, store
+from webapp.content import CompiledCourse, Module, current_course, store
 from webapp.models import Certificate
 from webapp.security import ASSET_SECURITY_POLICY
 from webapp.services import attempts, certificates, completion, progress, sessions
@@ -69,15 +71,33 @@ def module(module_id: str) -> str:
     course = current_course()
     found = course.modules.get(module_id) or abort(404)
     user, database = me(), db.session()
-    done = progress.records(database, user)
+    done = progress.seen(database, user, (found.id, *found.requires))
     missing = progress.missing_prerequisites(found, done)
-    record = done.get(found.id) if missing else progress.opened(database, user, found,
-                                                                row=done.get(found.id))
+    if missing:  # a rare page, personal: rendered every time
+        return _module_page(course, found, csrf=csrf_token(),
+                            missing=[course.modules[m] for m in missing if m in course.modules])
+    record = done.get(found.id)
+    progress.opened(database, user, found, record)
+    studied_on = format_date(record.studied_at, "long") if record and record.studied_at else ""
+    if not pagecache.cacheable():
+        return _module_page(course, found, csrf=csrf_token(), studied_on=studied_on)
+    key = ("module", found.id, str(get_locale()), user.role, bool(studied_on))
+    page = course.page_cache.get_or_render(key, lambda: _module_page(
+        course, found, csrf=CSRF_HOLE, studied_on=STUDIED_HOLE if studied_on else ""))
+    return pagecache.fill(page, {CSRF_HOLE: csrf_token(), STUDIED_HOLE: studied_on})
+
+
+# The personal parts of a cached module page (webapp.pagecache).
+CSRF_HOLE, STUDIED_HOLE = pagecache.marker("csrf"), pagecache.marker("studied")
+
+
+def _module_page(course: CompiledCourse, found: Module, *, csrf: str, studied_on: str = "",
+                 missing: list[Module] | None = None) -> str:
     previous, following = course.neighbours(found)
     return render_template("learn/module.html", course=course, module=found,
                            topic=course.topic(found.topic), previous=previous,
-                           following=following, record=record,
-                           missing=[course.modules[m] for m in missing if m in course.modules])
+                           following=following, studied_on=studied_on,
+                           missing=missing or [], csrf_token=lambda: csrf)
 
 
 @bp.post("/learn/<module_id>/studied")
