@@ -1,0 +1,81 @@
+"""Forms of the administration pages (Flask-WTF: every one carries a CSRF token).
+
+Choices (kinds, trainers, organisations) are filled in by the view.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from webapp.trainer_forms import MAX_NAME, one_of_the_choices, optional_int, squeeze
+
+MAX_DESCRIPTION = 2000
+TOO_LONG = _l("At most %(max)d characters, please.")
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField(
+        _l("Name"), filters=[squeeze],
+        validators=[DataRequired(message=_l("Enter the organisation's name.")),
+                    Length(max=MAX_NAME, message=TOO_LONG)],
+        render_kw={"autocomplete": "off", "maxlength": MAX_NAME})
+    kind = SelectField(
+        _l("Kind"), validate_choice=False,
+        validators=[one_of_the_choices(_l("Choose a kind from the list."))])
+    oblast = StringField(
+        _l("Oblast (optional)"), filters=[squeeze],
+        validators=[Length(max=100, message=TOO_LONG)],
+        render_kw={"autocomplete": "off", "maxlength": 100})
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as a list of checkboxes: easier than a multiple select on a phone."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def an_id(value: object) -> int:
+    """An id from a checkbox; anything else becomes -1, which no row has."""
+    text = str(value)
+    return int(text) if text.isdigit() and len(text) < 12 else -1
+
+
+class GroupForm(FlaskForm):
+    name = StringField(
+        _l("Name"), filters=[squeeze],
+        validators=[DataRequired(message=_l("Enter the group's name.")),
+                    Length(max=MAX_NAME, message=TOO_LONG)],
+        render_kw={"autocomplete": "off", "maxlength": MAX_NAME})
+    description = TextAreaField(
+        _l("Description (optional)"),
+        validators=[Length(max=MAX_DESCRIPTION, message=TOO_LONG)],
+        render_kw={"rows": 3, "maxlength": MAX_DESCRIPTION})
+    trainers = CheckboxesField(_l("Trainers who look after it"), coerce=an_id,
+                               validate_choice=False)
+
+    def trainer_ids(self) -> list[int]:
+        return list(self.trainers.data or [])
+
+
+class StaffForm(FlaskForm):
+    name = StringField(
+        _l("Full name"), filters=[squeeze],
+        validators=[DataRequired(message=_l("Enter the person's name.")),
+                    Length(max=MAX_NAME, message=TOO_LONG)],
+        render_kw={"autocomplete": "off", "maxlength": MAX_NAME})
+    role = SelectField(
+        _l("Role"), validate_choice=False,
+        validators=[one_of_the_choices(_l("Choose a role from the list."))])
+    email = EmailField(
+        _l("E-mail (optional)"), filters=[squeeze],
+        validators=[Optional(), Length(max=254, message=TOO_LONG),
+                    Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                           message=_l("Enter an e-mail address like name@example.bg."))],
+        render_kw={"autocomplete": "off", "maxlength": 254})
+    organisation = SelectField(_l("Organisation (optional)"), coerce=optional_int,
+                               validate_choice=False)
