@@ -111,7 +111,7 @@ def test_organisations_need_the_tables_first(environment: Path,
 
 
 def test_demo_twice_changes_nothing_and_prints_the_same_logins(
-        database: str, capsys: pytest.CaptureFixture[str]) -> None:
+        database: str, capsys: pytest.CaptureFixture[str], build_dir: Path) -> None:
     code, first, err = run(capsys, "demo")
     assert (code, err) == (0, "")
     assert LOGIN_ROW.findall(first) == ["demo-slujitel", "demo-savetnik", "demo-npo",
@@ -126,6 +126,13 @@ def test_demo_twice_changes_nothing_and_prints_the_same_logins(
     # 25 organisations and the demo NGO; 7 demo logins and 2 invitees who have not joined.
     assert len(before["organisation"]) == 26 and len(before["user"]) == 9
     assert len(before["learner_group"]) == 1 and len(before["groupmember"]) == 6
+    # Two sessions of the course's first topic for the demo group: one held, with
+    # attendance marked (and logged), one to come.
+    assert [row[1] for row in before["training_session"]] == ["osnovi", "osnovi"]
+    assert len(before["sessiongroup"]) == 2
+    assert sorted(row[2] for row in before["attendance"]) == ["absent", "late", "present",
+                                                             "present"]
+    assert len(before["attendancechange"]) == 4
 
 
 def test_the_printed_logins_sign_in(database: str, capsys: pytest.CaptureFixture[str],

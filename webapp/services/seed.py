@@ -7,13 +7,27 @@ commit; the caller decides (``dobro organisations``, ``dobro demo``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 from werkzeug.security import check_password_hash
 
-from webapp.models import Group, GroupMember, GroupTrainer, Organisation, User, utcnow
-from webapp.services import accounts
+from webapp.models import (
+    Attendance,
+    Group,
+    GroupMember,
+    GroupTrainer,
+    Organisation,
+    TrainingSession,
+    User,
+    utcnow,
+)
+from webapp.services import accounts, sessions
+
+SOFIA = ZoneInfo("Europe/Sofia")
 
 
 @dataclass(frozen=True)
@@ -103,8 +117,13 @@ def seed_organisations(db: Session) -> int:
     return sum(_ensure_organisation(db, spec)[1] for spec in ORGANISATIONS)
 
 
-def seed_demo(db: Session) -> list[DemoLogin]:
-    """Create (or restore) the demo organisation, accounts and group; return the demo logins."""
+def seed_demo(db: Session, topics: Sequence[str] = ()) -> list[DemoLogin]:
+    """Create (or restore) the demo organisation, accounts and group; return the demo logins.
+
+    With the course's ``topics`` it also schedules two demo sessions of the first
+    one for the demo group: one held two weeks ago, with attendance marked, and one
+    in ten days, so the blended parts (attendance, calendar, reports) show data.
+    """
     seed_organisations(db)
     _ensure_organisation(db, DEMO_NGO)
     users = {person: _ensure_user(db, person) for person in DEMO_ACCOUNTS + DEMO_INVITEES}
@@ -119,8 +138,41 @@ def seed_demo(db: Session) -> list[DemoLogin]:
         elif person.role == "learner":
             _ensure_link(db, GroupMember, group, user)
     db.flush()
+    if topics:
+        trainer = next(u for p, u in users.items() if p.role == "trainer")
+        _ensure_demo_sessions(db, group, trainer, users, topics[0])
     return [DemoLogin(p.username, DEMO_PASSWORD, p.name, p.role, p.audience, p.organisation)
             for p in DEMO_ACCOUNTS if p.username]
+
+
+# (title, days from the first seeding, attendance by demo user name)
+DEMO_SESSIONS: tuple[tuple[str, int, dict[str, str]], ...] = (
+    ("Демо занятие 1 – Смолян (демо)", -14, {
+        "demo-slujitel": "present", "demo-savetnik": "present", "demo-npo": "late",
+        "demo-oblast": "absent"}),
+    ("Демо занятие 2 – Смолян (демо)", 10, {}),
+)
+
+
+def _ensure_demo_sessions(db: Session, group: Group, trainer: User,
+                          users: dict[DemoPerson, User], topic_id: str) -> None:
+    by_username = {p.username: u for p, u in users.items() if p.username}
+    today = datetime.now(SOFIA).date()
+    for title, days, marks in DEMO_SESSIONS:
+        found = db.exec(select(TrainingSession).where(TrainingSession.title == title)).first()
+        if found is None:
+            day = today + timedelta(days=days)
+            found = sessions.create(
+                db, trainer, topic_id=topic_id, title=title, municipality="Смолян",
+                venue="Заседателна зала на общината (демо)",
+                starts_at=datetime.combine(day, time(9, 30), SOFIA).astimezone(UTC),
+                ends_at=datetime.combine(day, time(16, 30), SOFIA).astimezone(UTC),
+                trainer_id=trainer.id, capacity=30)
+        sessions.enrol(db, found, group)
+        for username, status in marks.items():
+            learner = by_username[username]
+            if db.get(Attendance, (found.id, learner.id)) is None:
+                sessions.mark(db, found, learner.id or 0, status, trainer)
 
 
 def _ensure_organisation(db: Session, spec: OrganisationSpec) -> tuple[Organisation, bool]:
