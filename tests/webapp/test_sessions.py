@@ -11,7 +11,15 @@ from sqlmodel import select
 from tests.webapp.blended import make_session
 from tests.webapp.conftest import People, login, submit
 from webapp import db
-from webapp.models import Attendance, AttendanceChange, Group, TrainingSession
+from webapp.models import (
+    Attendance,
+    AttendanceChange,
+    Group,
+    GroupMember,
+    GroupTrainer,
+    SessionGroup,
+    TrainingSession,
+)
 
 
 def test_a_trainer_schedules_a_session_and_enrols_a_group(client: FlaskClient, app: Flask,
@@ -166,3 +174,32 @@ def test_sessions_are_private(client: FlaskClient, app: Flask, people: People) -
     login(other, "georgi")
     assert other.get(f"/sessions/{found.id}.ics").status_code == 404
     assert other.get("/sessions/manage").status_code == 403
+
+
+def test_a_group_too_big_for_the_places_is_refused(client: FlaskClient, app: Flask,
+                                                   people: People) -> None:
+    found = make_session(app, people.trainer, enrol=False, capacity=2)
+    with app.app_context():
+        database = db.session()
+        first = database.exec(select(Group)).one()  # Иван and Мария
+        second = Group(name="Още една група")
+        database.add(second)
+        database.commit()
+        database.add_all([GroupMember(group_id=second.id, user_id=people.learner.id),
+                          GroupMember(group_id=second.id, user_id=people.stranger.id),
+                          GroupTrainer(group_id=second.id, user_id=people.trainer.id)])
+        database.commit()
+        first_id, second_id = first.id, second.id
+    login(client, "trainer")
+    page = f"/sessions/{found.id}"
+    assert submit(client, f"{page}/groups", {"group": str(first_id)}, page=page).status_code == 302
+    assert "(заети 2)" in client.get(page).get_data(as_text=True)
+    # Иван is in both groups and counts once, but Георги would be the third learner.
+    refused = submit(client, f"{page}/groups", {"group": str(second_id)}, page=page)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 200
+    assert "С тази група на занятието ще има 3 обучаеми, а местата са 2." in html
+    with app.app_context():
+        enrolled = db.session().exec(select(SessionGroup.group_id).where(
+            SessionGroup.session_id == found.id)).all()
+        assert enrolled == [first_id]

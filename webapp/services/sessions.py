@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, func, or_, select
 
 from webapp.models import (
     ATTENDANCE_STATUSES,
@@ -115,10 +116,40 @@ def enrolled_groups(db: Session, found: TrainingSession) -> list[Group]:
                         .where(SessionGroup.session_id == found.id).order_by(Group.name)))
 
 
+class OverCapacity(Exception):
+    """Enrolling the group would put more learners in the session than it has places."""
+
+    def __init__(self, learners: int, capacity: int) -> None:
+        super().__init__(learners, capacity)
+        self.learners, self.capacity = learners, capacity
+
+
+def learners_with(db: Session, found: TrainingSession, group_ids: Sequence[int]) -> int:
+    """How many different active learners the groups ``group_ids`` hold together."""
+    if not group_ids:
+        return 0
+    return db.exec(select(func.count(func.distinct(GroupMember.user_id)))
+                   .join(User, col(User.id) == GroupMember.user_id)
+                   .where(col(GroupMember.group_id).in_(group_ids),
+                          User.role == "learner", col(User.active).is_(True))).one()
+
+
+def enrolled_ids(db: Session, found: TrainingSession) -> list[int]:
+    return list(db.exec(select(SessionGroup.group_id).where(SessionGroup.session_id == found.id)))
+
+
 def enrol(db: Session, found: TrainingSession, group: Group) -> bool:
-    """Enrol ``group`` in the session; False when it already was."""
+    """Enrol ``group`` in the session; False when it already was.
+
+    Refused (``OverCapacity``) when the enrolled groups' learners, counted once
+    each, would then be more than the session's places.
+    """
     if db.get(SessionGroup, (found.id, group.id)) is not None:
         return False
+    assert group.id is not None
+    total = learners_with(db, found, [*enrolled_ids(db, found), group.id])
+    if total > found.capacity:
+        raise OverCapacity(total, found.capacity)
     db.add(SessionGroup(session_id=found.id, group_id=group.id))  # type: ignore[arg-type]
     db.flush()
     return True

@@ -111,7 +111,15 @@ def enrol(session_id: int) -> str | BaseResponse:
         group = groups.group_for(database, me(), form.group.data)
     except groups.GroupNotFound:
         abort(404)
-    if sessions.enrol(database, found, group):
+    try:
+        added = sessions.enrol(database, found, group)
+    except sessions.OverCapacity as full:
+        form.group.errors = [_(
+            "With this group the session would have %(learners)s learners, but it has "
+            "%(capacity)s places. Enrol a smaller group, or schedule another session.",
+            learners=full.learners, capacity=full.capacity)]
+        return render_detail(found, form)
+    if added:
         database.commit()
         flash(_("%(group)s is enrolled.", group=group.name), "success")
     else:
@@ -184,6 +192,8 @@ def render_detail(found: TrainingSession, form: EnrolForm) -> str:
     return render_template("sessions/detail.html", session=found, form=form,
                            topic=current_course().topic(found.topic_id),
                            groups=sessions.enrolled_groups(database, found),
+                           taken=sessions.learners_with(database, found,
+                                                        sessions.enrolled_ids(database, found)),
                            roster=sessions.roster(database, found),
                            history=sessions.history(database, found),
                            trainer=database.get(User, found.trainer_id),
