@@ -165,6 +165,10 @@ def test_reissue_points_the_old_code_to_the_new_certificate(completed: list[Cert
     assert new.replaces_id == old.id and new.code != old.code and new.number != old.number
     html = app.test_client().get(f"/verify/{old.code}").get_data(as_text=True)
     assert "заменен с нов" in html and f"/verify/{new.code}" in html
+    # The trainer sees each certificate's history: who did what, when and why.
+    history = client.get(page).get_data(as_text=True)
+    assert "издадено · автоматично" in " ".join(history.split())
+    assert "преиздадено · Теодора Обучителева · Поправено име" in " ".join(history.split())
 
 
 def test_a_trainer_issues_by_hand_only_with_a_reason(app: Flask, client: FlaskClient,

@@ -10,7 +10,7 @@ one for the programme): a partial unique index guards it against races.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -222,6 +222,22 @@ def reissue(db: Session, cert: Certificate, by: User, reason: str,
 def events(db: Session, cert: Certificate) -> list[CertificateEvent]:
     return list(db.exec(select(CertificateEvent).where(
         CertificateEvent.certificate_id == cert.id).order_by(col(CertificateEvent.at))))
+
+
+def histories(db: Session, certs: Sequence[Certificate]
+              ) -> dict[int, list[tuple[CertificateEvent, str]]]:
+    """Each certificate's events, oldest first, with the name of who acted ("" automatic)."""
+    found: dict[int, list[tuple[CertificateEvent, str]]] = {}
+    ids = [c.id for c in certs if c.id is not None]
+    if not ids:
+        return found
+    rows = db.exec(select(CertificateEvent, User.name)
+                   .join(User, col(User.id) == CertificateEvent.actor_id, isouter=True)
+                   .where(col(CertificateEvent.certificate_id).in_(ids))
+                   .order_by(col(CertificateEvent.at), col(CertificateEvent.id)))
+    for event, actor in rows:
+        found.setdefault(event.certificate_id, []).append((event, actor or ""))
+    return found
 
 
 def learner_for(db: Session, staff: User, user_id: int) -> User | None:

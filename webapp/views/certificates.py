@@ -41,6 +41,12 @@ def certificate_status(status: str) -> str:
     return names.get(status, status)
 
 
+@bp.app_template_global()
+def certificate_action(action: str) -> str:
+    names = {"issued": _("issued"), "revoked": _("revoked"), "reissued": _("re-issued")}
+    return names.get(action, action)
+
+
 @bp.get("/")
 @login_required
 def mine() -> str:
@@ -198,5 +204,6 @@ def render_learner(user: User, form: IssueForm, revoke_form: ReasonForm,
         "certificates/learner.html", learner=user, course=course, form=form,
         revoke_form=revoke_form, reissue_form=reissue_form, failed=failed,
         checklist=completion.statuses(database, user, course, store().build_dir),
-        certificates=certificates.of_user(database, user),
+        certificates=(issued := certificates.of_user(database, user)),
+        histories=certificates.histories(database, issued),
         base_url=current_app.config["BASE_URL"].rstrip("/"))
