@@ -749,10 +749,10 @@ def load_average() -> str:
 
 
 def table(results: Sequence[Result]) -> list[str]:
-    lines = [f"  {'scenario':<12} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+    lines = [f"  {'scenario':<16} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
              f"{'requests':>8} {'errors':>6} {'cpu':>5} {'srv ms':>7}  by"]
     for r in results:
-        lines.append(f"  {r.name:<12} {r.rate:>8.1f} {r.percentile(50):>8.1f} "
+        lines.append(f"  {r.name:<16} {r.rate:>8.1f} {r.percentile(50):>8.1f} "
                      f"{r.percentile(95):>8.1f} {r.percentile(99):>8.1f} {r.requests:>8} "
                      f"{r.errors:>6} {r.cpu:>5.0%} {r.server_ms:>7.2f}  {r.note}")
     return lines
