@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,12 +49,18 @@ class BuildResult:
     course: Course | None = None  # None when nothing changed and nothing was loaded
 
 
-def check(root: Path, jobs: int | None = None) -> tuple[Course, list[Problem]]:
-    """Load and validate the course under ``root``; return it and every problem, sorted."""
+def check(root: Path, jobs: int | None = None, overrides: Mapping[str, bytes] | None = None,
+          build_dir: Path | None = None) -> tuple[Course, list[Problem]]:
+    """Load and validate the course under ``root``; return it and every problem, sorted.
+
+    ``overrides`` (path → bytes) stand in for existing source files; ``build_dir``
+    lends the last build's per-file results, so only changed files are parsed again.
+    """
     from course.load import load_course
     from course.validate import validate
 
-    course, problems, _ = load_course(root, jobs=jobs)
+    cache = _read_cache(build_dir).files if build_dir is not None else None
+    course, problems, _ = load_course(root, cache, jobs=jobs, overrides=overrides)
     return course, sorted(problems + validate(course))
 
 

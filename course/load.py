@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,26 +52,31 @@ Cache = dict[tuple[str, str], FileResult]
 
 
 def load_course(root: Path, cache: Cache | None = None, jobs: int | None = None,
-                digests: dict[str, str] | None = None) -> tuple[Course, list[Problem], Cache]:
+                digests: dict[str, str] | None = None,
+                overrides: Mapping[str, bytes] | None = None,
+                ) -> tuple[Course, list[Problem], Cache]:
     """Load the course under ``root``; return it, its problems and the updated cache.
 
     ``digests`` (path → SHA-256, from ``course.build.source_stamp``) spares reading a
-    file again just to find its cached result.
+    file again just to find its cached result. ``overrides`` (path → bytes) stand in
+    for existing source files, so a candidate edit can be checked before it is written.
     """
     cache = cache if cache is not None else {}
+    overrides = overrides or {}
     problems: list[Problem] = []
-    manifest = _load_manifest(root, problems)
+    manifest = _load_manifest(root, problems, overrides.get(MANIFEST))
     sources = source_files(root, problems)
     jobs_todo: list[tuple[str, str, bytes]] = []
     results: list[FileResult] = []
     new_cache: Cache = {}
     for rel in sources:
-        known = (digests or {}).get(rel)
+        override = overrides.get(rel)
+        known = None if override is not None else (digests or {}).get(rel)
         hit = cache.get((rel, known)) if known else None
         if hit is not None:
             results.append(hit)
             continue
-        data = (root / rel).read_bytes()
+        data = override if override is not None else (root / rel).read_bytes()
         digest = hashlib.sha256(data).hexdigest()
         hit = cache.get((rel, digest))
         if hit is not None:
@@ -244,13 +249,14 @@ def _load_glossary(rel: str, text: str, problems: list[Problem]) -> tuple[Glossa
     return tuple(entries)
 
 
-def _load_manifest(root: Path, problems: list[Problem]) -> Manifest | None:
+def _load_manifest(root: Path, problems: list[Problem],
+                   override: bytes | None = None) -> Manifest | None:
     path = root / MANIFEST
-    if not path.is_file():
+    if override is None and not path.is_file():
         problems.append(Problem(MANIFEST, 1, 1, "error", "липсва описанието на курса",
                                 "no-manifest"))
         return None
-    text = decode(path.read_bytes(), MANIFEST, problems)
+    text = decode(path.read_bytes() if override is None else override, MANIFEST, problems)
     if text is None:
         return None
     data, yaml_problems = parse_yaml(text, MANIFEST)

@@ -1,0 +1,85 @@
+"""A trainer edits a module in the browser: the live check points at the line, the fixed
+text is saved and learners see it; the editor is accessible on a desktop and a phone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.browser.conftest import assert_accessible, assert_fits, sign_in
+
+MODULE = "modules/osnovi/01-obshtinata.md"
+EDITOR = f"/trainer/authoring/edit?file={MODULE}"
+BAD = "Вижте [липсващия модул](nyama.md)."
+GOOD = "Общината се управлява от избрани органи."
+
+
+def line_of(page: Any, needle: str) -> int:
+    """The line of the textarea that holds ``needle`` (1-based)."""
+    return int(page.evaluate(
+        "n => document.getElementById('text').value.split('\\n')"
+        ".findIndex(l => l.includes(n)) + 1", needle))
+
+
+def selection(page: Any) -> tuple[bool, int, str]:
+    """Whether the textarea has the focus, the line its selection starts on, the selected text."""
+    found = page.evaluate("""() => { const t = document.getElementById('text');
+        return [document.activeElement === t,
+                t.value.slice(0, t.selectionStart).split('\\n').length,
+                t.value.slice(t.selectionStart, t.selectionEnd)]; }""")
+    return bool(found[0]), int(found[1]), str(found[2])
+
+
+def test_a_trainer_fixes_an_error_at_its_line_and_publishes(desktop: Any,
+                                                            live_server: str) -> None:
+    sign_in(desktop, live_server, "trainer")
+    desktop.goto(f"{live_server}/trainer/authoring/")
+    desktop.get_by_role("link", name="Общината", exact=True).click()
+    desktop.wait_for_url(lambda url: url.endswith(EDITOR))
+    assert_accessible(desktop)
+
+    desktop.locator("#text").focus()
+    desktop.keyboard.press("Control+End")
+    desktop.keyboard.type("\n" + BAD + "\n")
+    line = line_of(desktop, "nyama.md")
+    problem = desktop.locator(f"#authoring-problems a.problem-link[data-line='{line}']")
+    problem.wait_for(timeout=10_000)  # the live check, without a page load
+    assert "nyama.md" in desktop.locator("#authoring-problems").inner_text()
+    assert "грешка" in desktop.locator(".authoring-status").inner_text()
+    problem.click()
+    focused, at, selected = selection(desktop)
+    assert focused and at == line and "nyama.md" in selected
+
+    with desktop.expect_navigation():
+        desktop.get_by_role("button", name="Запиши").click()  # refused: the text stays
+    assert "Не е записано: проверката откри грешки" in desktop.content()
+    assert BAD in desktop.locator("#text").input_value()
+    assert_accessible(desktop)
+
+    desktop.locator(f".panel a.problem-link[data-line='{line}']").click()  # from the banner
+    focused, at, selected = selection(desktop)
+    assert focused and at == line and "nyama.md" in selected
+    desktop.keyboard.type(GOOD)  # replaces the selected, broken link
+    desktop.locator(".authoring-summary-ok").wait_for(timeout=10_000)
+    assert GOOD in desktop.locator("#authoring-preview").inner_text()
+    assert_accessible(desktop)
+
+    with desktop.expect_navigation():
+        desktop.get_by_role("button", name="Запиши").click()  # the comment may stay empty
+    assert "Записано." in desktop.content()
+    desktop.get_by_role("link", name="Отвори както го виждат обучаемите").click()
+    desktop.wait_for_url("**/learn/obshtinata")
+    assert GOOD in desktop.locator(".prose").inner_text()
+    assert "nyama" not in desktop.content()
+
+
+def test_the_editor_fits_a_phone_and_is_accessible(phone: Any, live_server: str) -> None:
+    sign_in(phone, live_server, "trainer")
+    for path in ("/trainer/authoring/", EDITOR, "/trainer/authoring/edit?file=modules/course.yaml",
+                 "/trainer/authoring/edit?file=quizzes/osnovi/osnovi-banka.yaml",
+                 f"/trainer/authoring/history?file={MODULE}"):
+        phone.goto(f"{live_server}{path}")
+        assert_fits(phone)
+        assert_accessible(phone)
+    phone.goto(f"{live_server}{EDITOR}")
+    width = phone.evaluate("document.getElementById('text').getBoundingClientRect().width")
+    assert width >= 300  # the textarea takes the phone's width

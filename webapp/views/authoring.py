@@ -1,0 +1,251 @@
+"""Web authoring: staff edit the course's Markdown and YAML sources in the browser.
+
+Every path comes from the course's own list of sources (``authoring.resolve``);
+anything else is a 404. Saving goes through ``authoring.save`` — the same checks
+as ``dobro check``, then an atomic write and a rebuild — and so does restoring.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from course.build import build
+from webapp import db, livebuild
+from webapp.auth import STAFF, me, role_required
+from webapp.authoring_forms import RestoreForm, SourceForm
+from webapp.services import authoring
+from webapp.services.authoring import (
+    RESTORED,
+    SAVED,
+    CheckResult,
+    Conflict,
+    Paths,
+    TooLarge,
+    UnknownSource,
+)
+
+bp = Blueprint("authoring", __name__, url_prefix="/trainer/authoring")
+# A 1 MB source sent url-encoded: a Cyrillic letter is two UTF-8 bytes, each "%XX".
+FORM_LIMIT = 7 * authoring.MAX_BYTES
+
+
+@bp.url_value_preprocessor
+def allow_large_sources(_endpoint: str | None, _values: dict[str, Any] | None) -> None:
+    # Runs before CSRF protection reads the form, which Werkzeug would otherwise cap at 500 KB.
+    request.max_form_memory_size = FORM_LIMIT
+    request.max_content_length = FORM_LIMIT
+
+
+def too_long() -> str:
+    return _("The text is too long: a source file may have at most %(limit)s MB.",
+             limit=authoring.MAX_BYTES // 1_000_000)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(_error: RequestEntityTooLarge) -> tuple[Any, int]:
+    message = too_long()
+    if request.endpoint == "authoring.preview":
+        return jsonify(error=message), 413
+    return render_template("authoring/message.html", message=message), 413
+
+
+def _paths() -> Paths:
+    return Paths(Path(current_app.config["CONTENT_ROOT"]), Path(current_app.config["COURSE_BUILD"]),
+                 Path(current_app.instance_path) / "authoring.lock")
+
+
+def _known(paths: Paths, rel: str | None = None) -> str:
+    """``rel`` (by default the ``file`` query argument) if it is one of the course's sources.
+
+    The path travels as a query argument, never as a URL path, and is only ever
+    looked up in the list of sources: anything else is a 404.
+    """
+    rel = request.args.get("file", "") if rel is None else rel
+    try:
+        authoring.resolve(paths.root, rel)
+    except UnknownSource:
+        abort(404)
+    return rel
+
+
+@bp.get("/")
+@role_required(*STAFF)
+def index() -> str:
+    sources, topics = authoring.catalogue(_paths())
+    groups = [(group, list(items)) for group, items in
+              itertools.groupby(sources, key=lambda s: s.group)]
+    return render_template("authoring/index.html", groups=groups, topics=topics,
+                           saved=authoring.latest_written(db.session()))
+
+
+@bp.route("/edit", methods=["GET", "POST"])
+@role_required(*STAFF)
+def edit() -> Any:
+    paths = _paths()
+    rel = _known(paths)
+    text, sha = authoring.read(paths.root, rel)
+    form = SourceForm()
+    if request.method == "GET":
+        form.text.data, form.base.data = _draft(rel) or text, sha
+        return _editor(form, rel, _check(paths, rel, form.text.data))
+    if not form.validate_on_submit():
+        return _editor(form, rel, None), 400
+    if form.save.data:
+        return _store(paths, rel, form, form.comment.data or "", SAVED)
+    return _editor(form, rel, _check(paths, rel, form.text.data))
+
+
+def _draft(rel: str) -> str | None:
+    """The text of a version asked for with ``?version=`` (to go on editing a draft)."""
+    version_id = request.args.get("version", "")
+    found = authoring.version(db.session(), int(version_id)) if version_id.isdigit() else None
+    return found[0].content if found and found[0].path == rel else None
+
+
+@bp.post("/preview")
+@role_required(*STAFF)
+def preview() -> tuple[Response, int]:
+    paths = _paths()
+    rel = _known(paths)
+    data = request.get_json(silent=True)
+    text = data.get("text") if isinstance(data, dict) else None
+    if not isinstance(text, str):
+        return jsonify(error=_("Send the text to check as JSON: {\"text\": \"…\"}.")), 400
+    try:
+        result = authoring.check_text(paths, rel, text)
+    except TooLarge:
+        return too_large(RequestEntityTooLarge())  # type: ignore[return-value]
+    return jsonify(_preview_json(rel, result)), 200
+
+
+def _preview_json(rel: str, result: CheckResult) -> dict[str, Any]:
+    return {
+        "errors": result.errors,
+        "preview": render_template("authoring/_preview.html", **_preview_context(rel, result)),
+        "problems": render_template("authoring/_problems.html", rel=rel, result=result),
+        "items": [{"path": p.path, "line": p.line, "col": p.col, "severity": p.severity,
+                   "message": p.message, "code": p.code}
+                  for p in result.own + result.caused + result.others],
+    }
+
+
+@bp.get("/history")
+@role_required(*STAFF)
+def history() -> str:
+    paths = _paths()
+    rel = _known(paths)
+    _text, sha = authoring.read(paths.root, rel)
+    return render_template("authoring/history.html", rel=rel, current_sha=sha,
+                           versions=authoring.history(db.session(), rel))
+
+
+@bp.get("/version/<int:version_id>")
+@role_required(*STAFF)
+def version(version_id: int) -> str:
+    found = authoring.version(db.session(), version_id) or abort(404)
+    paths = _paths()
+    try:
+        current, sha = authoring.read(paths.root, found[0].path)
+    except UnknownSource:
+        current, sha = "", ""
+    diff = authoring.diff_lines(current, found[0].content, _("current file"),
+                                _("version %(number)s", number=version_id)) if sha else []
+    form = RestoreForm(formdata=None, base=sha)
+    return render_template("authoring/version.html", version=found[0], author=found[1],
+                           current_sha=sha, diff=diff, form=form)
+
+
+@bp.post("/version/<int:version_id>/restore")
+@role_required(*STAFF)
+def restore(version_id: int) -> Any:
+    found = authoring.version(db.session(), version_id) or abort(404)
+    paths = _paths()
+    rel = _known(paths, found[0].path)
+    form = RestoreForm()
+    if not form.validate_on_submit():
+        flash(_("The form was incomplete; nothing was restored."), "error")
+        return redirect(url_for(".version", version_id=version_id))
+    editor = SourceForm(formdata=None, text=found[0].content, base=form.base.data)
+    comment = _("Restored version %(number)s", number=version_id)
+    return _store(paths, rel, editor, comment, RESTORED)
+
+
+def _store(paths: Paths, rel: str, form: SourceForm, comment: str, status: str) -> Any:
+    """Save (or restore) through the checks; on success rebuild and redirect to the editor."""
+    try:
+        with authoring.writing(paths):
+            outcome = authoring.save(db.session(), paths, rel, form.text.data or "",
+                                     form.base.data or "", me(), comment, status)
+            rebuilt = _rebuild(paths) if outcome.written else True
+    except Conflict as conflict:
+        return _editor(form, rel, _check(paths, rel, form.text.data), conflict=conflict), 409
+    except UnknownSource:
+        abort(404)
+    except TooLarge:
+        form.text.errors = [too_long()]
+        return _editor(form, rel, None), 400
+    if outcome.unchanged:
+        flash(_("Nothing to save: the file already has this text."), "info")
+    elif not outcome.written:
+        return _editor(form, rel, outcome.result, rejected=True), 422
+    elif rebuilt:
+        flash(_("Saved. The course was rebuilt: learners see the new text now."), "success")
+    else:
+        flash(_("Saved, but the course could not be rebuilt; learners still see the previous "
+                "text. Tell the administrator."), "error")
+    return redirect(url_for(".edit", file=rel))
+
+
+def _rebuild(paths: Paths) -> bool:
+    """Rebuild the course now, so the next request serves the new text; tell whether it did."""
+    if current_app.config["LIVE_RELOAD"]:
+        # The watcher's own build: it notes the new sources, so it will not build them twice.
+        return livebuild.watcher(current_app).rebuild().ok
+    try:
+        build(paths.root, paths.build, jobs=1)
+    except Exception:  # the file is saved whatever happens here; the page says the rest
+        current_app.logger.exception("rebuilding the course after a web save failed")
+        return False
+    return True
+
+
+def _check(paths: Paths, rel: str, text: str | None) -> CheckResult | None:
+    try:
+        return authoring.check_text(paths, rel, text or "")
+    except TooLarge:
+        return None
+
+
+def _editor(form: SourceForm, rel: str, result: CheckResult | None, rejected: bool = False,
+            conflict: Conflict | None = None) -> str:
+    diff = authoring.diff_lines(conflict.current, form.text.data or "", _("current file"),
+                                _("your text")) if conflict else []
+    context = _preview_context(rel, result) if result else {"rel": rel, "result": None}
+    return render_template("authoring/edit.html", form=form, rejected=rejected,
+                           conflict=conflict, diff=diff,
+                           saved=authoring.latest_written(db.session(), rel).get(rel),
+                           **context)
+
+
+def _preview_context(rel: str, result: CheckResult) -> dict[str, Any]:
+    doc = authoring.document(result, rel)
+    return {"rel": rel, "result": result, "doc": doc,
+            "doc_html": authoring.document_html(result, doc) if doc else "",
+            "quiz": authoring.quiz(result, rel)}
