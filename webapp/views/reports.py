@@ -1,0 +1,261 @@
+"""The donor report (``/trainer/reports/donor``) and its XLSX, for coordinators and admins.
+
+Trainers and learners get 403, as on the other coordinators' pages. Filters come
+from the query string; input that is not a date or a known kind is ignored and
+the page says so — it never fails on it.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from webapp import db
+from webapp.auth import role_required
+from webapp.charts import Row, bar_chart
+from webapp.content import CompiledCourse, current_course, store
+from webapp.models import ORGANISATION_KINDS
+from webapp.services import donor_report
+from webapp.services.donor_report import Filters, FunnelRow, Indicator, Report
+from webapp.views.dashboard import _safe
+
+bp = Blueprint("reports", __name__, url_prefix="/trainer/reports")
+COORDINATORS = ("coordinator", "admin")
+MAX_DATE = 10  # YYYY-MM-DD
+
+KIND_LABELS = {"municipality": _l("Municipalities"), "regional": _l("Regional administrations"),
+               "ngo": _l("NGOs"), "other": _l("Other organisations")}
+SEX_LABELS = {"f": _l("Women"), "m": _l("Men"), "x": _l("Other"), "": _l("Not given")}
+STAGE_LABELS = {"enrolled": _l("Enrolled"), "attended": _l("Attended a session"),
+                "studied": _l("Studied the modules"), "passed": _l("Passed the final tests"),
+                "certified": _l("Certified")}
+INDICATOR_LABELS = {
+    "employees": _l("Municipal employees trained"),
+    "councillors": _l("Municipal councillors trained"),
+    "municipalities": _l("Member municipalities reached"),
+    "ngos": _l("NGOs reached"),
+    "regional": _l("Regional administrations reached"),
+    "handbook": _l("Handbook recipients"),
+    "certificates": _l("Certificates issued (valid)"),
+    "certificates_revoked": _l("Certificates revoked"),
+    "sessions": _l("In-person sessions held"),
+    "attendance": _l("Attendances at sessions"),
+}
+INDICATOR_DEFINITIONS = {
+    "employees": _l("Learners of the “employees” audience who hold a valid programme "
+                    "certificate: every required topic of their track complete (hours "
+                    "attended, modules studied, final test passed). Reached: enrolled."),
+    "councillors": _l("Learners of the “councillors” audience who hold a valid programme "
+                      "certificate. Reached: enrolled."),
+    "municipalities": _l("Organisations of the kind “municipality” with at least one enrolled "
+                         "learner. Trained: with at least one certified learner."),
+    "ngos": _l("Organisations of the kind “NGO” with at least one enrolled learner. "
+               "Trained: with at least one certified learner."),
+    "regional": _l("Organisations of the kind “regional administration” with at least one "
+                   "enrolled learner. Trained: with at least one certified learner."),
+    "handbook": _l("People and bodies on the distribution list of the Handbook and the "
+                   "Bulletin, added in the period; the number of copies beside."),
+    "certificates": _l("Topic and programme certificates issued in the period that are "
+                       "still valid."),
+    "certificates_revoked": _l("Certificates issued in the period and revoked since "
+                               "(re-issued ones are not counted)."),
+    "sessions": _l("In-person sessions that started in the period (not later than now)."),
+    "attendance": _l("Marks “present” or “late” at sessions that started in the period; "
+                     "beside them, how many different learners."),
+}
+
+
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
+
+
+def _date(name: str, notes: list[str]) -> date | None:
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        if len(value) > MAX_DATE:
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        notes.append(_("“%(value)s” is not a date (YYYY-MM-DD): it was ignored.",
+                       value=value[:MAX_DATE * 2]))
+        return None
+
+
+def read_filters() -> tuple[Filters, list[str]]:
+    """The filters of the query string, and a note for each part that was ignored."""
+    notes: list[str] = []
+    start, end = _date("from", notes), _date("to", notes)
+    if start and end and start > end:
+        notes.append(_("The period ends before it starts: it was ignored."))
+        start = end = None
+    kind = request.args.get("kind", "")
+    if kind and kind not in ORGANISATION_KINDS:
+        notes.append(_("Unknown kind of organisation: it was ignored."))
+        kind = ""
+    return Filters(start, end, kind), notes
+
+
+def _query(filters: Filters) -> dict[str, str]:
+    found = {"from": filters.start.isoformat() if filters.start else "",
+             "to": filters.end.isoformat() if filters.end else "", "kind": filters.kind}
+    return {k: v for k, v in found.items() if v}
+
+
+def describe(filters: Filters) -> str:
+    """The filters in words, as the page and the spreadsheet state them."""
+    if filters.start and filters.end:
+        period = _("from %(start)s to %(end)s", start=format_date(filters.start),
+                   end=format_date(filters.end))
+    elif filters.start:
+        period = _("from %(start)s", start=format_date(filters.start))
+    elif filters.end:
+        period = _("until %(end)s", end=format_date(filters.end))
+    else:
+        period = _("the whole programme")
+    who = kind_label(filters.kind) if filters.kind else _("all organisations")
+    return _("Period: %(period)s; organisations: %(who)s.", period=period, who=who)
+
+
+def _label(row: FunnelRow, by: str) -> str:
+    if by == "sex":
+        return str(SEX_LABELS.get(row.key, row.key))
+    if by == "audience":
+        return row.label or _("No audience")
+    return row.label or _("No organisation")
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{donor_report.share(part, whole)}%" if whole else "—"
+
+
+def _charts(report: Report) -> dict[str, Markup]:
+    targeted = [i for i in report.indicators if i.target]
+    top = max([100.0] + [float(i.percent or 0) for i in targeted])
+    indicators = bar_chart(
+        "chart-indicators", _("Indicators against the targets"),
+        [Row(str(INDICATOR_LABELS[i.key]), (float(i.percent or 0),),
+             f"{i.achieved} / {i.target}", 100.0) for i in targeted],
+        top, _("Each bar is the share of the target achieved; the mark is the target."),
+        marker_name=_("Target"))
+    funnel = report.funnel
+    stages = bar_chart(
+        "chart-funnel", _("From enrolment to certificate"),
+        [Row(str(STAGE_LABELS[name]), (float(value),),
+             f"{value} ({_percent(value, funnel.enrolled)})")
+         for name, value in funnel.stages()],
+        float(funnel.enrolled), _("Learners at each stage, out of those enrolled."))
+    shown = [r for r in report.by_organisation if r.funnel.enrolled or r.kind == "municipality"]
+    organisations = bar_chart(
+        "chart-organisations", _("Enrolled and certified learners by organisation"),
+        [Row(_label(r, "organisation"),
+             (float(r.funnel.certified), float(r.funnel.enrolled - r.funnel.certified)),
+             f"{r.funnel.certified} / {r.funnel.enrolled}") for r in shown],
+        float(max([r.funnel.enrolled for r in shown], default=0)),
+        _("For each organisation: certified learners, then the others enrolled."),
+        legend=[_("Certified"), _("Enrolled, not yet certified")])
+    return {"indicators": indicators, "funnel": stages, "organisations": organisations}
+
+
+def _report() -> tuple[Report, list[str], CompiledCourse]:
+    filters, notes = read_filters()
+    course = current_course()
+    report = donor_report.build(db.session(), course, store().build_dir, filters)
+    return report, notes, course
+
+
+@bp.get("/donor")
+@role_required(*COORDINATORS)
+def donor() -> str:
+    report, notes, course = _report()
+    return render_template(
+        "reports/donor.html", report=report, notes=notes, course=course,
+        filters=report.filters, query=_query(report.filters), description=describe(report.filters),
+        charts=_charts(report), kinds=[(k, kind_label(k)) for k in ORGANISATION_KINDS],
+        labels=INDICATOR_LABELS, definitions=INDICATOR_DEFINITIONS, stages=STAGE_LABELS,
+        row_label=_label, percent=_percent)
+
+
+def _funnel_sheet(book: Workbook, title: str, first: str, rows: list[tuple[str, Any]]) -> None:
+    sheet = book.create_sheet(title[:31])
+    sheet.append([first] + [str(STAGE_LABELS[s]) for s in donor_report.STAGES])
+    for label, funnel in rows:
+        sheet.append([_safe(label)] + [value for _name, value in funnel.stages()])
+
+
+def _indicator_line(item: Indicator) -> list[Any]:
+    return [str(INDICATOR_LABELS[item.key]), item.target, item.reached, item.trained,
+            item.achieved, item.percent, item.extra, str(INDICATOR_DEFINITIONS[item.key])]
+
+
+def _sofia(moment: datetime) -> datetime:
+    """A stored UTC time as Sofia's wall clock, naive: spreadsheets know no time zones."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(donor_report.SOFIA).replace(tzinfo=None)
+
+
+def _tidy(book: Workbook) -> None:
+    """Bold, frozen headers and columns wide enough for what they hold."""
+    for sheet in book.worksheets:
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+        for index, column in enumerate(sheet.iter_cols(values_only=True), start=1):
+            longest = max((len(str(v)) for v in column if v is not None), default=8)
+            sheet.column_dimensions[get_column_letter(index)].width = min(max(longest, 8) + 2, 60)
+
+
+def workbook(report: Report, lines: list[donor_report.CertificateLine]) -> bytes:
+    """The report as an XLSX: indicators, the funnel three ways, the certificates."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = _("Indicators")[:31]
+    sheet.append([_("Indicator"), _("Target"), _("Reached"), _("Trained"), _("Achieved"),
+                  _("Percent"), _("Copies or learners"), _("Definition")])
+    for item in report.indicators:
+        sheet.append(_indicator_line(item))
+    sheet.append([])
+    sheet.append([describe(report.filters)])
+    sheet.append([_("Generated"), _sofia(report.generated_at).replace(microsecond=0)])
+    sheet.cell(sheet.max_row, 2).number_format = "yyyy-mm-dd hh:mm"
+    _funnel_sheet(book, _("By organisation"), _("Organisation"),
+                  [(_label(r, "organisation"), r.funnel) for r in report.by_organisation])
+    _funnel_sheet(book, _("By audience"), _("Audience"),
+                  [(_label(r, "audience"), r.funnel) for r in report.by_audience])
+    _funnel_sheet(book, _("By sex"), _("Sex"),
+                  [(_label(r, "sex"), r.funnel) for r in report.by_sex])
+    certificates = book.create_sheet(_("Certificates")[:31])
+    certificates.append([_("Number"), _("Holder"), _("Organisation"), _("Topic or programme"),
+                         _("Issued"), _("Status")])
+    statuses = {"valid": _("Valid"), "revoked": _("Revoked"), "replaced": _("Replaced")}
+    for line in lines:
+        certificates.append([line.number, _safe(line.holder), _safe(line.organisation),
+                             _safe(line.title), _sofia(line.issued_at).date(),
+                             statuses.get(line.status, line.status)])
+        certificates.cell(certificates.max_row, 5).number_format = "yyyy-mm-dd"
+    _tidy(book)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@bp.get("/donor.xlsx")
+@role_required(*COORDINATORS)
+def donor_xlsx() -> Response:
+    report, _notes, _course = _report()
+    lines = donor_report.certificate_lines(db.session(), report.filters)
+    return Response(workbook(report, lines),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": "attachment; filename=donor-report.xlsx"})
