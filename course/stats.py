@@ -37,6 +37,7 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 NEGATIVE = 0.0  # discrimination below this is flagged "negative"
@@ -51,11 +52,12 @@ class AttemptScores:
     items: Mapping[str, tuple[float, float]]
     percent: float | None = None  # the attempt's total; computed from the items when None
 
-    @property
+    # Cached: the statistics of every question read the attempt's total again.
+    @cached_property
     def points(self) -> float:
         return sum(fraction * points for fraction, points in self.items.values())
 
-    @property
+    @cached_property
     def max_points(self) -> float:
         return sum(points for _, points in self.items.values())
 

@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
@@ -20,7 +21,7 @@ from tests.webapp.test_stats import take
 from webapp import db
 from webapp.content import current_course
 from webapp.models import Attendance, Certificate, Group, ModuleProgress, Organisation, User, utcnow
-from webapp.services import dashboard
+from webapp.services import dashboard, paging, standings
 
 FINAL = "osnovi-final"
 URLS = ("/trainer/progress", "/trainer/progress.csv", "/trainer/progress.xlsx")
@@ -224,3 +225,130 @@ def test_rows_load_in_bulk_and_show_certificates(app: Flask, build_dir: Path,
         certificate = {r.user.id: r.topics[0].certificate for r in found}
         assert certificate == {people.learner.id: "valid", people.councillor.id: "revoked",
                                people.stranger.id: "none"}
+
+
+# --- Pages of learners and the summary by organisation ----------------------------------------
+
+PAGE_LINK = re.compile(r'<a href="([^"]*page=\d+[^"]*)"( aria-current="page")?')
+
+
+def learner_names(page: str) -> list[str]:
+    return re.findall(r'<th scope="row" rowspan="\d+">([^<]+?)\s*<span', page)
+
+
+def test_learners_come_in_pages(client: FlaskClient, people: People,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dashboard, "PAGE_SIZE", 2)
+    login(client, "admin")
+    first = client.get("/trainer/progress").get_data(as_text=True)
+    assert learner_names(first) == ["Георги Непознат", "Иван Иванов"]
+    assert 'aria-label="Страници с обучаеми"' in first
+    links = PAGE_LINK.findall(first)
+    assert [current for _url, current in links if current] == [' aria-current="page"'] * 2
+    second = client.get("/trainer/progress", query_string={"page": "2"}).get_data(as_text=True)
+    assert learner_names(second) == ["Мария Петрова"]
+    assert re.search(r'page=2"[^>]*aria-current="page"', second)
+    # Every status is counted, whatever the page: the counts are of everyone filtered.
+    assert re.search(r'data-status="not_started">3<', second)
+
+
+@pytest.mark.parametrize("value", ["99", "0", "-1", "abc", "2.5", "", "1e3", "٣",
+                                   "99999999999999999999999"])
+def test_any_page_number_gives_a_page(client: FlaskClient, people: People,
+                                      monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setattr(dashboard, "PAGE_SIZE", 2)
+    login(client, "admin")
+    response = client.get("/trainer/progress", query_string={"page": value})
+    assert response.status_code == 200
+    # Nor does a filter too large for the database fail.
+    assert client.get("/trainer/progress", query_string={
+        "page": value, "organisation": "99999999999999999999"}).status_code == 200
+    names = learner_names(response.get_data(as_text=True))
+    # Past the end: the last page; anything else that is not a page number: the first.
+    assert names == (["Мария Петрова"] if value == "99" else ["Георги Непознат", "Иван Иванов"])
+
+
+def test_page_links_keep_the_filters(app: Flask, client: FlaskClient, people: People,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dashboard, "PAGE_SIZE", 1)
+    login(client, "admin")
+    page = client.get("/trainer/progress", query_string={
+        "audience": "employees", "status": "not_started"}).get_data(as_text=True)
+    assert learner_names(page) == ["Георги Непознат"]
+    links = [url.replace("&amp;", "&") for url, _ in PAGE_LINK.findall(page)]
+    assert links and all("audience=employees" in u and "status=not_started" in u for u in links)
+    # The exports are never paged: every learner that matches the filters.
+    assert {line[0] for line in exported_csv(client, audience="employees")[1:]} == \
+        {"Георги Непознат", "Иван Иванов"}
+    assert len({r[0] for r in exported_xlsx(client)[1:]}) == 3
+
+
+def summary_cells(page: str, key: str) -> dict[str, str]:
+    row = re.search(rf'<tr id="org-{key}">.*?</tr>', page, re.S)
+    assert row, key
+    return {name: value for name, value in re.findall(
+        r'data-stat="([a-z_]+)">([^<]*)</td>', row.group(0))}
+
+
+def test_summary_by_organisation(app: Flask, client: FlaskClient, build_dir: Path,
+                                 people: People, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dashboard, "PAGE_SIZE", 1)  # the summary counts every page
+    study_everything(app, people.learner)
+    found = make_session(app, people.trainer, starts_in=timedelta(days=-1), hours=4)
+    study(app, people.councillor, "obshtinata", days_ago=20)
+    with app.app_context():
+        database = db.session()
+        database.add(Attendance(session_id=found.id, user_id=people.learner.id,
+                                status="present"))
+        other = Organisation(name="Община Девин", kind="municipality", oblast="Смолян")
+        database.add(other)
+        database.commit()
+        stranger = database.get(User, people.stranger.id)
+        assert stranger is not None
+        stranger.organisation_id = other.id
+        database.add(User(name="Без Организация", role="learner", audience="employees"))
+        # A programme certificate counts (even issued by hand); a topic certificate does not.
+        database.add(Certificate(code="c1", number="N-1", user_id=people.councillor.id,
+                                 kind="programme", topic_id="", holder_name="Мария Петрова",
+                                 title="Курс", programme_title="Курс", issuer_name="Издател"))
+        database.add(Certificate(code="c2", number="N-2", user_id=people.stranger.id,
+                                 topic_id="osnovi", holder_name="Георги Непознат",
+                                 title="Основи", programme_title="Курс", issuer_name="Издател"))
+        database.commit()
+        home, devin = str(people.learner.organisation_id), str(other.id)
+    login(client, "admin")
+    page = client.get("/trainer/progress").get_data(as_text=True)
+    assert summary_cells(page, home) == {"learners": "2", "not_started": "0",
+                                         "in_progress": "0", "stuck": "1", "complete": "1",
+                                         "certified": "1"}
+    assert summary_cells(page, devin) == {"learners": "1", "not_started": "1",
+                                          "in_progress": "0", "stuck": "0", "complete": "0",
+                                          "certified": "0"}
+    assert summary_cells(page, "none")["not_started"] == "1"
+    assert page.index('id="org-' + devin) < page.index('id="org-' + home)  # by name
+    assert page.index('id="org-none"') > page.index('id="org-' + home)  # last
+    # The summary follows the filters.
+    filtered = client.get("/trainer/progress", query_string={"status": "complete"})
+    text = filtered.get_data(as_text=True)
+    assert summary_cells(text, home)["learners"] == "1" and 'id="org-' + devin not in text
+    # Both passes agree on every learner's status.
+    with app.app_context():
+        database = db.session()
+        course = current_course()
+        everyone = list(database.exec(select(User).where(User.role == "learner")))
+        detail = {r.user.id: r.status for r in dashboard.rows(database, course, build_dir,
+                                                              everyone)}
+        plain = [standings.Learner(u.id or 0, u.name, u.organisation_id, u.audience)
+                 for u in everyone]
+        quick = {uid: s.status for uid, s in
+                 standings.standings(database, course, build_dir, plain).items()}
+        assert quick == detail
+        assert sorted(detail.values()) == ["complete", "not_started", "not_started", "stuck"]
+
+
+def test_pager_window() -> None:
+    _items, pager = paging.paginate(list(range(1000)), 10, 50)
+    assert (pager.number, pager.pages, pager.first, pager.last) == (10, 20, 451, 500)
+    assert pager.window() == [1, None, 8, 9, 10, 11, 12, None, 20]
+    shown, pager = paging.paginate([], 3, 50)
+    assert shown == [] and (pager.number, pager.pages, pager.first, pager.last) == (1, 1, 0, 0)

@@ -9,6 +9,7 @@ from pathlib import Path
 from babel.numbers import format_decimal
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlmodel import select
 
 from course.attempts import to_display
 from course.grading import correct_response
@@ -16,7 +17,7 @@ from course.stats import AttemptScores, quiz_stats
 from tests.webapp.conftest import PASSWORD, People, login
 from webapp import db
 from webapp.models import Attempt, Group, GroupMember, GroupTrainer, User
-from webapp.services import accounts, attempts
+from webapp.services import accounts, attempts, statistics
 
 PRETEST, FINAL = "osnovi-vhoden", "osnovi-final"
 # Which questions of the pre-test each learner gets right (the rest are left unanswered).
@@ -226,3 +227,32 @@ def test_one_trainer_never_sees_another_trainers_learners(app: Flask, client: Fl
     page = first.get(f"/trainer/stats/quiz/{PRETEST}").get_data(as_text=True)
     assert cell(page, "stat-attempts") == "2"
     assert question_cell(page, "v-match", "facility") == shown(0)  # Georgi's right answer unseen
+
+
+def test_a_new_submission_changes_the_cached_statistics(app: Flask, client: FlaskClient,
+                                                        build_dir: Path, people: People) -> None:
+    take(app, build_dir, people.learner, PRETEST, RIGHT["ivan"])
+    login(client, "admin")
+    url = f"/trainer/stats/quiz/{PRETEST}"
+    before = client.get(url).get_data(as_text=True)
+    assert cell(before, "stat-attempts") == "1"
+    with app.test_request_context():
+        admin = db.session().get(User, people.admin.id)
+        assert admin is not None
+        quiz = attempts.load_quiz(build_dir, PRETEST)
+        kept = statistics.quiz_report(db.session(), admin, quiz)
+        assert statistics.quiz_report(db.session(), admin, quiz) is kept  # from the cache
+        assert statistics.quiz_report(db.session(), admin, quiz, first_only=False) is not kept
+    take(app, build_dir, people.councillor, PRETEST, RIGHT["maria"])
+    after = client.get(url).get_data(as_text=True)
+    assert cell(after, "stat-attempts") == "2" and cell(after, "stat-learners") == "2"
+    assert question_cell(after, "v-multiple", "facility") == shown(50)
+    # A learner who leaves the trainer's view takes their attempt out of the trainer's numbers.
+    login(client, "trainer")
+    assert cell(client.get(url).get_data(as_text=True), "stat-attempts") == "2"
+    with app.app_context():
+        for member in db.session().exec(select(GroupMember).where(
+                GroupMember.user_id == people.councillor.id)):
+            db.session().delete(member)
+        db.session().commit()
+    assert cell(client.get(url).get_data(as_text=True), "stat-attempts") == "1"

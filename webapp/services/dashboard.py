@@ -1,13 +1,18 @@
 """The progress dashboard: each learner × topic of their track, and a status per learner.
 
-Who is shown follows ``statistics.visible_learners``: a trainer sees the learners
+Who is shown follows ``statistics.visible_learner_ids``: a trainer sees the learners
 of the groups they look after, coordinators and admins every learner.
 
-Everything is loaded in bulk for all the learners at once (progress records,
-attempts, attended sessions, certificates, organisations, group names): a
-handful of queries whatever the number of learners.
+A programme has thousands of learners, so the page works in two passes:
 
-A learner's status is one of:
+* ``standings.standings`` gives every learner that matches the filters a status, from a few
+  aggregate queries over narrow columns (never an attempt's questions or results):
+  enough for the counts, the status filter and the summary per organisation;
+* ``rows`` gives the learners of one page (or of an export) the full learner × topic
+  detail, loaded in bulk: a handful of queries whatever the number of learners.
+
+Both decide the status with ``standings.status``, from the same facts. A learner's status
+is one of:
 
 * ``complete`` — every required topic of their track meets its completion rule
   (``course.completion.programme_complete``; a learner without a required topic
@@ -23,15 +28,16 @@ A learner's status is one of:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple, cast
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from course.completion import Facts, checklist, programme_complete
-from course.model import Quiz
 from webapp.content import CompiledCourse
 from webapp.models import (
     ATTENDED,
@@ -46,11 +52,12 @@ from webapp.models import (
     User,
     utcnow,
 )
-from webapp.services import attempts as attempts_service
-from webapp.services import completion, progress, sessions
+from webapp.services import completion, progress, sessions, standings
+from webapp.services.standings import STUCK_AFTER, Finals, Learner, naive
 
-STUCK_AFTER = timedelta(days=14)
-STATUSES = ("not_started", "in_progress", "stuck", "complete")
+PAGE_SIZE = 50
+
+_ATTEMPT = Attempt.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -78,14 +85,30 @@ class LearnerRow:
     status: str
 
 
-def _naive(value: datetime) -> datetime:
-    return value.replace(tzinfo=None) if value.tzinfo else value
+class _Try(NamedTuple):
+    """What the rows read of an attempt."""
+
+    user_id: int
+    quiz_id: str
+    state: str
+    percent: float | None
+    passed: bool | None
+    pass_mark: float
+    started_at: datetime
+    submitted_at: datetime | None
+
+
+def _latest(moments: Iterable[datetime | None]) -> datetime | None:
+    return max((naive(t) for t in moments if t is not None), default=None)
+
+
+# --- Pass two: the detail of one page of learners --------------------------------------------
 
 
 def rows(db: Session, course: CompiledCourse, build_dir: Path, learners: Sequence[User],
          now: datetime | None = None) -> list[LearnerRow]:
     """One row per learner, with a row per topic of their track, in course order."""
-    now = _naive(now or utcnow())
+    now = naive(now or utcnow())
     ids = [u.id for u in learners if u.id is not None]
     if not ids:
         return []
@@ -93,9 +116,12 @@ def rows(db: Session, course: CompiledCourse, build_dir: Path, learners: Sequenc
     for record in db.exec(select(ModuleProgress).where(col(ModuleProgress.user_id).in_(ids))):
         done[record.user_id][record.module_id] = record
     tries: dict[int, list[Attempt]] = defaultdict(list)
-    for attempt in db.exec(select(Attempt).where(col(Attempt.user_id).in_(ids))
-                           .order_by(col(Attempt.started_at))):
-        tries[attempt.user_id].append(attempt)
+    # Only the columns the rows need (an attempt's questions and results are large), and
+    # no ORM object: ``progress.topic_progress`` only reads these attributes.
+    for row in db.connection().execute(
+            sa.select(*(_ATTEMPT.c[name] for name in _Try._fields))
+            .where(_ATTEMPT.c.user_id.in_(ids)).order_by(_ATTEMPT.c.started_at)):
+        tries[row.user_id].append(cast(Attempt, _Try(*row)))
     hours: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     attended: dict[int, list[datetime]] = defaultdict(list)
     for found, user_id in db.exec(
@@ -117,23 +143,17 @@ def rows(db: Session, course: CompiledCourse, build_dir: Path, learners: Sequenc
                                  .where(col(GroupMember.user_id).in_(ids))
                                  .order_by(Group.name)):
         groups[user_id].append(name)
-    finals: dict[str, Quiz | None] = {}  # each final test loaded once, for everyone
-    for topic in course.topics:
-        if topic.final:
-            try:
-                finals[topic.final] = attempts_service.load_quiz(build_dir, topic.final)
-            except attempts_service.QuizError:
-                finals[topic.final] = None
+    finals = Finals(build_dir, course)
 
     result = []
     for user in learners:
         uid = user.id or 0
         history = tries.get(uid, [])
         passed = set()
-        for quiz_id, quiz in finals.items():
-            taken = [a for a in history if a.quiz_id == quiz_id]
-            if taken and (attempts_service.quiz_result(quiz, taken)[1] if quiz is not None
-                          else any(a.passed for a in taken)):
+        for quiz_id in finals.quizzes:
+            taken = [(a.percent, a.pass_mark, a.passed) for a in history
+                     if a.quiz_id == quiz_id and a.state != "open" and a.percent is not None]
+            if taken and finals.passed(quiz_id, taken):
                 passed.add(quiz_id)
         records = done.get(uid, {})
         facts = Facts(dict(hours.get(uid, {})),
@@ -150,21 +170,28 @@ def rows(db: Session, course: CompiledCourse, build_dir: Path, learners: Sequenc
                 item.pretest_done, item.final_percent, topic.final in passed,
                 round(facts.attended_hours.get(topic.id, 0.0), 2),
                 certificates.get((uid, topic.id), "none"), complete.get(topic.id, False)))
-        moments = [t for r in records.values() for t in (r.last_opened_at, r.studied_at) if t]
-        moments += [t for a in history for t in (a.started_at, a.submitted_at) if t]
-        moments += [t for t in attended.get(uid, []) if _naive(t) <= now]
-        last = max((_naive(t) for t in moments), default=None)
-        if programme_complete(statuses):
-            status = "complete"
-        elif not records and not history and not attended.get(uid):
-            status = "not_started"
-        elif last is None or now - last > STUCK_AFTER:
-            status = "stuck"
-        else:
-            status = "in_progress"
+        moments: list[datetime | None] = [
+            t for r in records.values() for t in (r.last_opened_at, r.studied_at)]
+        moments += [t for a in history for t in (a.started_at, a.submitted_at)]
+        moments += [t for t in attended.get(uid, []) if naive(t) <= now]
+        last = _latest(moments)
+        found_status = standings.status(
+            programme_complete(statuses), bool(records or history or attended.get(uid)),
+            last is not None and now - last <= STUCK_AFTER)
         result.append(LearnerRow(user, organisations.get(user.organisation_id),
-                                 tuple(groups.get(uid, [])), tuple(topics), last, status))
+                                 tuple(groups.get(uid, [])), tuple(topics), last,
+                                 found_status))
     return result
+
+
+def users(db: Session, found: Sequence[Learner]) -> list[User]:
+    """The learners as User objects, in the order given (for the detail rows and exports)."""
+    by_id: dict[int | None, User] = {}
+    wanted = [f.id for f in found]
+    for start in range(0, len(wanted), 1000):
+        by_id.update((u.id, u) for u in db.exec(select(User).where(
+            col(User.id).in_(wanted[start:start + 1000]))))
+    return [by_id[f.id] for f in found if f.id in by_id]
 
 
 def group_members(db: Session, group_id: int) -> set[int]:

@@ -12,11 +12,16 @@ second attempt at the same questions measures the learner's memory of the first.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+import json
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy import Select
 from sqlmodel import Session, col, select
 
 from course.model import Question, Quiz
@@ -37,40 +42,32 @@ from webapp.services.attempts import decode
 from webapp.services.groups import SEES_ALL_GROUPS
 
 SHORT_TEXT = 80  # characters of a question's text shown in the tables
+CACHE_KEY = "dobro.quiz_reports"
+_USER = User.__table__  # type: ignore[attr-defined]
+_ATTEMPT = Attempt.__table__  # type: ignore[attr-defined]
+_ANSWER = Answer.__table__  # type: ignore[attr-defined]
 
 
-def visible_learners(db: Session, user: User) -> list[User]:
-    """The learners whose attempts ``user`` may see in statistics."""
-    query = select(User).where(User.role == "learner")
+def visible_learner_ids(user: User) -> Select[Any]:
+    """The ids of the learners whose records ``user`` may see, as a subquery."""
+    query = sa.select(col(User.id)).where(User.role == "learner")
     if user.role not in SEES_ALL_GROUPS:
         mine = select(GroupTrainer.group_id).where(GroupTrainer.user_id == user.id)
         query = query.where(col(User.id).in_(
             select(GroupMember.user_id).where(col(GroupMember.group_id).in_(mine))))
-    return list(db.exec(query.order_by(col(User.id))))
+    return query
 
 
-def finished_attempts(db: Session, learner_ids: Sequence[int], quiz_id: str | None = None,
-                      first_only: bool = False) -> list[Attempt]:
-    """The finished attempts of these learners (at one quiz, if given), oldest first."""
-    if not learner_ids:
-        return []
-    query = select(Attempt).where(col(Attempt.user_id).in_(list(learner_ids)),
-                                  Attempt.state != "open", col(Attempt.percent).is_not(None))
-    if quiz_id is not None:
-        query = query.where(Attempt.quiz_id == quiz_id)
-    if first_only:
-        query = query.where(Attempt.number == 1)
-    return list(db.exec(query.order_by(col(Attempt.user_id), col(Attempt.number))))
-
-
-def scores(attempt: Attempt) -> AttemptScores:
-    """The attempt as plain numbers: per question id, (score fraction, points)."""
+def scores(questions: Sequence[dict[str, Any]], results: Sequence[dict[str, Any]] | None,
+           percent: float | None) -> AttemptScores:
+    """An attempt's stored questions and results as plain numbers: per question id,
+    (score fraction, points)."""
     items: dict[str, tuple[float, float]] = {}
-    for slot, result in zip(attempt.questions, attempt.results or [], strict=False):
+    for slot, result in zip(questions, results or [], strict=False):
         points = float(result.get("points") or 0)
         score = float(result.get("score") or 0)
         items[slot["question"]["id"]] = (score / points if points else 0.0, points)
-    return AttemptScores(items, attempt.percent)
+    return AttemptScores(items, percent)
 
 
 # --- One quiz ---------------------------------------------------------------------------------
@@ -98,49 +95,191 @@ class QuizReport:
 
 def quiz_report(db: Session, user: User, quiz: Quiz, first_only: bool = True,
                 true_false: tuple[str, str] = ("true", "false")) -> QuizReport:
-    """Moodle-style statistics of ``quiz`` over the attempts ``user`` may see."""
-    learners = [u.id for u in visible_learners(db, user) if u.id is not None]
-    found = finished_attempts(db, learners, quiz.id, first_only)
-    stats = quiz_stats([scores(a) for a in found], [q.id for q in quiz.questions])
-    # The question as the learners saw it: the latest snapshot, else today's quiz.
-    questions: dict[str, Question] = {q.id: q for q in quiz.questions}
+    """Moodle-style statistics of ``quiz`` over the attempts ``user`` may see.
+
+    Computing them means reading every counted attempt's questions and results, so
+    the report is kept (``cache``) for the exact list of attempts it counted: any
+    attempt finished since, or a learner moving in or out of view, changes the list
+    and so computes the report again. A finished attempt never changes.
+    """
+    counted = tuple((attempt_id, uid) for attempt_id, uid in db.connection().execute(
+        _finished(user, quiz.id, first_only).with_only_columns(_ATTEMPT.c.id, _ATTEMPT.c.user_id)
+        .order_by(_ATTEMPT.c.user_id, _ATTEMPT.c.number, _ATTEMPT.c.id)))
+    scope = "all" if user.role in SEES_ALL_GROUPS else f"user:{user.id}"
+    key = (quiz.id, quiz.version, first_only, true_false, scope)
+    found = cache().get(key, counted)
+    if found is None:
+        found = _quiz_report(db, quiz, counted, first_only, true_false)
+        cache().put(key, counted, found)
+    return found
+
+
+def _finished(user: User, quiz_id: str, first_only: bool) -> Select[Any]:
+    """The finished attempts at ``quiz_id`` that ``user`` may see (a query to narrow)."""
+    query = sa.select(_ATTEMPT.c.id).where(
+        _ATTEMPT.c.quiz_id == quiz_id, _ATTEMPT.c.state != "open",
+        _ATTEMPT.c.percent.is_not(None), _ATTEMPT.c.user_id.in_(visible_learner_ids(user)))
+    return query.where(_ATTEMPT.c.number == 1) if first_only else query
+
+
+def _quiz_report(db: Session, quiz: Quiz, counted: Sequence[tuple[int, int]],
+                 first_only: bool, true_false: tuple[str, str]) -> QuizReport:
+    found = cache().attempts(db, [attempt_id for attempt_id, _uid in counted])
+    stats = quiz_stats([a.scores() for a in found], [q.id for q in quiz.questions])
+    questions = _latest_questions(db, quiz, counted, found)
+    given: dict[str, list[Any]] = defaultdict(list)
     for attempt in found:
-        for slot in attempt.questions:
-            questions[slot["question"]["id"]] = question_from_dict(slot["question"])
-    responses = _responses(db, found)
+        for question_id, response in attempt.given():
+            given[question_id].append(response)
     rows = []
     for item in stats.questions:
         question = questions.get(item.question_id)
         if question is None or item.attempts == 0:
             continue
-        given = [responses.get((a.id, item.question_id)) for a in found
-                 if any(s["question"]["id"] == item.question_id for s in a.questions)]
         labels: Sequence[str] = [c.text for c in question.choices]
         right: Sequence[bool] = [c.weight > 0 for c in question.choices]
         if question.type == "true-false":
             labels, right = true_false, [question.answer is True, question.answer is False]
-        frequencies, unanswered = choice_frequencies(question.type, labels, right, given)
+        frequencies, unanswered = choice_frequencies(question.type, labels, right,
+                                                     given.get(item.question_id, []))
         rows.append(QuestionRow(question, item, frequencies, unanswered))
-    return QuizReport(stats, tuple(rows), len({a.user_id for a in found}), first_only)
+    return QuizReport(stats, tuple(rows), len({uid for _id, uid in counted}), first_only)
 
 
-def _responses(db: Session, found: Sequence[Attempt]) -> dict[tuple[int | None, str], Any]:
-    ids = [a.id for a in found]
-    if not ids:
-        return {}
-    rows = db.exec(select(Answer).where(col(Answer.attempt_id).in_(ids)))
-    return {(r.attempt_id, r.question_id): decode(r.response) for r in rows}
+def _latest_questions(db: Session, quiz: Quiz, counted: Sequence[tuple[int, int]],
+                      found: Sequence[Counted]) -> dict[str, Question]:
+    """Each question as the learners saw it last (the newest attempt's snapshot), else as
+    today's quiz has it. Only the few attempts holding a latest snapshot are read again."""
+    newest: dict[str, int] = {}
+    for (attempt_id, _uid), attempt in zip(counted, found, strict=True):
+        for question_id in attempt.question_ids:
+            newest[question_id] = max(newest.get(question_id, 0), attempt_id)
+    questions: dict[str, Question] = {q.id: q for q in quiz.questions}
+    wanted = {attempt_id: [q for q, a in newest.items() if a == attempt_id]
+              for attempt_id in set(newest.values())}
+    for chunk in _chunks(sorted(wanted)):
+        for attempt_id, slots in db.connection().execute(
+                sa.select(_ATTEMPT.c.id, _ATTEMPT.c.questions).where(_ATTEMPT.c.id.in_(chunk))):
+            for slot in slots:
+                if slot["question"]["id"] in wanted[attempt_id]:
+                    questions[slot["question"]["id"]] = question_from_dict(slot["question"])
+    return questions
+
+
+def _chunks(ids: Sequence[int], size: int = 1000) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+class Counted(NamedTuple):
+    """A finished attempt as the statistics read it; it never changes once finished.
+
+    Only flat tuples of numbers and text: thousands of them cost the garbage collector
+    nothing (CPython stops tracking such tuples), where dicts and lists would slow
+    every full collection of the worker.
+    """
+
+    question_ids: tuple[str, ...]  # in display order
+    fractions: tuple[float, ...]  # score / points per question
+    points: tuple[float, ...]
+    percent: float | None
+    responses: tuple[str | None, ...]  # each saved response as stored (JSON); None: unanswered
+
+    def scores(self) -> AttemptScores:
+        return AttemptScores(dict(zip(self.question_ids, zip(self.fractions, self.points,
+                                                             strict=True), strict=True)),
+                             self.percent)
+
+    def given(self) -> Iterator[tuple[str, Any]]:
+        """(question id, the response as graded, None when unanswered)."""
+        for question_id, text in zip(self.question_ids, self.responses, strict=True):
+            yield question_id, None if text is None else decode(json.loads(text))
+
+
+class ReportCache:
+    """What the quiz reports cost to compute, kept per app.
+
+    * reports, by key, each valid only for the exact attempts it counted (LRU);
+    * finished attempts as ``Counted`` (LRU), so that a report computed again after a
+      new submission reads only the attempts it has not seen yet.
+    """
+
+    def __init__(self, size: int = 32, attempts: int = 20_000) -> None:
+        self.size, self.attempts_size = size, attempts
+        self.entries: OrderedDict[Hashable, tuple[tuple[Any, ...], QuizReport]] = OrderedDict()
+        self.counted: OrderedDict[int, Counted] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Hashable, counted: tuple[Any, ...]) -> QuizReport | None:
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None or entry[0] != counted:
+                return None
+            self.entries.move_to_end(key)
+            return entry[1]
+
+    def put(self, key: Hashable, counted: tuple[Any, ...], report: QuizReport) -> None:
+        with self.lock:
+            self.entries[key] = (counted, report)
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+    def attempts(self, db: Session, ids: Sequence[int]) -> list[Counted]:
+        """The finished attempts ``ids``, in that order: those not kept yet are read."""
+        with self.lock:
+            known = {i: self.counted[i] for i in ids if i in self.counted}
+        read = _read_attempts(db, [i for i in ids if i not in known])
+        with self.lock:
+            for attempt_id in ids:
+                if attempt_id in read:
+                    self.counted[attempt_id] = read[attempt_id]
+                if attempt_id in self.counted:
+                    self.counted.move_to_end(attempt_id)
+            while len(self.counted) > self.attempts_size:
+                self.counted.popitem(last=False)
+        return [known.get(i) or read[i] for i in ids]
+
+
+def _read_attempts(db: Session, ids: Sequence[int]) -> dict[int, Counted]:
+    """Finished attempts from their stored questions, results and answers."""
+    found: dict[int, Counted] = {}
+    for chunk in _chunks(ids):
+        responses: dict[tuple[int, str], str | None] = {}
+        for attempt_id, question_id, response in db.connection().execute(
+                sa.select(_ANSWER.c.attempt_id, _ANSWER.c.question_id,
+                          sa.cast(_ANSWER.c.response, sa.Text))
+                .where(_ANSWER.c.attempt_id.in_(chunk))):
+            responses[(attempt_id, question_id)] = response
+        for attempt_id, questions, results, percent in db.connection().execute(
+                sa.select(_ATTEMPT.c.id, _ATTEMPT.c.questions, _ATTEMPT.c.results,
+                          _ATTEMPT.c.percent).where(_ATTEMPT.c.id.in_(chunk))):
+            items = scores(questions, results, percent).items
+            question_ids = tuple(items)
+            found[attempt_id] = Counted(
+                question_ids, tuple(items[q][0] for q in question_ids),
+                tuple(items[q][1] for q in question_ids), percent,
+                tuple(responses.get((attempt_id, q)) for q in question_ids))
+    return found
+
+
+def cache() -> ReportCache:
+    """The app's cache of quiz reports (one per app: two apps never share one)."""
+    found = current_app.extensions.get(CACHE_KEY)
+    if found is None:
+        found = current_app.extensions.setdefault(CACHE_KEY, ReportCache())
+    return found  # type: ignore[no-any-return]
 
 
 def attempt_counts(db: Session, user: User) -> dict[str, tuple[int, int]]:
     """Per quiz id: (finished attempts, learners who finished one) that ``user`` may see."""
-    learners = [u.id for u in visible_learners(db, user) if u.id is not None]
-    counts: dict[str, tuple[int, set[int]]] = {}
-    for attempt in finished_attempts(db, learners):
-        total, people = counts.get(attempt.quiz_id, (0, set()))
-        people.add(attempt.user_id)
-        counts[attempt.quiz_id] = (total + 1, people)
-    return {quiz_id: (total, len(people)) for quiz_id, (total, people) in counts.items()}
+    query = (sa.select(_ATTEMPT.c.quiz_id, sa.func.count(),
+                       sa.func.count(sa.distinct(_ATTEMPT.c.user_id)))
+             .where(_ATTEMPT.c.state != "open", _ATTEMPT.c.percent.is_not(None),
+                    _ATTEMPT.c.user_id.in_(visible_learner_ids(user)))
+             .group_by(_ATTEMPT.c.quiz_id))
+    return {quiz_id: (total, people) for quiz_id, total, people
+            in db.connection().execute(query)}
 
 
 # --- Knowledge gain ---------------------------------------------------------------------------
@@ -168,9 +307,14 @@ def gain_report(db: Session, user: User, course: CompiledCourse) -> GainReport:
     first pre-test (what they knew before) against their best final. Mastery is
     reaching the final's pass mark.
     """
-    learners = {u.id: u for u in visible_learners(db, user) if u.id is not None}
+    learners: dict[int, tuple[int | None, str | None]] = {
+        uid: (organisation_id, audience) for uid, organisation_id, audience in
+        db.connection().execute(sa.select(_USER.c.id, _USER.c.organisation_id, _USER.c.audience)
+                                .where(_USER.c.id.in_(visible_learner_ids(user))))}
     organisations = {o.id: o.name for o in db.exec(select(Organisation))}
-    groups = _groups_of(db, user, list(learners))
+    groups = _groups_of(db, user)
+    firsts = _percents(db, user, [t.pretest for t in course.topics if t.pretest])
+    bests = _percents(db, user, [t.final for t in course.topics if t.final], best=True)
     by_topic: list[GainRow] = []
     by_group: list[GainRow] = []
     by_organisation: list[GainRow] = []
@@ -181,13 +325,9 @@ def gain_report(db: Session, user: User, course: CompiledCourse) -> GainReport:
         final = course.quizzes.get(topic.final)
         threshold = final.pass_mark if final is not None else 0.0
         pre: dict[int, float] = {}
-        for attempt in finished_attempts(db, list(learners), topic.pretest):
-            if attempt.percent is not None:
-                pre.setdefault(attempt.user_id, attempt.percent)  # oldest first: the first one
-        post: dict[int, float] = {}
-        for attempt in finished_attempts(db, list(learners), topic.final):
-            if attempt.percent is not None:
-                post[attempt.user_id] = max(post.get(attempt.user_id, 0.0), attempt.percent)
+        for uid, percent in firsts.get(topic.pretest, []):
+            pre.setdefault(uid, percent)  # oldest first: the first one
+        post = dict(bests.get(topic.final, []))
         pairs = {uid: (pre[uid], post[uid]) for uid in pre if uid in post}
         by_topic.append(GainRow(topic.id, topic.title, "",
                                 knowledge_gain(list(pairs.values()), threshold)))
@@ -204,21 +344,34 @@ def gain_report(db: Session, user: User, course: CompiledCourse) -> GainReport:
 
         by_group.extend(breakdown(lambda uid: groups.get(uid, [])))
         by_organisation.extend(breakdown(lambda uid: [organisations.get(
-            learners[uid].organisation_id, "")] if learners[uid].organisation_id else []))
+            learners[uid][0], "")] if learners[uid][0] else []))
         by_audience.extend(breakdown(lambda uid: [course.audiences.get(
-            learners[uid].audience or "", learners[uid].audience or "")]
-            if learners[uid].audience else []))
+            learners[uid][1] or "", learners[uid][1] or "")] if learners[uid][1] else []))
     return GainReport(tuple(by_topic), tuple(by_group), tuple(by_organisation),
                       tuple(by_audience))
 
 
-def _groups_of(db: Session, user: User, learner_ids: list[int]) -> dict[int, list[str]]:
+def _percents(db: Session, user: User, quiz_ids: Sequence[str], best: bool = False
+              ) -> dict[str, list[tuple[int, float]]]:
+    """Per quiz: (learner, percent) of the finished attempts ``user`` may see, oldest first;
+    with ``best``, only each learner's best."""
+    percent = sa.func.max(_ATTEMPT.c.percent) if best else _ATTEMPT.c.percent
+    query = sa.select(_ATTEMPT.c.quiz_id, _ATTEMPT.c.user_id, percent).where(
+        _ATTEMPT.c.quiz_id.in_(list(quiz_ids)), _ATTEMPT.c.state != "open",
+        _ATTEMPT.c.percent.is_not(None), _ATTEMPT.c.user_id.in_(visible_learner_ids(user)))
+    query = query.group_by(_ATTEMPT.c.quiz_id, _ATTEMPT.c.user_id) if best else \
+        query.order_by(_ATTEMPT.c.quiz_id, _ATTEMPT.c.user_id, _ATTEMPT.c.number)
+    found: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for quiz_id, uid, value in db.connection().execute(query):
+        found[quiz_id].append((uid, value))
+    return found
+
+
+def _groups_of(db: Session, user: User) -> dict[int, list[str]]:
     """Per learner, the names of their groups that ``user`` may see."""
-    if not learner_ids:
-        return {}
     query = (select(GroupMember.user_id, Group.name)
              .join(Group, col(Group.id) == GroupMember.group_id)
-             .where(col(GroupMember.user_id).in_(learner_ids)))
+             .where(col(GroupMember.user_id).in_(visible_learner_ids(user))))
     if user.role not in SEES_ALL_GROUPS:
         query = query.where(col(GroupMember.group_id).in_(
             select(GroupTrainer.group_id).where(GroupTrainer.user_id == user.id)))

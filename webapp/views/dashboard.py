@@ -1,14 +1,16 @@
 """The progress dashboard for trainers (``/trainer/progress``), with CSV and XLSX exports.
 
 A trainer sees only the learners of the groups they look after; coordinators and
-admins see everyone (``statistics.visible_learners``). Learners get 403. The
-exports take the same filters as the page and hold the same rows.
+admins see everyone (``statistics.visible_learner_ids``). Learners get 403. The
+page shows a summary per organisation and the learners 50 at a time (``?page=``);
+the exports take the same filters and hold every matching learner, unpaged.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +22,9 @@ from openpyxl.styles import Font
 from webapp import db
 from webapp.auth import STAFF, me, role_required
 from webapp.content import CompiledCourse, current_course, store
-from webapp.services import dashboard, groups, statistics
+from webapp.services import bulk, dashboard, groups, paging, standings, statistics
 from webapp.services.dashboard import LearnerRow, TopicRow
+from webapp.services.standings import Learner, Standing
 
 bp = Blueprint("dashboard", __name__, url_prefix="/trainer")
 
@@ -41,7 +44,8 @@ class Filters:
 
 def _int(name: str) -> int | None:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    # ASCII digits that fit an INTEGER column: anything else would fail in the database.
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
 
 
 def status_label(status: str) -> str:
@@ -53,45 +57,65 @@ def certificate_label(status: str) -> str:
     return str({"valid": _("Valid"), "revoked": _("Revoked")}.get(status, _("None")))
 
 
-def _report(course: CompiledCourse) -> tuple[Filters, list[LearnerRow], dict[str, Any]]:
+@dataclass(frozen=True)
+class Report:
+    filters: Filters
+    learners: list[Learner]  # every learner matching the filters, by name
+    standings: dict[int, Standing]
+    choices: dict[str, Any]
+
+
+def _report(course: CompiledCourse) -> Report:
     session = db.session()
     viewer = me()
     filters = Filters(_int("group"), _int("organisation"), request.args.get("audience", ""),
                       request.args.get("status", ""))
     mine = groups.groups_for(session, viewer)
-    learners = statistics.visible_learners(session, viewer)
-    organisation_ids = {u.organisation_id for u in learners}
-    if filters.group is not None:
-        if filters.group not in {s.group.id for s in mine}:
-            abort(404)
-        members = dashboard.group_members(session, filters.group)
-        learners = [u for u in learners if u.id in members]
-    if filters.organisation is not None:
-        learners = [u for u in learners if u.organisation_id == filters.organisation]
-    if filters.audience:
-        learners = [u for u in learners if (u.audience or "") == filters.audience]
-    learners.sort(key=lambda u: (u.name, u.id or 0))
-    found = dashboard.rows(session, course, store().build_dir, learners)
+    if filters.group is not None and filters.group not in {s.group.id for s in mine}:
+        abort(404)
+    visible = statistics.visible_learner_ids(viewer)
+    found = standings.learners(session, visible, filters.group, filters.organisation,
+                               filters.audience)
+    standing = standings.standings(session, course, store().build_dir, found)
+    # The organisation filter offers every visible learner's organisation.
+    organisation_ids = {f.organisation_id for f in found} if filters == Filters(
+        None, None, "", filters.status) else standings.organisation_ids(session, visible)
     if filters.status:
-        found = [r for r in found if r.status == filters.status]
+        found = [f for f in found if standing[f.id].status == filters.status]
     choices = {
         "groups": [s.group for s in mine],
         "organisations": [o for o in groups.organisations(session) if o.id in organisation_ids],
         "audiences": course.audiences,
-        "statuses": [(s, status_label(s)) for s in dashboard.STATUSES],
+        "statuses": [(s, status_label(s)) for s in standings.STATUSES],
     }
-    return filters, found, choices
+    return Report(filters, found, standing, choices)
 
 
 @bp.get("/progress")
 @role_required(*STAFF)
 def index() -> str:
     course = current_course()
-    filters, found, choices = _report(course)
-    counts = {s: sum(1 for r in found if r.status == s) for s in dashboard.STATUSES}
-    return render_template("dashboard/index.html", rows=found, filters=filters,
-                           choices=choices, counts=counts, status_label=status_label,
-                           certificate_label=certificate_label, course=course)
+    with bulk.paused_gc():
+        report = _report(course)
+        shown, pager = paging.paginate(report.learners, paging.page_number(
+            request.args.get("page")), dashboard.PAGE_SIZE)
+        found = dashboard.rows(db.session(), course, store().build_dir,
+                               dashboard.users(db.session(), shown))
+        found_counts = Counter(report.standings[f.id].status for f in report.learners)
+        counts = {s: found_counts[s] for s in standings.STATUSES}
+        organisations = standings.summary(db.session(), report.learners, report.standings)
+        return render_template(
+            "dashboard/index.html", rows=found, filters=report.filters,
+            choices=report.choices, counts=counts, pager=pager, organisations=organisations,
+            status_label=status_label, certificate_label=certificate_label, course=course)
+
+
+def _all_rows(course: CompiledCourse) -> list[LearnerRow]:
+    """Every learner matching the filters, in full: the exports are never paged."""
+    with bulk.paused_gc():
+        report = _report(course)
+        return dashboard.rows(db.session(), course, store().build_dir,
+                              dashboard.users(db.session(), report.learners))
 
 
 def _percent(value: float | None) -> float | str:
@@ -135,7 +159,7 @@ def _table(course: CompiledCourse, found: list[LearnerRow]) -> list[list[Any]]:
 @role_required(*STAFF)
 def export_csv() -> Response:
     course = current_course()
-    _filters, found, _choices = _report(course)
+    found = _all_rows(course)
     out = io.StringIO()
     writer = csv.writer(out)
     for line in _table(course, found):
@@ -149,7 +173,7 @@ def export_csv() -> Response:
 @role_required(*STAFF)
 def export_xlsx() -> Response:
     course = current_course()
-    _filters, found, _choices = _report(course)
+    found = _all_rows(course)
     book = Workbook()
     sheet = book.active
     assert sheet is not None

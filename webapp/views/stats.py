@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from webapp import db
 from webapp.auth import STAFF, me, role_required
 from webapp.content import current_course, store
-from webapp.services import attempts, statistics
+from webapp.services import attempts, bulk, statistics
 from webapp.services.attempts import QuizError
 
 bp = Blueprint("stats", __name__, url_prefix="/trainer/stats")
@@ -40,13 +40,15 @@ def quiz(quiz_id: str) -> str:
     except QuizError:
         abort(404)
     first_only = request.args.get("attempts") != "all"
-    report = statistics.quiz_report(db.session(), me(), found, first_only,
-                                    true_false=(_("True"), _("False")))
+    with bulk.paused_gc():
+        report = statistics.quiz_report(db.session(), me(), found, first_only,
+                                        true_false=(_("True"), _("False")))
     return render_template("stats/quiz.html", info=info, report=report)
 
 
 @bp.get("/gain")
 @role_required(*STAFF)
 def gain() -> str:
-    report = statistics.gain_report(db.session(), me(), current_course())
-    return render_template("stats/gain.html", report=report)
+    with bulk.paused_gc():
+        report = statistics.gain_report(db.session(), me(), current_course())
+        return render_template("stats/gain.html", report=report)
