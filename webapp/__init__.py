@@ -23,8 +23,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.lstrip_blocks = True
 
     from webapp import auth, content, db, errors, health, i18n, livebuild, security
-    from webapp.views import auth as auth_views
     from webapp.views import (
+        admin,
         certificates,
         dashboard,
         learn,
@@ -32,11 +32,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         public,
         publications,
         quiz,
+        reports,
         sessions,
         stats,
         system,
         trainer,
     )
+    from webapp.views import auth as auth_views
+    from webapp.views import authoring as authoring_views
 
     i18n.init_app(app)
     security.init_app(app)
@@ -58,4 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(publications.bp)
     app.register_blueprint(stats.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(authoring_views.bp)
+    app.register_blueprint(reports.bp)
+    app.register_blueprint(admin.bp)
     return app

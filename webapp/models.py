@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 ROLES = ("learner", "trainer", "coordinator", "admin")
@@ -110,7 +110,11 @@ class ModuleProgress(SQLModel, table=True):
     studied_at: datetime | None = None
     studied_version: str = Field(max_length=32, default="")
 
-    __table_args__ = (UniqueConstraint("user_id", "module_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "module_id"),
+        # The dashboard's latest activity per learner, from the index alone (0006).
+        Index("ix_moduleprogress_user_activity", "user_id", "last_opened_at", "studied_at"),
+    )
 
 
 class Attempt(SQLModel, table=True):
@@ -142,6 +146,12 @@ class Attempt(SQLModel, table=True):
         # At most one open attempt per learner and quiz, whatever races the browser runs.
         Index("uq_attempt_one_open", "user_id", "quiz_id", unique=True,
               sqlite_where=text("state = 'open'"), postgresql_where=text("state = 'open'")),
+        # Covering indexes for the reports (0006): they read a few small columns of many
+        # attempts, never the large JSON ones.
+        Index("ix_attempt_user_progress", "user_id", "quiz_id", "started_at", "submitted_at",
+              "state", "percent", "passed", "pass_mark"),
+        Index("ix_attempt_quiz_scores", "quiz_id", "state", "user_id", "number", "percent",
+              "pass_mark", "passed", "started_at"),
     )
 
 
@@ -278,4 +288,24 @@ class BulletinRecipient(SQLModel, table=True):
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     name: str = Field(max_length=200)  # a person or a role ("Председател на ОбС")
     copies: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SourceVersion(SQLModel, table=True):
+    """One version of a course source file edited in the browser (web authoring).
+
+    ``status`` is ``saved``, ``rejected`` (a draft the checks refused; the file was
+    not written), ``restored`` or ``baseline`` (the file as it was on disk before
+    its first web save; ``author_id`` None means "from the repository").
+    """
+
+    __tablename__ = "source_version"
+
+    id: int | None = Field(default=None, primary_key=True)
+    path: str = Field(max_length=300, index=True)  # relative to the content root, posix
+    content: str = Field(sa_column=Column(Text, nullable=False))
+    sha256: str = Field(max_length=64)
+    status: str = Field(max_length=10)  # baseline | saved | rejected | restored
+    comment: str = Field(max_length=200, default="")
+    author_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
