@@ -106,6 +106,7 @@ from webapp.models import (
     GroupTrainer,
     ModuleProgress,
     Organisation,
+    QuestionScore,
     SessionGroup,
     TrainingSession,
     User,
@@ -409,6 +410,7 @@ class Generator:
         self.result_json: dict[tuple[str, str], str] = {}
         self.attempt_rows: list[dict[str, Any]] = []
         self.answer_rows: list[dict[str, Any]] = []
+        self.score_rows: list[dict[str, Any]] = []
         self.pending: dict[Any, list[dict[str, Any]]] = defaultdict(list)
         self.done = Generated()
 
@@ -546,6 +548,7 @@ class Generator:
         drawn = draw(quiz, attempt_seed).questions
         self.attempt_id += 1
         slots, results, answers = [], [], []
+        scored: list[dict[str, Any]] = []
         score = points = 0.0
         is_open = planned.open or len(drawn) > budget  # the budget runs out: left open
         saved = planned.started_at + timedelta(minutes=rng.uniform(3, 25))
@@ -563,6 +566,9 @@ class Generator:
             score += graded.score
             points += graded.points
             results.append(self.result(question, response, graded))
+            scored.append({"attempt_id": self.attempt_id, "position": position,
+                           "question_id": question.id, "score": graded.score,
+                           "points": graded.points})
         percent = round(100 * score / points, 2) if points else 0.0
         finished = not is_open
         self.attempt_rows.append({
@@ -577,6 +583,8 @@ class Generator:
             "passed": percent >= quiz.pass_mark if finished else None,
             "results": "[" + ", ".join(results) + "]" if finished else None})
         self.answer_rows += answers
+        if finished:  # as webapp.services.attempts writes them with the grade
+            self.score_rows += scored
         self.done.attempts += 1
         self.done.answers += len(answers)
         is_final = any(t.final == quiz.id for t in self.data.course.topics)
@@ -635,9 +643,10 @@ class Generator:
             self.writer.rows(model, self.pending.pop(model, []))
         self.writer.bulk(Attempt, self.attempt_rows)
         self.writer.bulk(Answer, self.answer_rows)
+        self.writer.bulk(QuestionScore, self.score_rows)
         for model in (Certificate, CertificateEvent):
             self.writer.rows(model, self.pending.pop(model, []))
-        self.attempt_rows, self.answer_rows = [], []
+        self.attempt_rows, self.answer_rows, self.score_rows = [], [], []
 
 
 # --- Databases ------------------------------------------------------------------------------------

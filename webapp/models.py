@@ -164,6 +164,22 @@ class Answer(SQLModel, table=True):
     saved_at: datetime = Field(default_factory=utcnow)
 
 
+class QuestionScore(SQLModel, table=True):
+    """One graded question of a finished attempt, in display order.
+
+    Written with the grade, never changed: the quiz statistics read these few
+    numbers instead of every attempt's question snapshot (tens of kilobytes each).
+    """
+
+    __tablename__ = "question_score"
+
+    attempt_id: int = Field(foreign_key="attempt.id", primary_key=True)
+    position: int = Field(primary_key=True)  # 0-based, as the learner saw the questions
+    question_id: str = Field(max_length=100)
+    score: float
+    points: float
+
+
 # --- Sessions, attendance and certificates -------------------------------------------------
 
 ATTENDANCE_STATUSES = ("present", "late", "excused", "absent")

@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, func, select
@@ -28,7 +28,7 @@ from course.attempts import Drawn, draw, to_source
 from course.grading import AttemptGrade, Graded, Response, grade_attempt, quiz_grade
 from course.model import Question, Quiz
 from course.serial import question_from_dict, question_to_dict, quiz_from_dict
-from webapp.models import Answer, Attempt, User, utcnow
+from webapp.models import Answer, Attempt, QuestionScore, User, utcnow
 
 # Answers that reach the server a little after the deadline (a slow phone
 # network) still count; anything later is refused and the attempt is closed.
@@ -241,6 +241,12 @@ def _close(db: Session, attempt: Attempt, state: str, now: datetime,
         "results": [_result_json(r) for r in result.results]}
     db.exec(update(Attempt).where(col(Attempt.id) == attempt.id).values(
         {k: v for k, v in values.items() if k not in ("state", "submitted_at")}))
+    scored = [{"attempt_id": attempt.id, "position": position, "question_id": question.id,
+               "score": graded.score, "points": graded.points}
+              for position, (question, graded) in enumerate(zip(questions, result.results,
+                                                                strict=True))]
+    if scored:  # what the quiz statistics read (webapp.services.statistics)
+        db.connection().execute(insert(QuestionScore.__table__), scored)  # type: ignore[attr-defined]
     db.commit()
     for name, value in values.items():  # the row as committed, without reading it back
         set_committed_value(attempt, name, value)

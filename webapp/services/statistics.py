@@ -12,22 +12,18 @@ second attempt at the same questions measures the learner's memory of the first.
 
 from __future__ import annotations
 
-import json
-import threading
-from collections import OrderedDict, defaultdict
-from collections.abc import Hashable, Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy import Select
 from sqlmodel import Session, col, select
 
 from course.model import Question, Quiz
 from course.serial import question_from_dict
 from course.stats import (
-    AttemptScores,
     Frequency,
     Gain,
     QuestionStats,
@@ -37,15 +33,20 @@ from course.stats import (
     quiz_stats,
 )
 from webapp.content import CompiledCourse
-from webapp.models import Answer, Attempt, Group, GroupMember, GroupTrainer, Organisation, User
-from webapp.services.attempts import decode
+from webapp.models import (
+    Attempt,
+    Group,
+    GroupMember,
+    GroupTrainer,
+    Organisation,
+    User,
+)
 from webapp.services.groups import SEES_ALL_GROUPS
+from webapp.services.quiz_cache import Counted, cache, chunks
 
 SHORT_TEXT = 80  # characters of a question's text shown in the tables
-CACHE_KEY = "dobro.quiz_reports"
 _USER = User.__table__  # type: ignore[attr-defined]
 _ATTEMPT = Attempt.__table__  # type: ignore[attr-defined]
-_ANSWER = Answer.__table__  # type: ignore[attr-defined]
 
 
 def visible_learner_ids(user: User) -> Select[Any]:
@@ -56,18 +57,6 @@ def visible_learner_ids(user: User) -> Select[Any]:
         query = query.where(col(User.id).in_(
             select(GroupMember.user_id).where(col(GroupMember.group_id).in_(mine))))
     return query
-
-
-def scores(questions: Sequence[dict[str, Any]], results: Sequence[dict[str, Any]] | None,
-           percent: float | None) -> AttemptScores:
-    """An attempt's stored questions and results as plain numbers: per question id,
-    (score fraction, points)."""
-    items: dict[str, tuple[float, float]] = {}
-    for slot, result in zip(questions, results or [], strict=False):
-        points = float(result.get("points") or 0)
-        score = float(result.get("score") or 0)
-        items[slot["question"]["id"]] = (score / points if points else 0.0, points)
-    return AttemptScores(items, percent)
 
 
 # --- One quiz ---------------------------------------------------------------------------------
@@ -157,118 +146,13 @@ def _latest_questions(db: Session, quiz: Quiz, counted: Sequence[tuple[int, int]
     questions: dict[str, Question] = {q.id: q for q in quiz.questions}
     wanted = {attempt_id: [q for q, a in newest.items() if a == attempt_id]
               for attempt_id in set(newest.values())}
-    for chunk in _chunks(sorted(wanted)):
+    for chunk in chunks(sorted(wanted)):
         for attempt_id, slots in db.connection().execute(
                 sa.select(_ATTEMPT.c.id, _ATTEMPT.c.questions).where(_ATTEMPT.c.id.in_(chunk))):
             for slot in slots:
                 if slot["question"]["id"] in wanted[attempt_id]:
                     questions[slot["question"]["id"]] = question_from_dict(slot["question"])
     return questions
-
-
-def _chunks(ids: Sequence[int], size: int = 1000) -> Iterator[Sequence[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start:start + size]
-
-
-class Counted(NamedTuple):
-    """A finished attempt as the statistics read it; it never changes once finished.
-
-    Only flat tuples of numbers and text: thousands of them cost the garbage collector
-    nothing (CPython stops tracking such tuples), where dicts and lists would slow
-    every full collection of the worker.
-    """
-
-    question_ids: tuple[str, ...]  # in display order
-    fractions: tuple[float, ...]  # score / points per question
-    points: tuple[float, ...]
-    percent: float | None
-    responses: tuple[str | None, ...]  # each saved response as stored (JSON); None: unanswered
-
-    def scores(self) -> AttemptScores:
-        return AttemptScores(dict(zip(self.question_ids, zip(self.fractions, self.points,
-                                                             strict=True), strict=True)),
-                             self.percent)
-
-    def given(self) -> Iterator[tuple[str, Any]]:
-        """(question id, the response as graded, None when unanswered)."""
-        for question_id, text in zip(self.question_ids, self.responses, strict=True):
-            yield question_id, None if text is None else decode(json.loads(text))
-
-
-class ReportCache:
-    """What the quiz reports cost to compute, kept per app.
-
-    * reports, by key, each valid only for the exact attempts it counted (LRU);
-    * finished attempts as ``Counted`` (LRU), so that a report computed again after a
-      new submission reads only the attempts it has not seen yet.
-    """
-
-    def __init__(self, size: int = 32, attempts: int = 20_000) -> None:
-        self.size, self.attempts_size = size, attempts
-        self.entries: OrderedDict[Hashable, tuple[tuple[Any, ...], QuizReport]] = OrderedDict()
-        self.counted: OrderedDict[int, Counted] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: Hashable, counted: tuple[Any, ...]) -> QuizReport | None:
-        with self.lock:
-            entry = self.entries.get(key)
-            if entry is None or entry[0] != counted:
-                return None
-            self.entries.move_to_end(key)
-            return entry[1]
-
-    def put(self, key: Hashable, counted: tuple[Any, ...], report: QuizReport) -> None:
-        with self.lock:
-            self.entries[key] = (counted, report)
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-
-    def attempts(self, db: Session, ids: Sequence[int]) -> list[Counted]:
-        """The finished attempts ``ids``, in that order: those not kept yet are read."""
-        with self.lock:
-            known = {i: self.counted[i] for i in ids if i in self.counted}
-        read = _read_attempts(db, [i for i in ids if i not in known])
-        with self.lock:
-            for attempt_id in ids:
-                if attempt_id in read:
-                    self.counted[attempt_id] = read[attempt_id]
-                if attempt_id in self.counted:
-                    self.counted.move_to_end(attempt_id)
-            while len(self.counted) > self.attempts_size:
-                self.counted.popitem(last=False)
-        return [known.get(i) or read[i] for i in ids]
-
-
-def _read_attempts(db: Session, ids: Sequence[int]) -> dict[int, Counted]:
-    """Finished attempts from their stored questions, results and answers."""
-    found: dict[int, Counted] = {}
-    for chunk in _chunks(ids):
-        responses: dict[tuple[int, str], str | None] = {}
-        for attempt_id, question_id, response in db.connection().execute(
-                sa.select(_ANSWER.c.attempt_id, _ANSWER.c.question_id,
-                          sa.cast(_ANSWER.c.response, sa.Text))
-                .where(_ANSWER.c.attempt_id.in_(chunk))):
-            responses[(attempt_id, question_id)] = response
-        for attempt_id, questions, results, percent in db.connection().execute(
-                sa.select(_ATTEMPT.c.id, _ATTEMPT.c.questions, _ATTEMPT.c.results,
-                          _ATTEMPT.c.percent).where(_ATTEMPT.c.id.in_(chunk))):
-            items = scores(questions, results, percent).items
-            question_ids = tuple(items)
-            found[attempt_id] = Counted(
-                question_ids, tuple(items[q][0] for q in question_ids),
-                tuple(items[q][1] for q in question_ids), percent,
-                tuple(responses.get((attempt_id, q)) for q in question_ids))
-    return found
-
-
-def cache() -> ReportCache:
-    """The app's cache of quiz reports (one per app: two apps never share one)."""
-    found = current_app.extensions.get(CACHE_KEY)
-    if found is None:
-        found = current_app.extensions.setdefault(CACHE_KEY, ReportCache())
-    return found  # type: ignore[no-any-return]
 
 
 def attempt_counts(db: Session, user: User) -> dict[str, tuple[int, int]]:
