@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import EmailField, Field, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -30,6 +30,10 @@ class OrganisationForm(FlaskForm):
         _l("Oblast (optional)"), filters=[squeeze],
         validators=[Length(max=100, message=TOO_LONG)],
         render_kw={"autocomplete": "off", "maxlength": 100})
+
+    def field_for(self, _code: str) -> Field:
+        """The field a refusal of the directory concerns: only names can clash."""
+        return self.name
 
 
 class CheckboxesField(SelectMultipleField):
@@ -61,6 +65,10 @@ class GroupForm(FlaskForm):
     def trainer_ids(self) -> list[int]:
         return list(self.trainers.data or [])
 
+    def field_for(self, code: str) -> Field:
+        """The field a refusal of the directory concerns."""
+        return self.name if code == "group-exists" else self.trainers
+
 
 class StaffForm(FlaskForm):
     name = StringField(
@@ -79,3 +87,7 @@ class StaffForm(FlaskForm):
         render_kw={"autocomplete": "off", "maxlength": 254})
     organisation = SelectField(_l("Organisation (optional)"), coerce=optional_int,
                                validate_choice=False)
+
+    def field_for(self, code: str) -> Field:
+        """The field a refusal of the directory concerns."""
+        return self.organisation if code == "no-organisation" else self.role

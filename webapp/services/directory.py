@@ -83,12 +83,13 @@ def add_organisation(db: Session, name: str, kind: str, oblast: str) -> Organisa
 
 
 def update_organisation(db: Session, organisation: Organisation, name: str, kind: str,
-                        oblast: str) -> None:
+                        oblast: str) -> Organisation:
     """Rename or reclassify; certificates already issued keep the name they were issued with."""
     _check_name_free(db, name, organisation.id)
     organisation.name, organisation.kind, organisation.oblast = name, kind, oblast
     db.add(organisation)
     db.flush()
+    return organisation
 
 
 # --- Groups ----------------------------------------------------------------------------------
@@ -145,13 +146,14 @@ def add_group(db: Session, name: str, description: str, trainer_ids: Iterable[in
 
 
 def update_group(db: Session, group: Group, name: str, description: str,
-                 trainer_ids: Iterable[int]) -> None:
+                 trainer_ids: Iterable[int]) -> Group:
     """Rename a group, describe it, change who looks after it."""
     _check_group_name_free(db, name, group.id)
     group.name, group.description = name, description
     db.add(group)
     db.flush()
     _set_trainers(db, group, trainer_ids)
+    return group
 
 
 # --- Staff accounts --------------------------------------------------------------------------

@@ -7,6 +7,9 @@ them, never cached.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import (
     Blueprint,
     Response,
@@ -21,6 +24,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response as BaseResponse
+from wtforms import Field
 
 from webapp import db
 from webapp.admin_forms import GroupForm, OrganisationForm, StaffForm
@@ -30,6 +34,7 @@ from webapp.services import directory, groups
 from webapp.services.directory import DirectoryError, StaffCode
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+T = TypeVar("T")
 
 ADMINS = ("admin",)
 GROUP_KEEPERS = ("coordinator", "admin")
@@ -52,6 +57,20 @@ def refusal(code: str) -> str:
         "self": _("You cannot close your own account."),
     }
     return messages.get(code, _("This change could not be made."))
+
+
+def applied(change: Callable[[], T], field_for: Callable[[str], Field]) -> T | None:
+    """Make a directory change and commit it; if refused, roll back, put the reason on
+    the field it concerns and return None."""
+    database = db.session()
+    try:
+        done = change()
+    except DirectoryError as error:
+        database.rollback()
+        field_for(error.code).errors = [refusal(error.code)]
+        return None
+    database.commit()
+    return done
 
 
 @bp.app_template_filter()
@@ -83,16 +102,12 @@ def organisation_form(obj: Organisation | None = None) -> OrganisationForm:
 def organisations() -> str | BaseResponse:
     form = organisation_form()
     database = db.session()
-    if form.validate_on_submit():
-        try:
-            added = directory.add_organisation(database, form.name.data or "",
-                                               form.kind.data or "", form.oblast.data or "")
-        except DirectoryError as error:
-            form.name.errors = [refusal(error.code)]
-        else:
-            database.commit()
-            flash(_("%(name)s is added.", name=added.name), "success")
-            return redirect(url_for(".organisations", _anchor=f"organisation-{added.id}"))
+    added = form.validate_on_submit() and applied(lambda: directory.add_organisation(
+        database, form.name.data or "", form.kind.data or "", form.oblast.data or ""),
+        form.field_for)
+    if added:
+        flash(_("%(name)s is added.", name=added.name), "success")
+        return redirect(url_for(".organisations", _anchor=f"organisation-{added.id}"))
     return render_template("admin/organisations.html", form=form,
                            rows=directory.organisation_rows(database))
 
@@ -103,17 +118,11 @@ def organisation(organisation_id: int) -> str | BaseResponse:
     database = db.session()
     found = database.get(Organisation, organisation_id) or abort(404)
     form = organisation_form(found)
-    if form.validate_on_submit():
-        try:
-            directory.update_organisation(database, found, form.name.data or "",
-                                          form.kind.data or "", form.oblast.data or "")
-        except DirectoryError as error:
-            database.rollback()
-            form.name.errors = [refusal(error.code)]
-        else:
-            database.commit()
-            flash(_("The changes are saved."), "success")
-            return redirect(url_for(".organisations", _anchor=f"organisation-{found.id}"))
+    if form.validate_on_submit() and applied(lambda: directory.update_organisation(
+            database, found, form.name.data or "", form.kind.data or "",
+            form.oblast.data or ""), form.field_for):
+        flash(_("The changes are saved."), "success")
+        return redirect(url_for(".organisations", _anchor=f"organisation-{found.id}"))
     return render_template("admin/organisation.html", form=form, organisation=found)
 
 
@@ -134,19 +143,13 @@ def group_form(obj: Group | None = None) -> GroupForm:
 def group_list() -> str | BaseResponse:
     form = group_form()
     database = db.session()
-    if form.validate_on_submit():
-        try:
-            added = directory.add_group(database, form.name.data or "",
-                                        form.description.data or "", form.trainer_ids())
-        except DirectoryError as error:
-            database.rollback()
-            (form.name if error.code == "group-exists" else form.trainers).errors = [
-                refusal(error.code)]
-        else:
-            database.commit()
-            flash(_("The group %(name)s is made. Add its learners, or import them from a "
-                    "file.", name=added.name), "success")
-            return redirect(url_for("trainer.group", group_id=added.id))
+    added = form.validate_on_submit() and applied(lambda: directory.add_group(
+        database, form.name.data or "", form.description.data or "", form.trainer_ids()),
+        form.field_for)
+    if added:
+        flash(_("The group %(name)s is made. Add its learners, or import them from a "
+                "file.", name=added.name), "success")
+        return redirect(url_for("trainer.group", group_id=added.id))
     return render_template("admin/groups.html", form=form, rows=directory.group_rows(database))
 
 
@@ -156,18 +159,11 @@ def group(group_id: int) -> str | BaseResponse:
     database = db.session()
     found = database.get(Group, group_id) or abort(404)
     form = group_form(found)
-    if form.validate_on_submit():
-        try:
-            directory.update_group(database, found, form.name.data or "",
-                                   form.description.data or "", form.trainer_ids())
-        except DirectoryError as error:
-            database.rollback()
-            (form.name if error.code == "group-exists" else form.trainers).errors = [
-                refusal(error.code)]
-        else:
-            database.commit()
-            flash(_("The changes are saved."), "success")
-            return redirect(url_for(".group_list", _anchor=f"group-{found.id}"))
+    if form.validate_on_submit() and applied(lambda: directory.update_group(
+            database, found, form.name.data or "", form.description.data or "",
+            form.trainer_ids()), form.field_for):
+        flash(_("The changes are saved."), "success")
+        return redirect(url_for(".group_list", _anchor=f"group-{found.id}"))
     return render_template("admin/group.html", form=form, group=found)
 
 
@@ -193,17 +189,11 @@ def code_response(issued: StaffCode) -> Response:
 def staff() -> str | Response:
     form = staff_form()
     database = db.session()
-    if form.validate_on_submit():
-        try:
-            issued = directory.add_staff(database, form.name.data or "", form.role.data or "",
-                                         form.email.data or "", form.organisation.data, me())
-        except DirectoryError as error:
-            database.rollback()
-            (form.organisation if error.code == "no-organisation" else form.role).errors = [
-                refusal(error.code)]
-        else:
-            database.commit()
-            return code_response(issued)
+    issued = form.validate_on_submit() and applied(lambda: directory.add_staff(
+        database, form.name.data or "", form.role.data or "", form.email.data or "",
+        form.organisation.data, me()), form.field_for)
+    if issued:
+        return code_response(issued)
     return render_template("admin/staff.html", form=form, people=directory.staff(database))
 
 
