@@ -67,10 +67,21 @@ class Counted(NamedTuple):
                                                              strict=True), strict=True)),
                              self.percent)
 
-    def given(self) -> Iterator[tuple[str, Any]]:
-        """(question id, the response as graded, None when unanswered)."""
+    def given(self, decoded: dict[str, Any] | None = None) -> Iterator[tuple[str, Any]]:
+        """(question id, the response as graded, None when unanswered).
+
+        ``decoded`` memoises the JSON: across thousands of attempts a question's
+        responses take few distinct values. Its values are shared: read, never change.
+        """
+        memo = {} if decoded is None else decoded
         for question_id, text in zip(self.question_ids, self.responses, strict=True):
-            yield question_id, None if text is None else decode(json.loads(text))
+            if text is None:
+                yield question_id, None
+                continue
+            value = memo.get(text)
+            if value is None:
+                value = memo[text] = decode(json.loads(text))
+            yield question_id, value
 
 
 class ReportCache:
@@ -130,13 +141,13 @@ def _read_attempts(db: Session, ids: Sequence[int]) -> dict[int, Counted]:
         for attempt_id, question_id, response in db.connection().execute(
                 sa.select(_ANSWER.c.attempt_id, _ANSWER.c.question_id,
                           sa.cast(_ANSWER.c.response, sa.Text))
-                .where(_ANSWER.c.attempt_id.in_(chunk))):
+                .where(_ANSWER.c.attempt_id.in_(chunk))).all():  # .all(): one fetch, not per row
             responses[(attempt_id, question_id)] = response
         items: dict[int, dict[str, tuple[float, float]]] = defaultdict(dict)
         for attempt_id, question_id, score, points in db.connection().execute(
                 sa.select(_SCORE.c.attempt_id, _SCORE.c.question_id, _SCORE.c.score,
                           _SCORE.c.points).where(_SCORE.c.attempt_id.in_(chunk))
-                .order_by(_SCORE.c.attempt_id, _SCORE.c.position)):
+                .order_by(_SCORE.c.attempt_id, _SCORE.c.position)).all():
             items[attempt_id][question_id] = (score / points if points else 0.0, points)
         percents = dict(db.connection().execute(
             sa.select(_ATTEMPT.c.id, _ATTEMPT.c.percent).where(_ATTEMPT.c.id.in_(chunk))).all())

@@ -117,8 +117,9 @@ def _quiz_report(db: Session, quiz: Quiz, counted: Sequence[tuple[int, int]],
     stats = quiz_stats([a.scores() for a in found], [q.id for q in quiz.questions])
     questions = _latest_questions(db, quiz, counted, found)
     given: dict[str, list[Any]] = defaultdict(list)
+    decoded: dict[str, Any] = {}
     for attempt in found:
-        for question_id, response in attempt.given():
+        for question_id, response in attempt.given(decoded):
             given[question_id].append(response)
     rows = []
     for item in stats.questions:
