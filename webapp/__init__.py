@@ -22,7 +22,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    from webapp import auth, content, db, errors, health, i18n, livebuild, security
+    from webapp import auth, content, db, errors, health, i18n, livebuild, routing, security
     from webapp.views import (
         admin,
         certificates,
@@ -41,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from webapp.views import auth as auth_views
     from webapp.views import authoring as authoring_views
 
+    app.url_map.converters["int"] = routing.DatabaseId  # before any view's rule is added
     i18n.init_app(app)
     security.init_app(app)
     db.init_app(app)
