@@ -105,6 +105,13 @@ def test_distribution_list_is_for_coordinators(client: FlaskClient, app: Flask,
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
     assert sheet is not None
     assert [c.value for c in sheet[2]] == ["Смолян", "Смолян", "Председател на ОбС", 3]
+    # A name typed like a formula stays text in both files (CSV/XLSX injection).
+    submit(other, "/distribution", {"organisation": org_id, "name": "=HYPERLINK(\"x\")",
+                                    "copies": 1})
+    assert "'=HYPERLINK" in other.get("/distribution.csv").data.decode("utf-8-sig")
+    sheet = load_workbook(io.BytesIO(other.get("/distribution.xlsx").data)).active
+    assert sheet is not None
+    assert "'=HYPERLINK(\"x\")" in [c.value for c in sheet["C"]]
 
 
 def test_admin_removes_a_recipient(client: FlaskClient, app: Flask, people: People) -> None:

@@ -10,18 +10,18 @@ process from building the same file at once; the file is written atomically.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, select
 
 from course.errors import ContentError
 from course.publish.bulletin import Bulletin, bulletin_pdf, load_bulletins
 from course.publish.handbook import HandbookOptions, PageSize, handbook_html, handbook_pdf, load
+from webapp import spreadsheets
 from webapp.models import BulletinRecipient, Organisation
 
 HANDBOOK_KINDS: dict[str, tuple[str, str]] = {  # kind → (file suffix, MIME type)
@@ -138,34 +138,18 @@ def remove_recipient(db: Session, recipient_id: int) -> bool:
     return True
 
 
+def _export_rows(rows: list[RecipientRow]) -> list[tuple[Any, ...]]:
+    return [EXPORT_HEADER, *((r.organisation, r.oblast, r.name, r.copies) for r in rows),
+            ("Общо", "", "", sum(r.copies for r in rows))]
+
+
 def export_csv(rows: list[RecipientRow]) -> bytes:
     """The list as CSV (UTF-8 with a BOM, so spreadsheet programs read the Cyrillic)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_HEADER)
-    for row in rows:
-        writer.writerow((row.organisation, row.oblast, row.name, row.copies))
-    writer.writerow(("Общо", "", "", sum(r.copies for r in rows)))
-    return ("\ufeff" + out.getvalue()).encode()
+    return spreadsheets.csv_bytes(_export_rows(rows))
 
 
 def export_xlsx(rows: list[RecipientRow]) -> bytes:
     """The list as an Excel workbook."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Разпространение"
-    sheet.append(EXPORT_HEADER)
-    for row in rows:
-        sheet.append((row.organisation, row.oblast, row.name, row.copies))
-    sheet.append(("Общо", "", "", sum(r.copies for r in rows)))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for column, width in zip("ABCD", (36, 16, 36, 16), strict=True):
-        sheet.column_dimensions[column].width = width
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    book = spreadsheets.new_workbook()
+    spreadsheets.add_sheet(book, "Разпространение", _export_rows(rows))
+    return spreadsheets.xlsx_bytes(book)

@@ -8,18 +8,14 @@ the exports take the same filters and hold every matching learner, unpaged.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
-from webapp import db
+from webapp import db, spreadsheets
 from webapp.auth import STAFF, me, role_required
 from webapp.content import CompiledCourse, current_course, store
 from webapp.services import bulk, dashboard, groups, paging, standings, statistics
@@ -122,11 +118,6 @@ def _percent(value: float | None) -> float | str:
     return "" if value is None else round(value, 1)
 
 
-def _safe(value: str) -> str:
-    """A cell a spreadsheet will not take for a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _table(course: CompiledCourse, found: list[LearnerRow]) -> list[list[Any]]:
     header = [_("Learner"), _("User name"), _("Organisation"), _("Groups"), _("Audience"),
               _("Status"), _("Last activity"), _("Topic"), _("Required"),
@@ -136,9 +127,8 @@ def _table(course: CompiledCourse, found: list[LearnerRow]) -> list[list[Any]]:
     table: list[list[Any]] = [header]
     yes, no = _("yes"), _("no")
     for row in found:
-        learner = [_safe(row.user.name), row.user.username or "",
-                   _safe(row.organisation.name) if row.organisation else "",
-                   _safe("; ".join(row.groups)),
+        learner = [row.user.name, row.user.username or "",
+                   row.organisation.name if row.organisation else "", "; ".join(row.groups),
                    course.audiences.get(row.user.audience or "", row.user.audience or ""),
                    status_label(row.status),
                    row.last_activity.strftime("%Y-%m-%d %H:%M") if row.last_activity else ""]
@@ -159,13 +149,8 @@ def _table(course: CompiledCourse, found: list[LearnerRow]) -> list[list[Any]]:
 @role_required(*STAFF)
 def export_csv() -> Response:
     course = current_course()
-    found = _all_rows(course)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for line in _table(course, found):
-        writer.writerow(line)
-    body = "\ufeff" + out.getvalue()  # the BOM: Excel then reads the Cyrillic as UTF-8
-    return Response(body.encode("utf-8"), mimetype="text/csv",
+    return Response(spreadsheets.csv_bytes(_table(course, _all_rows(course))),
+                    mimetype=spreadsheets.CSV_MIME,
                     headers={"Content-Disposition": "attachment; filename=progress.csv"})
 
 
@@ -173,19 +158,7 @@ def export_csv() -> Response:
 @role_required(*STAFF)
 def export_xlsx() -> Response:
     course = current_course()
-    found = _all_rows(course)
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = _("Progress")[:31]
-    for line in _table(course, found):
-        sheet.append(line)
-    for header_cell in sheet[1]:
-        header_cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument"
-                    ".spreadsheetml.sheet",
+    book = spreadsheets.new_workbook()
+    spreadsheets.add_sheet(book, _("Progress"), _table(course, _all_rows(course)))
+    return Response(spreadsheets.xlsx_bytes(book), mimetype=spreadsheets.XLSX_MIME,
                     headers={"Content-Disposition": "attachment; filename=progress.xlsx"})
-

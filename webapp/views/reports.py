@@ -7,7 +7,6 @@ the page says so — it never fails on it.
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -17,17 +16,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
-from webapp import db
+from webapp import db, spreadsheets
 from webapp.auth import role_required
 from webapp.charts import Row, bar_chart
 from webapp.content import CompiledCourse, current_course, store
 from webapp.models import ORGANISATION_KINDS
 from webapp.services import donor_report
 from webapp.services.donor_report import Filters, FunnelRow, Indicator, Report
-from webapp.views.dashboard import _safe
 
 bp = Blueprint("reports", __name__, url_prefix="/trainer/reports")
 COORDINATORS = ("coordinator", "admin")
@@ -188,10 +184,9 @@ def donor() -> str:
 
 
 def _funnel_sheet(book: Workbook, title: str, first: str, rows: list[tuple[str, Any]]) -> None:
-    sheet = book.create_sheet(title[:31])
-    sheet.append([first] + [str(STAGE_LABELS[s]) for s in donor_report.STAGES])
-    for label, funnel in rows:
-        sheet.append([_safe(label)] + [value for _name, value in funnel.stages()])
+    spreadsheets.add_sheet(book, title, [
+        [first] + [str(STAGE_LABELS[s]) for s in donor_report.STAGES],
+        *([label] + [value for _name, value in funnel.stages()] for label, funnel in rows)])
 
 
 def _indicator_line(item: Indicator) -> list[Any]:
@@ -205,30 +200,15 @@ def _sofia(moment: datetime) -> datetime:
     return aware.astimezone(donor_report.SOFIA).replace(tzinfo=None)
 
 
-def _tidy(book: Workbook) -> None:
-    """Bold, frozen headers and columns wide enough for what they hold."""
-    for sheet in book.worksheets:
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
-        for index, column in enumerate(sheet.iter_cols(values_only=True), start=1):
-            longest = max((len(str(v)) for v in column if v is not None), default=8)
-            sheet.column_dimensions[get_column_letter(index)].width = min(max(longest, 8) + 2, 60)
-
-
 def workbook(report: Report, lines: list[donor_report.CertificateLine]) -> bytes:
     """The report as an XLSX: indicators, the funnel three ways, the certificates."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = _("Indicators")[:31]
-    sheet.append([_("Indicator"), _("Target"), _("Reached"), _("Trained"), _("Achieved"),
-                  _("Percent"), _("Copies or learners"), _("Definition")])
-    for item in report.indicators:
-        sheet.append(_indicator_line(item))
-    sheet.append([])
-    sheet.append([describe(report.filters)])
-    sheet.append([_("Generated"), _sofia(report.generated_at).replace(microsecond=0)])
+    book = spreadsheets.new_workbook()
+    sheet = spreadsheets.add_sheet(book, _("Indicators"), [
+        [_("Indicator"), _("Target"), _("Reached"), _("Trained"), _("Achieved"),
+         _("Percent"), _("Copies or learners"), _("Definition")],
+        *(_indicator_line(item) for item in report.indicators), [],
+        [describe(report.filters)],
+        [_("Generated"), _sofia(report.generated_at).replace(microsecond=0)]])
     sheet.cell(sheet.max_row, 2).number_format = "yyyy-mm-dd hh:mm"
     _funnel_sheet(book, _("By organisation"), _("Organisation"),
                   [(_label(r, "organisation"), r.funnel) for r in report.by_organisation])
@@ -236,19 +216,16 @@ def workbook(report: Report, lines: list[donor_report.CertificateLine]) -> bytes
                   [(_label(r, "audience"), r.funnel) for r in report.by_audience])
     _funnel_sheet(book, _("By sex"), _("Sex"),
                   [(_label(r, "sex"), r.funnel) for r in report.by_sex])
-    certificates = book.create_sheet(_("Certificates")[:31])
-    certificates.append([_("Number"), _("Holder"), _("Organisation"), _("Topic or programme"),
-                         _("Issued"), _("Status")])
     statuses = {"valid": _("Valid"), "revoked": _("Revoked"), "replaced": _("Replaced")}
-    for line in lines:
-        certificates.append([line.number, _safe(line.holder), _safe(line.organisation),
-                             _safe(line.title), _sofia(line.issued_at).date(),
-                             statuses.get(line.status, line.status)])
-        certificates.cell(certificates.max_row, 5).number_format = "yyyy-mm-dd"
-    _tidy(book)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    certificates = spreadsheets.add_sheet(book, _("Certificates"), [
+        [_("Number"), _("Holder"), _("Organisation"), _("Topic or programme"), _("Issued"),
+         _("Status")],
+        *([line.number, line.holder, line.organisation, line.title,
+           _sofia(line.issued_at).date(), statuses.get(line.status, line.status)]
+          for line in lines)])
+    for (cell,) in certificates.iter_rows(min_row=2, min_col=5, max_col=5):
+        cell.number_format = "yyyy-mm-dd"
+    return spreadsheets.xlsx_bytes(book)
 
 
 @bp.get("/donor.xlsx")
@@ -257,5 +234,5 @@ def donor_xlsx() -> Response:
     report, _notes, _course = _report()
     lines = donor_report.certificate_lines(db.session(), report.filters)
     return Response(workbook(report, lines),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    mimetype=spreadsheets.XLSX_MIME,
                     headers={"Content-Disposition": "attachment; filename=donor-report.xlsx"})
