@@ -45,8 +45,8 @@ class CheckboxesField(SelectMultipleField):
 
 def an_id(value: object) -> int:
     """An id from a checkbox; anything else becomes -1, which no row has."""
-    text = str(value)
-    return int(text) if text.isdigit() and len(text) < 12 else -1
+    found = optional_int(value)
+    return -1 if found is None else found
 
 
 class GroupForm(FlaskForm):

@@ -10,6 +10,16 @@ from werkzeug.routing import IntegerConverter
 MAX_ID = 2**31 - 1
 
 
+def parse_id(value: Any) -> int | None:
+    """An id typed or sent as text, or None if it is not one a database column can hold."""
+    if isinstance(value, int):
+        return value if 0 <= value <= MAX_ID else None
+    text = str(value or "").strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= len(str(MAX_ID))):
+        return None
+    return int(text) if int(text) <= MAX_ID else None
+
+
 class DatabaseId(IntegerConverter):
     """``<int:…>`` that only matches ids a database column can hold.
 

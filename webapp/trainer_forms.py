@@ -13,6 +13,8 @@ from flask_wtf import FlaskForm
 from wtforms import Field, Form, SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from webapp.routing import parse_id
+
 MAX_NAME = 200  # User.name and User.position
 
 
@@ -22,11 +24,8 @@ def squeeze(value: str | None) -> str | None:
 
 
 def optional_int(value: Any) -> int | None:
-    """An id from a select, or None when it is empty or not a number."""
-    if isinstance(value, int):
-        return value
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 12 else None
+    """An id from a select, or None when it is empty or not an id."""
+    return parse_id(value)
 
 
 def one_of_the_choices(message: Any) -> Any:

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.webapp.conftest import People, login
+from tests.webapp.conftest import People, login, submit
 from webapp.security import CONTENT_SECURITY_POLICY
 
 PAGES = ["/", "/learn/obshtinata", "/glossary", "/search?q=x", "/learn/nyama", "/healthz"]
@@ -129,3 +129,16 @@ def test_ids_too_large_for_the_database_are_not_found(app: Flask, people: People
             assert response.status_code in (400, 404, 405), (method, url, response.status_code)
             probed += 1
     assert probed > 20
+
+
+def test_ids_in_forms_and_queries_beyond_a_column_are_refused(app: Flask,
+                                                              people: People) -> None:
+    client = app.test_client()
+    login(client, "admin")
+    huge = "9" * 11  # passes a length check of 11 digits, not an INTEGER column
+    assert client.get(f"/trainer/progress?organisation={huge}").status_code == 200
+    assert client.get(f"/trainer/authoring/edit?file=modules/osnovi/01-obshtinata.md"
+                      f"&version={huge}").status_code in (200, 404)
+    page = submit(client, "/admin/staff", {"name": "Х", "role": "trainer",
+                                           "organisation": huge})
+    assert page.status_code == 200  # not an organisation: none is set

@@ -320,8 +320,6 @@ def latest_written(session: Session, rel: str | None = None,
 
 def version(session: Session, version_id: int) -> tuple[SourceVersion, User | None] | None:
     """One version with its author, or None."""
-    if not 0 < version_id < 2**31:  # beyond the column's range: PostgreSQL would raise
-        return None
     row = session.exec(select(SourceVersion, User).join(User, isouter=True)
                        .where(SourceVersion.id == version_id)).first()
     return (row[0], row[1]) if row else None

@@ -30,6 +30,7 @@ from course.build import build
 from webapp import db, livebuild
 from webapp.auth import STAFF, me, role_required
 from webapp.authoring_forms import RestoreForm, SourceForm
+from webapp.routing import parse_id
 from webapp.services import authoring
 from webapp.services.authoring import (
     RESTORED,
@@ -114,8 +115,8 @@ def edit() -> Any:
 
 def _draft(rel: str) -> str | None:
     """The text of a version asked for with ``?version=`` (to go on editing a draft)."""
-    version_id = request.args.get("version", "")
-    found = authoring.version(db.session(), int(version_id)) if version_id.isdigit() else None
+    version_id = parse_id(request.args.get("version"))
+    found = authoring.version(db.session(), version_id) if version_id is not None else None
     return found[0].content if found and found[0].path == rel else None
 
 

@@ -64,13 +64,13 @@ def pdf(code: str) -> Response:
     return response
 
 
-@bp.get("/learners/<int(max=2147483647):user_id>")
+@bp.get("/learners/<int:user_id>")
 @role_required(*STAFF)
 def learner(user_id: int) -> str:
     return render_learner(my_learner(user_id), issue_form(), ReasonForm(), ReissueForm())
 
 
-@bp.post("/learners/<int(max=2147483647):user_id>/issue")
+@bp.post("/learners/<int:user_id>/issue")
 @role_required(*STAFF)
 def issue(user_id: int) -> str | BaseResponse:
     user = my_learner(user_id)
@@ -127,7 +127,7 @@ def reissue(code: str) -> str | BaseResponse:
     return redirect(url_for(".learner", user_id=cert.user_id))
 
 
-@bp.get("/groups/<int(max=2147483647):group_id>")
+@bp.get("/groups/<int:group_id>")
 @role_required(*STAFF)
 def group(group_id: int) -> str:
     found = my_group(group_id)
@@ -137,7 +137,7 @@ def group(group_id: int) -> str:
     return render_template("certificates/group.html", group=found, members=members, held=held)
 
 
-@bp.get("/groups/<int(max=2147483647):group_id>.zip")
+@bp.get("/groups/<int:group_id>.zip")
 @role_required(*STAFF)
 def group_zip(group_id: int) -> Response:
     found = my_group(group_id)

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from webapp import db, spreadsheets
 from webapp.auth import STAFF, me, role_required
 from webapp.content import CompiledCourse, current_course, store
+from webapp.routing import parse_id
 from webapp.services import bulk, dashboard, groups, paging, standings, statistics
 from webapp.services.dashboard import LearnerRow, TopicRow
 from webapp.services.standings import Learner, Standing
@@ -36,12 +37,6 @@ class Filters:
         found = {"group": self.group, "organisation": self.organisation,
                  "audience": self.audience, "status": self.status}
         return {k: v for k, v in found.items() if v}
-
-
-def _int(name: str) -> int | None:
-    value = request.args.get(name, "")
-    # ASCII digits that fit an INTEGER column: anything else would fail in the database.
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
 
 
 def status_label(status: str) -> str:
@@ -64,8 +59,9 @@ class Report:
 def _report(course: CompiledCourse) -> Report:
     session = db.session()
     viewer = me()
-    filters = Filters(_int("group"), _int("organisation"), request.args.get("audience", ""),
-                      request.args.get("status", ""))
+    args = request.args
+    filters = Filters(parse_id(args.get("group")), parse_id(args.get("organisation")),
+                      args.get("audience", ""), args.get("status", ""))
     mine = groups.groups_for(session, viewer)
     if filters.group is not None and filters.group not in {s.group.id for s in mine}:
         abort(404)

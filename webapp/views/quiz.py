@@ -42,7 +42,7 @@ from webapp.views.quiz_answers import (
 bp = Blueprint("quiz", __name__)
 
 PAGE_SIZE = 5
-ATTEMPT_ID = "<int(max=2147483647):attempt_id>"  # a larger id would overflow the column
+ATTEMPT_ID = "<int:attempt_id>"  # a larger id would overflow the column
 PER_QUESTION = ("correctness", "feedback", "explanation", "answers")
 
 

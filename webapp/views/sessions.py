@@ -93,13 +93,13 @@ def create() -> str | BaseResponse:
     return redirect(url_for(".detail", session_id=found.id))
 
 
-@bp.get("/<int(max=2147483647):session_id>")
+@bp.get("/<int:session_id>")
 @role_required(*STAFF)
 def detail(session_id: int) -> str:
     return render_detail(my_session(session_id), enrol_form())
 
 
-@bp.post("/<int(max=2147483647):session_id>/groups")
+@bp.post("/<int:session_id>/groups")
 @role_required(*STAFF)
 def enrol(session_id: int) -> str | BaseResponse:
     found = my_session(session_id)
@@ -127,7 +127,7 @@ def enrol(session_id: int) -> str | BaseResponse:
     return redirect(url_for(".detail", session_id=found.id))
 
 
-@bp.post("/<int(max=2147483647):session_id>/attendance/<int(max=2147483647):user_id>")
+@bp.post("/<int:session_id>/attendance/<int:user_id>")
 @role_required(*STAFF)
 def mark(session_id: int, user_id: int) -> BaseResponse:
     found = my_session(session_id)
@@ -225,7 +225,7 @@ def checkin() -> str | BaseResponse:
     return render_template("sessions/checkin.html", form=form)
 
 
-@bp.get("/<int(max=2147483647):session_id>.ics")
+@bp.get("/<int:session_id>.ics")
 @login_required
 def ics(session_id: int) -> Response:
     database, user = db.session(), me()
