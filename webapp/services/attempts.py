@@ -231,10 +231,8 @@ def _close(db: Session, attempt: Attempt, state: str, now: datetime,
         db.refresh(attempt)
         return attempt
     # Closed in this transaction, so no save can slip in between reading and grading.
-    if responses is None:
-        responses = saved_responses(db, attempt)
-    questions = [s.question for s in slots(attempt)]
-    result = grade_attempt(questions, [responses.get(q.id) for q in questions])
+    questions, result = _grade(attempt, saved_responses(db, attempt) if responses is None
+                               else responses)
     values: dict[str, Any] = {
         "state": state, "submitted_at": now, "score": result.score, "points": result.points,
         "percent": result.percent, "passed": result.percent >= attempt.pass_mark,
@@ -255,9 +253,14 @@ def _close(db: Session, attempt: Attempt, state: str, now: datetime,
 
 def grade_saved(db: Session, attempt: Attempt) -> AttemptGrade:
     """Grade the attempt's snapshot questions against its saved responses."""
-    responses = saved_responses(db, attempt)
+    return _grade(attempt, saved_responses(db, attempt))[1]
+
+
+def _grade(attempt: Attempt, responses: Mapping[str, Response]
+           ) -> tuple[list[Question], AttemptGrade]:
+    """The attempt's questions (display order) and their grade against ``responses``."""
     questions = [s.question for s in slots(attempt)]
-    return grade_attempt(questions, [responses.get(q.id) for q in questions])
+    return questions, grade_attempt(questions, [responses.get(q.id) for q in questions])
 
 
 def expire_overdue(db: Session, user: User, quiz_id: str | None = None,
