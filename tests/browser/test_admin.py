@@ -20,6 +20,9 @@ def test_admin_makes_a_group_with_a_trainer(desktop: Any, live_server: str) -> N
     desktop.goto(live_server + "/admin/groups")
     desktop.get_by_label("Име").fill("Съветници – Мадан")
     desktop.get_by_label("Теодора Обучителева (Обучител)").check()
+    make = desktop.get_by_role("button", name="Създай групата")
+    # A primary <button> is filled with the brand colour (#123a63), not left as an outline.
+    assert make.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(18, 58, 99)"
     desktop.get_by_role("button", name="Създай групата").click()
     desktop.wait_for_url("**/trainer/groups/*")
     assert desktop.get_by_role("heading", level=1).inner_text().strip() == "Съветници – Мадан"
