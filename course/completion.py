@@ -133,3 +133,23 @@ def track_requirements(manifest: Manifest, modules: Sequence[Document],
 def checklist(requirements: Sequence[Requirement], facts: Facts) -> list[TopicStatus]:
     """Evaluate every topic of a track."""
     return [evaluate(need, facts) for need in requirements]
+
+
+PROGRAMME = "programme"
+
+
+def certificates_due(statuses: Sequence[TopicStatus], valid: Iterable[str],
+                     revoked: Iterable[str]) -> list[str]:
+    """The certificates to issue automatically: topic ids, then ``PROGRAMME`` if due.
+
+    ``valid`` and ``revoked`` name the certificates the learner holds and those a
+    person revoked (topic ids, ``PROGRAMME`` for the programme). A revocation is a
+    person's decision: it stands until a person issues again by hand, so a revoked
+    certificate is never issued again automatically, whatever the learner does next.
+    """
+    blocked = set(valid) | set(revoked)
+    due = [s.requirement.topic_id for s in statuses
+           if s.complete and s.requirement.topic_id not in blocked]
+    if programme_complete(statuses) and PROGRAMME not in blocked:
+        due.append(PROGRAMME)
+    return due

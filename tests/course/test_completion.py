@@ -8,8 +8,10 @@ import pytest
 
 from course.build import check
 from course.completion import (
+    PROGRAMME,
     Facts,
     Requirement,
+    certificates_due,
     checklist,
     evaluate,
     programme_complete,
@@ -115,3 +117,16 @@ def test_a_rule_that_asks_nothing_is_complete_but_no_track_means_no_programme() 
     status = evaluate(Requirement("t", True, 0, (), ""), Facts())
     assert status.complete and status.checks == ()
     assert not programme_complete([])
+
+
+def test_a_revoked_certificate_is_never_due_again(real_course) -> None:
+    manifest, modules = real_course
+    needs = track_requirements(manifest, modules, "councillors")
+    statuses = checklist(needs, everything_done(needs))
+    topics = [n.topic_id for n in needs]
+    assert certificates_due(statuses, [], []) == [*topics, PROGRAMME]
+    assert certificates_due(statuses, [topics[0]], []) == [*topics[1:], PROGRAMME]
+    # A person's revocation stands: neither that topic nor the programme comes back by itself.
+    assert certificates_due(statuses, [], [topics[1], PROGRAMME]) == [topics[0], *topics[2:]]
+    unfinished = checklist(needs, everything_done(needs, skip=topics[0]))
+    assert certificates_due(unfinished, [], []) == topics[1:]

@@ -19,7 +19,7 @@ from course.build import build
 from tests.webapp.blended import make_session, study_everything
 from tests.webapp.conftest import People, login, submit
 from webapp import db
-from webapp.models import Certificate, CertificateEvent, Group
+from webapp.models import Certificate, CertificateEvent, Group, TrainingSession, User
 from webapp.services import certificates
 from webapp.services.certificate_pdf import render_pdf
 
@@ -211,3 +211,38 @@ def test_a_stricter_rule_lists_the_affected_and_revokes_nothing(completed: list[
     assert "Иван Иванов" in html
     assert all(c.number in html for c in completed)
     assert all(c.status == "valid" for c in held(app))
+
+
+def test_a_revocation_stands_whatever_the_learner_does_next(completed: list[Certificate],
+                                                           app: Flask, client: FlaskClient,
+                                                           people: People) -> None:
+    page = f"/certificates/learners/{people.learner.id}"
+    for cert in completed:  # the topic's and the programme's
+        response = submit(client, f"/certificates/{cert.code}/revoke",
+                          {"reason": "Присъствието е отбелязано погрешка"}, page=page)
+        assert response.status_code == 302
+    # The learner studies a module again, the trainer marks the roster again, the learner
+    # checks in: each of these used to issue a new valid certificate by itself.
+    learner = app.test_client()
+    login(learner, "ivan")
+    studied = submit(learner, "/learn/obshtinata/studied", {}, page="/learn/obshtinata",
+                     follow_redirects=True).get_data(as_text=True)
+    assert "Поздравления" not in studied
+    with app.app_context():
+        session_id = db.session().exec(select(TrainingSession.id)).first()
+    mark = f"/sessions/{session_id}"
+    submit(client, f"{mark}/attendance/{people.learner.id}", {"status": "late"}, page=mark)
+    mark_present(client, session_id, people.learner.id)
+    with app.app_context():
+        database = db.session()
+        learner_row = database.get(User, people.learner.id)
+        assert learner_row is not None
+        assert certificates.check_and_issue(database, learner_row) == []
+    assert [c.status for c in held(app)] == ["revoked", "revoked"]
+    for cert in completed:
+        verify = app.test_client().get(f"/verify/{cert.code}").get_data(as_text=True)
+        assert "Сертификатът е отнет и вече не е валиден." in verify
+    # A person may still issue again by hand, with a reason; that one is valid.
+    submit(client, f"{page}/issue", {"topic": "osnovi", "reason": "Проверено: присъствал е"},
+           page=page)
+    assert sorted(c.status for c in held(app)) == ["revoked", "revoked", "valid"]

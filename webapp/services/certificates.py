@@ -20,7 +20,12 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from course.completion import TopicStatus, programme_complete
+from course.completion import (
+    PROGRAMME,
+    TopicStatus,
+    certificates_due,
+    programme_complete,
+)
 from webapp.content import CompiledCourse, current_course, store
 from webapp.models import (
     Certificate,
@@ -34,7 +39,6 @@ from webapp.models import (
 from webapp.services import completion
 from webapp.services.groups import SEES_ALL_GROUPS
 
-PROGRAMME = "programme"
 MAX_REASON = 500
 
 
@@ -76,6 +80,18 @@ def valid_for(db: Session, user: User) -> dict[tuple[str, str], Certificate]:
     rows = db.exec(select(Certificate).where(Certificate.user_id == user.id,
                                              Certificate.status == "valid"))
     return {(c.kind, c.topic_id): c for c in rows}
+
+
+def revoked_for(db: Session, user: User) -> dict[tuple[str, str], Certificate]:
+    """The learner's revoked certificates, by (kind, topic id): a person's decision that stands."""
+    rows = db.exec(select(Certificate).where(Certificate.user_id == user.id,
+                                             Certificate.status == "revoked"))
+    return {(c.kind, c.topic_id): c for c in rows}
+
+
+def _names(held: Mapping[tuple[str, str], Certificate]) -> set[str]:
+    """(kind, topic id) keys as the completion rules name certificates."""
+    return {PROGRAMME if kind == PROGRAMME else topic_id for kind, topic_id in held}
 
 
 def of_user(db: Session, user: User) -> list[Certificate]:
@@ -131,16 +147,12 @@ def _new(db: Session, user: User, course: CompiledCourse, iss: Issuer, topic_id:
 
 def issue_due(db: Session, user: User, course: CompiledCourse, build_dir: Path, iss: Issuer,
               now: datetime | None = None) -> list[Certificate]:
-    """Issue every certificate the learner has earned and does not hold yet."""
+    """Issue every certificate the learner has earned and neither holds nor had revoked."""
     if user.role != "learner" or not user.audience:
         return []
     now = now or utcnow()
     statuses = completion.statuses(db, user, course, build_dir)
-    held = valid_for(db, user)
-    due = [s.requirement.topic_id for s in statuses
-           if s.complete and ("topic", s.requirement.topic_id) not in held]
-    if programme_complete(statuses) and (PROGRAMME, "") not in held:
-        due.append(PROGRAMME)
+    due = certificates_due(statuses, _names(valid_for(db, user)), _names(revoked_for(db, user)))
     issued = []
     for topic_id in due:
         try:
