@@ -222,6 +222,9 @@ def run_participants_import(args: argparse.Namespace) -> int:
 
 def print_preview(path: Path, plan: participants.Preview) -> None:
     """The preview in lines: errors as ``FILE:row:col: error: message`` on stderr."""
+    if plan.whole_database:
+        print("Съвпадения се търсят сред всички обучаеми в базата данни. / "
+              "Rows are matched against every learner in the database.")
     for error in plan.errors:
         named = f"{error.column_name}: " if error.column_name else ""
         print(f"{path}:{error.row}:{error.column or '-'}: error: {named}{error.message}",

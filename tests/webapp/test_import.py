@@ -171,3 +171,45 @@ def test_codes_as_a_pdf_list_that_work_at_join(client: FlaskClient, app: Flask,
                                        "password": "нова-парола-за-курса",
                                        "confirm": "нова-парола-за-курса"})
     assert joined.status_code == 302
+
+
+def test_a_trainer_import_never_reaches_a_learner_outside_their_groups(
+        client: FlaskClient, app: Flask, people: People, group_id: int) -> None:
+    login(client, "trainer")
+
+    def refused(data: bytes, column: str, *secrets: str) -> None:
+        preview = upload(client, group_id, data)
+        html = preview.get_data(as_text=True)
+        assert preview.status_code == 200
+        assert f"ред 2, {column}: съвпада с човек, който не е във вашите групи" in html
+        # Nothing stored about the other person is shown, and nothing can be confirmed.
+        for secret in secrets:
+            assert secret not in html
+        assert CONFIRM.search(html) is None
+        assert "само с участниците от групите, за които отговаряте" in html
+
+    by_name = "Име,Организация,Аудитория,Длъжност\nГеорги  непознат,Смолян,employees,х\n"
+    refused(by_name.encode(), "колона A (Име)", "Георги Непознат")
+    with app.app_context():
+        database = db.session()
+        stranger = database.get(User, people.stranger.id)
+        assert stranger is not None
+        stranger.email, stranger.phone, stranger.position = "georgi@obshtina.bg", \
+            "0899 111 222", "Секретар на общината"
+        database.add(stranger)
+        database.commit()
+    by_email = ("Име,Организация,Аудитория,Имейл\n"
+                "Нападател Нов,Смолян,employees,GEORGI@obshtina.bg\n").encode()
+    refused(by_email, "колона D (Имейл)", "Георги Непознат", "0899 111 222",
+            "Секретар на общината")
+    assert names_in_group(app, group_id) == ["Иван Иванов", "Мария Петрова"]
+    # Staff accounts are outside a trainer's scope too: the row says no more than that.
+    staff = "Име,Организация,Аудитория\nАдмин Админов,Смолян,employees\n".encode()
+    html = upload(client, group_id, staff).get_data(as_text=True)
+    assert "не е във вашите групи" in html and "служебен профил" not in html
+    # A coordinator or admin matches across the database, and the preview says so.
+    admin = app.test_client()
+    login(admin, "admin")
+    html = upload(admin, group_id, by_email).get_data(as_text=True)
+    assert "с всички обучаеми в базата данни" in html and "Георги Непознат" in html
+    assert CONFIRM.search(html) is not None

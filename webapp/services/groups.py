@@ -77,6 +77,16 @@ def group_for(db: Session, user: User, group_id: int) -> Group:
     return group
 
 
+def learners_in_care(db: Session, user: User) -> frozenset[int] | None:
+    """The ids of the learners ``user`` looks after; ``None`` for those who see everyone."""
+    if user.role in SEES_ALL_GROUPS:
+        return None
+    rows = db.exec(select(GroupMember.user_id).join(
+        GroupTrainer, col(GroupTrainer.group_id) == GroupMember.group_id).where(
+        GroupTrainer.user_id == user.id))
+    return frozenset(rows)
+
+
 def members(db: Session, group: Group) -> list[Member]:
     """The group's members with their organisations, by name."""
     rows = db.exec(select(User, Organisation)

@@ -11,12 +11,17 @@ Rules (the same on the web page and in ``dobro participants import``):
 * An empty optional cell leaves the stored value as it is (it never erases).
 * All or nothing: while any row has an error, nothing is written.
 * Only learners are created or changed; a row that names a staff account is an error.
+* Whose stored records a row may match is the caller's ``scope``: on the web a
+  trainer's import matches only learners of the groups they look after (a match
+  outside them is a row error that shows nothing stored about that person), while
+  coordinators, admins and the command line match across the whole database and
+  the preview says so.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, func, select
@@ -89,6 +94,8 @@ class Preview:
     unchanged: list[Planned] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     groups_to_create: list[str] = field(default_factory=list)
+    whole_database: bool = True  # matched across every learner, not one trainer's
+
 
     @property
     def ok(self) -> bool:
@@ -120,12 +127,17 @@ class _Context:
     audience_titles: Mapping[str, str]
     default_group: str
     fixed_group: bool  # the web page imports into its own group only
+    scope: frozenset[int] | None  # the learners a row may match; None: everyone
 
 
 def preview(db: Session, table: Table, audiences: Mapping[str, str], group: str = "",
-            fixed_group: bool = False) -> Preview:
-    """Check every row of ``table`` against the database and say what importing would do."""
-    result = Preview()
+            fixed_group: bool = False, scope: Collection[int] | None = None) -> Preview:
+    """Check every row of ``table`` against the database and say what importing would do.
+
+    ``scope`` holds the ids of the learners whose records a row may match (a trainer's
+    own); ``None`` matches across the whole database (coordinators, admins, the CLI).
+    """
+    result = Preview(whole_database=scope is None)
     columns = _columns(table, result)
     if not result.ok:
         return result
@@ -133,7 +145,8 @@ def preview(db: Session, table: Table, audiences: Mapping[str, str], group: str 
         organisations={name_key(o.name): o for o in db.exec(select(Organisation))},
         audiences={**{k.casefold(): k for k in audiences},
                    **{name_key(t): k for k, t in audiences.items()}},
-        audience_titles=audiences, default_group=group, fixed_group=fixed_group)
+        audience_titles=audiences, default_group=group, fixed_group=fixed_group,
+        scope=None if scope is None else frozenset(scope))
     seen: dict[tuple[str, ...], int] = {}
     for row in table.rows:
         cells = {key: squeeze(row.cells[i]) if i < len(row.cells) else ""
@@ -148,7 +161,7 @@ def preview(db: Session, table: Table, audiences: Mapping[str, str], group: str 
                                           "(същият имейл или същото име и организация)"))
             continue
         seen[key] = row.number
-        _match(db, planned, result, columns)
+        _match(db, planned, result, columns, context.scope)
     return result
 
 
@@ -225,24 +238,36 @@ def _identity(planned: Planned) -> tuple[str, ...]:
     return ("name", name_key(planned.values["name"]), str(planned.organisation_id))
 
 
-def _find_user(db: Session, planned: Planned) -> User | None:
+def _candidates(db: Session, planned: Planned) -> list[User]:
+    """Everyone the row may be: those with its email, else those of its name and organisation."""
     email = planned.values["email"]
     if email:
-        found = db.exec(select(User).where(func.lower(User.email) == email)
-                        .order_by(col(User.id))).first()
-        if found is not None:
+        found = list(db.exec(select(User).where(func.lower(User.email) == email)
+                             .order_by(col(User.id))))
+        if found:
             return found
     same_name = db.exec(select(User).where(User.organisation_id == planned.organisation_id)
                         .order_by(col(User.id)))
-    for user in same_name:
-        if name_key(user.name) == name_key(planned.values["name"]) and (
-                not user.email or user.email.lower() == email):
-            return user
-    return None
+    return [user for user in same_name
+            if name_key(user.name) == name_key(planned.values["name"])
+            and (not user.email or user.email.lower() == email)]
 
 
-def _match(db: Session, planned: Planned, result: Preview, columns: dict[str, int]) -> None:
-    user = _find_user(db, planned)
+def _match(db: Session, planned: Planned, result: Preview, columns: dict[str, int],
+           scope: frozenset[int] | None) -> None:
+    candidates = _candidates(db, planned)
+    column = "email" if planned.values["email"] else "name"
+    if scope is not None:
+        mine = [user for user in candidates if user.id in scope]
+        if candidates and not mine:
+            # Someone outside the trainer's groups: say so, and nothing else about them.
+            _error(result, planned.row, columns, column,
+                   "съвпада с човек, който не е във вашите групи; вносът от тази страница "
+                   "променя само участници от вашите групи. Помолете координатор да го "
+                   "добави към групата.")
+            return
+        candidates = mine
+    user = candidates[0] if candidates else None
     group = _group(db, planned.group_name) if planned.group_name else None
     if planned.group_name and group is None and planned.group_name not in \
             result.groups_to_create:
@@ -251,7 +276,6 @@ def _match(db: Session, planned: Planned, result: Preview, columns: dict[str, in
         result.creates.append(planned)
         return
     if user.role != "learner":
-        column = "email" if planned.values["email"] else "name"
         _error(result, planned.row, columns, column,
                "това е служебен профил (обучител, координатор или администратор); "
                "вносът променя само обучаеми")
@@ -289,9 +313,10 @@ def _changes(db: Session, user: User, planned: Planned) -> list[Change]:
 
 
 def apply(db: Session, table: Table, audiences: Mapping[str, str], group: str = "",
-          fixed_group: bool = False) -> tuple[Preview, Summary]:
+          fixed_group: bool = False, scope: Collection[int] | None = None
+          ) -> tuple[Preview, Summary]:
     """Check ``table`` again and, if it has no errors, write it (the caller commits)."""
-    plan = preview(db, table, audiences, group, fixed_group)
+    plan = preview(db, table, audiences, group, fixed_group, scope)
     if not plan.ok:
         raise ImportRefused(plan.errors)
     groups: dict[str, Group] = {}

@@ -19,6 +19,7 @@ from webapp.models import Group
 from webapp.participant_forms import ImportForm
 from webapp.services import participants, pending_imports
 from webapp.services.certificate_pdf import SHIPPED, fonts
+from webapp.services.groups import learners_in_care
 from webapp.services.participant_files import MAX_BYTES, ParticipantFileError, read_table
 from webapp.views.trainer import card_context, my_group, new_join_codes, render_cards
 
@@ -65,7 +66,8 @@ def import_confirm(group_id: int, token: str) -> BaseResponse:
         table = read_table(pending.filename, pending.data)
         database = db.session()
         _plan, summary = participants.apply(database, table, current_course().audiences,
-                                            found.name, fixed_group=True)
+                                            found.name, fixed_group=True,
+                                            scope=learners_in_care(database, me()))
     except pending_imports.PendingNotFound:
         flash(_("That preview has expired. Upload the file again."), "error")
         return redirect(url_for("participants.import_form", group_id=group_id))
@@ -97,8 +99,9 @@ def codes_pdf(group_id: int) -> Response | BaseResponse:
 
 def preview_of(found: Group, filename: str, data: bytes) -> participants.Preview:
     table = read_table(filename, data)
-    return participants.preview(db.session(), table, current_course().audiences, found.name,
-                                fixed_group=True)
+    database = db.session()
+    return participants.preview(database, table, current_course().audiences, found.name,
+                                fixed_group=True, scope=learners_in_care(database, me()))
 
 
 def my_id() -> int:
