@@ -170,6 +170,11 @@ def test_sessions_are_private(client: FlaskClient, app: Flask, people: People) -
     found = make_session(app, people.admin, enrol=False)
     login(client, "trainer")
     assert client.get(f"/sessions/{found.id}").status_code == 404
+    # Nor its calendar file: a staff member downloads only the sessions they may see.
+    assert client.get(f"/sessions/{found.id}.ics").status_code == 404
+    admin = app.test_client()
+    login(admin, "admin")
+    assert admin.get(f"/sessions/{found.id}.ics").status_code == 200
     other = app.test_client()
     login(other, "georgi")
     assert other.get(f"/sessions/{found.id}.ics").status_code == 404

@@ -229,10 +229,13 @@ def checkin() -> str | BaseResponse:
 @login_required
 def ics(session_id: int) -> Response:
     database, user = db.session(), me()
-    found = database.get(TrainingSession, session_id)
-    if found is None or not (sessions.is_enrolled(database, found, user.id or 0)
-                             or user.role in STAFF):
-        abort(404)
+    if user.role in STAFF:  # the sessions they look after, as on their pages
+        found = my_session(session_id)
+    else:
+        enrolled = database.get(TrainingSession, session_id)
+        if enrolled is None or not sessions.is_enrolled(database, enrolled, user.id or 0):
+            abort(404)
+        found = enrolled
     return calendar_response([found], found.title, f"session-{found.id}.ics")
 
 
