@@ -27,11 +27,11 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # Reinstall when the project's dependencies change.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+$(VENV)/.installed: pyproject.toml setup.py | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-dev: pyproject.toml setup.py | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(VENV)/.installed $@
 
@@ -39,7 +39,8 @@ install: $(VENV)/.installed translations
 
 dev: $(VENV)/.installed-dev translations
 
-# Compiled message catalogs are build products, not sources.
+# Compiled message catalogs are build products, not sources: setup.py compiles them into
+# every wheel; this recompiles them in the source tree after the .po files change.
 translations:
 	@if [ -d webapp/translations ]; then $(BIN)/pybabel compile -d webapp/translations 2>/dev/null; fi
 

@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from course import cli as core_cli
-from webapp import content, create_app, db, livebuild
+from webapp import content, create_app, db, i18n, livebuild
 from webapp.services import participants, seed
 from webapp.services.participant_files import ParticipantFileError, read_table
 
@@ -33,6 +33,8 @@ ROLE_NAMES = {"learner": "обучаем / learner", "trainer": "обучите�
 def run_serve(args: argparse.Namespace) -> int:
     """Serve the app with Flask's own server (a WSGI server such as gunicorn comes later)."""
     app = create_app({"LIVE_RELOAD": args.reload})
+    if not catalogs_ready(app):
+        return core_cli.EXIT_USAGE
     if args.reload:
         watcher = livebuild.watcher(app)
         state = watcher.rebuild()
@@ -52,6 +54,20 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"dobro: не мога да слушам на {args.host}:{args.port}: {exc}", file=sys.stderr)
         return core_cli.EXIT_USAGE
     return core_cli.EXIT_OK
+
+
+def catalogs_ready(app: Flask) -> bool:
+    """Whether the default language has its compiled catalog; say what is missing."""
+    missing = i18n.missing_catalogs(app)
+    default = app.config["BABEL_DEFAULT_LOCALE"]
+    for code in missing:
+        level = "грешка / error" if code == default else "предупреждение / warning"
+        print(f"dobro: {level}: няма компилиран превод на интерфейса за „{code}“ "
+              f"(translations/{code}/LC_MESSAGES/messages.mo); страниците ще са на английски. "
+              "Изпълнете „make translations“ или инсталирайте от wheel (pip install .). "
+              f"/ No compiled message catalog for '{code}': the pages would be in English.",
+              file=sys.stderr)
+    return default not in missing
 
 
 def fail(message: str) -> int:
