@@ -125,7 +125,8 @@ def test_a_councillor_from_join_code_to_a_revocation_that_stands(
 
     # The trainer marks her present at the session: the certificates come by themselves.
     trainer.goto(f"{base}/sessions/{session.id}")
-    trainer.locator(f"#learner-{councillor.id}").get_by_role("button", name="Присъства", exact=True).click()
+    line = trainer.locator(f"#learner-{councillor.id}")
+    line.get_by_role("button", name="Присъства", exact=True).click()
     trainer.wait_for_load_state()
     issued = certificates_of(app, NAME)
     assert sorted(c.kind for c in issued) == ["programme", "topic"]
