@@ -244,7 +244,7 @@ def test_printed_join_codes_work_at_join(client: FlaskClient, app: Flask, people
     cards = dict(CARD.findall(page))
     assert sorted(cards) == ["Атанас Каров", "Стефка Моллова"]  # ivan and maria have joined
     code = cards["Стефка Моллова"]
-    assert f"http://127.0.0.1:5000/join?code={code}" in page
+    assert f"http://127.0.0.1:5000/join#code={code}" in page
     assert "Кодът се показва само веднъж: запишете го или го отпечатайте." in page
     assert "js/print.js" in page and "<script>" not in page
 
@@ -300,7 +300,7 @@ def test_a_reset_code_sets_a_new_password(client: FlaskClient, app: Flask, peopl
     page = text(response)
     assert "Нов код за нова парола" in page and "Потребителското ви име остава: ivan" in page
     [code] = codes_in(response)
-    assert f"http://127.0.0.1:5000/reset?code={code}" in page
+    assert f"http://127.0.0.1:5000/reset#code={code}" in page
 
     learner = app.test_client()
     assert login(learner, "ivan").status_code == 302  # the old password works until then
@@ -321,7 +321,7 @@ def test_a_new_joiner_gets_a_join_code_not_a_reset(client: FlaskClient, app: Fla
     response = post(client, url, page=group_url(other.group_a))
     assert "Нов код за присъединяване" in text(response)
     [code] = codes_in(response)
-    assert f"/join?code={code}" in text(response)
+    assert f"/join#code={code}" in text(response)
 
 
 def test_cards_stay_bulgarian_when_the_trainer_reads_english(client: FlaskClient,

@@ -8,6 +8,9 @@ and when; ``Attendance`` holds only the current state.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import secrets
 from collections import defaultdict
 from collections.abc import Sequence
@@ -36,6 +39,7 @@ from webapp.services import accounts
 from webapp.services.groups import SEES_ALL_GROUPS
 
 CHECKIN_ALPHABET = accounts.CODE_ALPHABET
+SEAL_SEPARATOR = "."  # never in a token_urlsafe token
 CHECKIN_LENGTH = 6
 # Learners may check in from a little before the start (they arrive early) to the end.
 CHECKIN_OPENS = timedelta(minutes=30)
@@ -277,18 +281,47 @@ def attended_hours(db: Session, user: User) -> dict[str, float]:
 
 
 def feed_token(db: Session, user: User) -> str:
-    """The learner's private calendar token, made on first use."""
+    """The learner's private calendar token, made on first use; a new password changes it."""
     feed = db.get(CalendarFeed, user.id)
     if feed is None:
         feed = CalendarFeed(user_id=user.id, token=secrets.token_urlsafe(24))  # type: ignore[arg-type]
         db.add(feed)
         db.commit()
-    return feed.token
+    return f"{feed.token}{SEAL_SEPARATOR}{feed_seal(feed.token, user)}"
+
+
+def feed_seal(stored: str, user: User) -> str:
+    """The stored token signed with the user's password hash (secret, salted, never shown).
+
+    The link is the stored token and this seal: setting a new password, whoever sets it
+    and wherever (change, reset code), gives a new seal, so every old link stops working
+    without the password code having to know about calendars.
+    """
+    key = (user.password_hash or "").encode()
+    digest = hmac.new(key, stored.encode(), hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def user_of_feed(db: Session, token: str) -> User | None:
-    feed = db.exec(select(CalendarFeed).where(CalendarFeed.token == token)).first()
-    return db.get(User, feed.user_id) if feed else None
+    """The owner of the feed link ``token``, if the link is still theirs."""
+    stored, _, seal = token.partition(SEAL_SEPARATOR)
+    feed = db.exec(select(CalendarFeed).where(CalendarFeed.token == stored)).first()
+    user = db.get(User, feed.user_id) if feed else None
+    if user is None or not hmac.compare_digest(seal.encode(), feed_seal(stored, user).encode()):
+        return None
+    return user
+
+
+def renew_feed(db: Session, user: User) -> str:
+    """Give the learner a new feed link; the old one stops working at once."""
+    feed = db.get(CalendarFeed, user.id)
+    if feed is None:
+        return feed_token(db, user)
+    feed.token = secrets.token_urlsafe(24)
+    feed.created_at = utcnow()
+    db.add(feed)
+    db.commit()
+    return feed_token(db, user)
 
 
 def trainers(db: Session) -> list[User]:

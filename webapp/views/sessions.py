@@ -249,6 +249,15 @@ def feed(token: str) -> Response:
                              current_course().title, "dobro.ics")
 
 
+@bp.post("/calendar/renew")
+@login_required
+def renew_feed() -> BaseResponse:
+    sessions.renew_feed(db.session(), me())
+    flash(_("Your calendar feed has a new link; the old one no longer works. Subscribe to "
+            "the new one in your calendar app."), "success")
+    return redirect(url_for("learn.home", _anchor="sessions-title"))
+
+
 def calendar_response(found: list[TrainingSession], name: str, filename: str) -> Response:
     base = current_app.config["BASE_URL"].rstrip("/")
     host = base.split("://", 1)[-1].split("/", 1)[0]
