@@ -16,12 +16,13 @@ from tests.webapp.blended import make_session, study_everything
 from tests.webapp.conftest import People, csrf_token, login, submit
 from webapp import db
 from webapp.models import Certificate, Group
-from webapp.security import PERMISSIONS_POLICY, STRICT_TRANSPORT_SECURITY
 from webapp.services import sessions
 
 LEARNER_URLS = ["/", "/learn/obshtinata", "/glossary", "/search?q=x", "/certificates/",
                 "/sessions/checkin", "/account/password", "/handbook",
                 "/quiz/osnovi-final", "/learn/nyama", "/language?lang=en&next=/"]
+HSTS = "max-age=31536000; includeSubDomains"
+UNUSED_FEATURES = ("camera", "microphone", "geolocation", "payment", "usb")
 ANONYMOUS_URLS = ["/", "/glossary", "/login", "/join", "/reset", "/handbook"]
 
 
@@ -147,8 +148,7 @@ def test_shared_assets_keep_their_cache_for_a_signed_in_user(app: Flask, people:
 def test_hsts_only_when_the_site_is_https(make_app: Any, build_dir: Path, url: str) -> None:
     secure = make_app(BASE_URL="https://obuchenie.example.bg").test_client().get(url)
     secure.close()
-    assert secure.headers["Strict-Transport-Security"] == STRICT_TRANSPORT_SECURITY
-    assert "includeSubDomains" in STRICT_TRANSPORT_SECURITY
+    assert secure.headers["Strict-Transport-Security"] == HSTS
     plain = make_app().test_client().get(url)
     plain.close()
     assert "Strict-Transport-Security" not in plain.headers
@@ -158,9 +158,8 @@ def test_hsts_only_when_the_site_is_https(make_app: Any, build_dir: Path, url: s
 def test_a_permissions_policy_on_every_response(client: FlaskClient, url: str) -> None:
     response = client.get(url)
     response.close()
-    policy = response.headers["Permissions-Policy"]
-    assert policy == PERMISSIONS_POLICY
-    for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
+    policy = [part.strip() for part in response.headers["Permissions-Policy"].split(",")]
+    for feature in UNUSED_FEATURES:
         assert f"{feature}=()" in policy
 
 
