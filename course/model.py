@@ -19,6 +19,8 @@ FinalRule = Literal["passed", "none"]
 QUIZ_KINDS: tuple[QuizKind, ...] = ("self-check", "pre-test", "final", "pool")
 GRADING_METHODS: tuple[Grading, ...] = ("highest", "last", "first", "average")
 REVIEW_ITEMS = ("score", "correctness", "feedback", "explanation", "answers")
+# The review items that say something about single questions (and so about the key).
+PER_QUESTION_ITEMS = ("correctness", "feedback", "explanation", "answers")
 
 
 @dataclass(frozen=True)
@@ -209,8 +211,30 @@ class Question:
 
 @dataclass(frozen=True)
 class Review:
+    """What a learner sees of a finished attempt.
+
+    ``after_submit`` while the learner may still start another attempt;
+    ``after_close`` once they have no attempt left (and none open).
+    """
+
     after_submit: tuple[str, ...]
     after_close: tuple[str, ...]
+    pos: Pos | None = None  # where ``review:`` was written; None when the defaults apply
+
+    def items(self, allowed: int, taken: int, any_open: bool) -> tuple[str, ...]:
+        """What a learner who took ``taken`` of ``allowed`` attempts (0: unlimited) sees now."""
+        over = allowed > 0 and taken >= allowed and not any_open
+        return self.after_close if over else self.after_submit
+
+    def per_question(self, allowed: int) -> tuple[str, ...]:
+        """The per-question items a learner can ever see under ``allowed`` attempts.
+
+        With one attempt ``after_submit`` is never seen (its only review comes with
+        no attempt left); with unlimited attempts ``after_close`` never comes.
+        """
+        seen = (self.after_submit if allowed != 1 else ()) + (
+            self.after_close if allowed != 0 else ())
+        return tuple(i for i in PER_QUESTION_ITEMS if i in seen)
 
 
 @dataclass(frozen=True)

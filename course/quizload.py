@@ -55,7 +55,6 @@ def parse_quiz(rel: str, digest: str, text: str, problems: list[Problem]) -> Qui
 
 def _settings(fields: Fields, kind: str) -> dict[str, Any]:
     default_pass = 70.0 if kind == "final" else 0.0
-    review_default: tuple[str, ...] = ("score", "correctness", "feedback", "explanation")
     settings: dict[str, Any] = {
         "pass_mark": fields.number("pass_mark", default_pass, 0, 100),
         "attempts": fields.integer("attempts", 0, low=0, high=100),
@@ -67,16 +66,35 @@ def _settings(fields: Fields, kind: str) -> dict[str, Any]:
         "pool": fields.ref("pool"),
         "feedback": _bands(fields),
     }
-    review = fields.map("review")
-    after_submit: tuple[str, ...] = review_default
-    after_close: tuple[str, ...] = review_default + ("answers",)
-    if review is not None:
-        rf = Fields(review, fields.path, fields.problems, "review")
-        after_submit = _review_items(rf, "after_submit", after_submit)
-        after_close = _review_items(rf, "after_close", after_submit)
-        rf.done()
-    settings["review"] = Review(after_submit, after_close)
+    settings["review"] = _review(fields, kind)
     return settings
+
+
+def default_review(kind: str) -> Review:
+    """The review a quiz of ``kind`` gets when its file has no ``review``.
+
+    A pre-test and a final usually draw from the same pool, so neither shows
+    anything per question while the final can still be retaken: the pre-test
+    shows its score only, the final its key once the learner has no attempt left.
+    """
+    full = ("score", "correctness", "feedback", "explanation")
+    if kind == "pre-test":
+        return Review(("score",), ("score",))
+    if kind == "final":
+        return Review(("score",), full + ("answers",))
+    return Review(full, full + ("answers",))
+
+
+def _review(fields: Fields, kind: str) -> Review:
+    default = default_review(kind)
+    review = fields.map("review")
+    if review is None:
+        return default
+    rf = Fields(review, fields.path, fields.problems, "review")
+    after_submit = _review_items(rf, "after_submit", default.after_submit)
+    after_close = _review_items(rf, "after_close", after_submit)
+    rf.done()
+    return Review(after_submit, after_close, fields.data.key_pos.get("review"))
 
 
 def _review_items(fields: Fields, key: str, default: tuple[str, ...]) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from course.errors import Problem, Severity
-from course.model import Course, Document, Question, Quiz, Ref, term_key
+from course.model import PER_QUESTION_ITEMS, Course, Document, Question, Quiz, Ref, term_key
 from course.yamlsrc import Pos
 
 FULL_MARKS_EPSILON = 1e-6
@@ -41,10 +41,14 @@ class Index:
 
     def pool_size(self, quiz: Quiz) -> int:
         """How many questions a quiz draws from (its own, or its pool's)."""
+        return len(self.drawn_from(quiz))
+
+    def drawn_from(self, quiz: Quiz) -> tuple[Question, ...]:
+        """The questions a quiz draws from (its own, or its pool's)."""
         if quiz.pool is None:
-            return len(quiz.questions)
+            return quiz.questions
         pool = self.quizzes.get(quiz.pool.target)
-        return len(pool.questions) if pool else 0
+        return pool.questions if pool else ()
 
 
 class Checker:
@@ -71,6 +75,8 @@ class Checker:
             self.check_module(doc)
         for quiz in self.course.quizzes:
             self.check_quiz(quiz)
+            if quiz.kind == "final":
+                self.check_final_key(quiz)
         self.check_glossary()
         self.check_prerequisite_cycles()
         return self.problems
@@ -228,6 +234,42 @@ class Checker:
             self.add(quiz.path, quiz.pos, f"тестът „{quiz.id}“ не се използва никъде",
                      "unused-quiz", "warning")
 
+    def check_final_key(self, final: Quiz) -> None:
+        """Warn where a learner can learn the final's key before their last attempt.
+
+        The final's own review while attempts remain, and the review of any other
+        quiz with the same questions (the pre-test usually draws from the final's pool).
+        """
+        early = tuple(i for i in PER_QUESTION_ITEMS if i in final.review.after_submit)
+        if early and final.attempts != 1:
+            allowed = f"{final.attempts} опита" if final.attempts else "неограничен брой опити"
+            self.add(final.path, final.review.pos or final.pos, f"заключителният тест позволява "
+                     f"{allowed}, а след всеки опит показва {', '.join(early)} — верните "
+                     "отговори се научават преди последния опит; оставете в „after_submit“ "
+                     "само „score“, а останалото преместете в „after_close“",
+                     "review-reveals-final", "warning")
+        for other in self.course.quizzes:
+            shown = other.review.per_question(other.attempts) if other.kind != "pool" else ()
+            if other is final or not shown:
+                continue
+            shared = self._shared_questions(final, other)
+            if shared is None:
+                continue
+            self.add(other.path, other.review.pos or other.pos, f"тестът показва "
+                     f"{', '.join(shown)} на въпроси от заключителния тест „{final.id}“ "
+                     f"({shared}) — участникът научава верните му отговори, преди да е "
+                     "изчерпал опитите си; оставете в „review“ само „score“ или дайте на "
+                     "теста отделни въпроси", "review-reveals-final", "warning")
+
+    def _shared_questions(self, final: Quiz, other: Quiz) -> str | None:
+        """How ``other`` shares questions with ``final``, in words; None if it does not."""
+        if final.pool is not None and other.pool is not None \
+                and final.pool.target == other.pool.target:
+            return f"същата банка „{final.pool.target}“"
+        theirs = {_fingerprint(q) for q in self.index.drawn_from(other)}
+        common = sum(1 for q in self.index.drawn_from(final) if _fingerprint(q) in theirs)
+        return f"общи въпроси: {common}" if common else None
+
     @property
     def used_quizzes(self) -> set[str]:
         """Ids of the quizzes something refers to (modules, pools, topics)."""
@@ -292,6 +334,20 @@ def _has_cycle(node: str, graph: dict[str, list[str]], state: dict[str, int]) ->
     found = any(_has_cycle(nxt, graph, state) for nxt in graph.get(node, []) if nxt in graph)
     state[node] = 2
     return found
+
+
+def _fingerprint(question: Question) -> tuple[object, ...]:
+    """What a learner sees of a question, so that a copy under another id still matches.
+
+    Ids alone cannot tell: every pool numbers its questions b01, b02, …
+    """
+    def norm(text: str) -> str:
+        return " ".join(text.lower().split())
+
+    return (question.type, norm(question.text),
+            tuple(sorted(norm(c.text) for c in question.choices)),
+            tuple(sorted((norm(left), norm(right)) for left, right in question.pairs)),
+            tuple(sorted(norm(item) for item in question.items)))
 
 
 def _has_feedback(question: Question) -> bool:

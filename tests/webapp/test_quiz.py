@@ -25,6 +25,7 @@ from werkzeug.test import TestResponse
 from course.attempts import to_display
 from course.build import build
 from course.grading import correct_response
+from tests.conftest import REPO
 from tests.webapp.conftest import People, csrf_token, login, submit
 from webapp import db
 from webapp.models import Answer, Attempt, utcnow
@@ -115,11 +116,13 @@ def quiz_key(build_dir: Path, quiz_id: str = QUIZ) -> dict[str, Any]:
     return data
 
 
-def rebuild(course_root: Path, **settings: Any) -> None:
-    """Change the fixture quiz's settings (or questions) and rebuild the course."""
-    path = course_root / QUIZ_FILE
+def rebuild(course_root: Path, quiz_file: Path = QUIZ_FILE, **settings: Any) -> None:
+    """Change a quiz's settings (None drops one) or questions and rebuild the course."""
+    path = course_root / quiz_file
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data.update(settings)
+    for key in [k for k, v in settings.items() if v is None]:
+        del data[key]
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     build(course_root, course_root / "build", jobs=1)
 
@@ -478,6 +481,10 @@ def test_a_missing_security_token_is_a_clear_400_and_loses_nothing(ivan: FlaskCl
 # --- Review ---------------------------------------------------------------------------------
 
 
+KEY_MARKS = ("Тайно-обяснение", "Тайна-обратна-връзка", "Обяснение", "Верен отговор",
+             "review-state", "review-key", "Въпрос 1", "Вашият отговор")
+
+
 def test_the_review_shows_only_what_the_policy_allows(ivan: FlaskClient, app: Flask,
                                                       course_root: Path) -> None:
     rebuild(course_root, review={"after_submit": ["score"], "after_close": ["score"]})
@@ -486,9 +493,101 @@ def test_the_review_shows_only_what_the_policy_allows(ivan: FlaskClient, app: Fl
     submit(ivan, f"/attempt/{attempt_id}/submit", {}, page=f"/attempt/{attempt_id}/submit")
     review = text(ivan.get(f"/attempt/{attempt_id}/review"))
     assert "<strong>100 %</strong>" in review
-    for hidden in ("Тайно-обяснение", "Тайна-обратна-връзка", "Обяснение", "Верен отговор",
-                   "review-state", "Въпрос 1", "Познавате основите добре."):
+    assert "Познавате основите добре." in review  # the band says no more than the score
+    for hidden in KEY_MARKS:
         assert hidden not in review, hidden
+    # ... and a review of nothing shows neither the score nor its band
+    rebuild(course_root, review={"after_submit": [], "after_close": []})
+    review = text(ivan.get(f"/attempt/{attempt_id}/review"))
+    assert "100 %" not in review and "Познавате основите добре." not in review
+    assert "Отговорите ви са записани." in review
+
+
+def real_review(name: str) -> dict[str, Any]:
+    """The review block of a quiz of the repository's own course."""
+    data = yaml.safe_load((REPO / "quizzes/samoupravlenie" / f"{name}.yaml")
+                          .read_text(encoding="utf-8"))
+    review: dict[str, Any] = data["review"]
+    return review
+
+
+@pytest.mark.parametrize("review", ["course", "default"])
+def test_the_pre_test_review_shows_only_the_score(ivan: FlaskClient, app: Flask,
+                                                  course_root: Path, review: str) -> None:
+    # The course's pre-tests draw from their final's pool: right and wrong would teach its key.
+    rebuild(course_root, attempts=1, review=real_review("samoupravlenie-vhoden-test")
+            if review == "course" else None)
+    attempt_id = start(ivan)
+    answer_everything(ivan, app, attempt_id)
+    submit(ivan, f"/attempt/{attempt_id}/submit", {}, page=f"/attempt/{attempt_id}/submit")
+    page = text(ivan.get(f"/attempt/{attempt_id}/review"))
+    for hidden in KEY_MARKS + ("Кой приема бюджета на общината?", "result-later"):
+        assert hidden not in page, hidden
+    assert "<strong>100 %</strong>" in page and "Познавате основите добре." in page
+
+
+FINAL = "osnovi-final"
+FINAL_FILE = Path("quizzes/osnovi/osnovi-final.yaml")
+FINAL_KEY = ("Бюджетът се приема от общинския съвет.", "Чл. 38 ЗМСМА.", "Кметът внася проекта.",
+             "Кой приема бюджета на общината?", "Кметът е орган на изпълнителната власт")
+BANDS = [{"min": 50, "text": "Лента-успех."}, {"min": 0, "text": "Лента-неуспех."}]
+LATER = "Кои отговори са верни, ще видите, когато използвате всичките си опити."
+
+
+def take_final(client: FlaskClient, app: Flask, right: bool) -> tuple[int, str]:
+    """One attempt at the final, every answer right or none given; its id and review."""
+    attempt_id = start(client, FINAL)
+    url = f"/attempt/{attempt_id}"
+    data: dict[str, Any] = {"go": "submit"}
+    if right:
+        _, data = page_fields(text(client.get(url)), attempts.slots(load(app, attempt_id)))
+    submit(client, url, data, page=url)
+    response = submit(client, f"{url}/submit", {}, page=f"{url}/submit")
+    assert response.location == f"{url}/review"
+    return attempt_id, text(client.get(response.location))
+
+
+def hides_the_key(page: str) -> None:
+    for hidden in FINAL_KEY + ("review-state", "review-key", "Верен отговор", "Обяснение"):
+        assert hidden not in page, hidden
+
+
+@pytest.mark.parametrize("review", ["course", "default"])
+def test_a_final_shows_its_key_only_when_no_attempt_is_left(ivan: FlaskClient, app: Flask,
+                                                            course_root: Path,
+                                                            review: str) -> None:
+    rebuild(course_root, FINAL_FILE, attempts=2, feedback=BANDS,
+            review=real_review("samoupravlenie-final") if review == "course" else None)
+    first_id, first = take_final(ivan, app, right=False)
+    hides_the_key(first)
+    assert "<strong>0 %</strong>" in first and "Тестът не е положен." in first
+    assert "Лента-неуспех." in first and LATER in first
+    assert "Започни нов опит" in first
+
+    last_id, last = take_final(ivan, app, right=False)
+    assert "<strong>0 %</strong>" in last and "Лента-неуспех." in last and LATER not in last
+    for shown in ("Кой приема бюджета на общината?", "Кметът е орган на изпълнителната власт",
+                  "Бюджетът се приема от общинския съвет.", "Чл. 38 ЗМСМА.", "review-state",
+                  "Верен отговор"):
+        assert shown in last, shown
+    # ... and the first attempt's review shows them now too
+    assert "Чл. 38 ЗМСМА." in text(ivan.get(f"/attempt/{first_id}/review"))
+    assert last_id != first_id
+
+
+def test_a_passed_final_keeps_its_key_while_attempts_remain(ivan: FlaskClient, app: Flask,
+                                                            course_root: Path) -> None:
+    # A pass does not end the attempts (the best one counts): with the key in hand the
+    # learner could raise the grade on record and the course's knowledge-gain figures.
+    rebuild(course_root, FINAL_FILE, attempts=3, feedback=BANDS,
+            review=real_review("samoupravlenie-final"))
+    attempt_id, page = take_final(ivan, app, right=True)
+    hides_the_key(page)
+    assert "<strong>100 %</strong>" in page and "Тестът е положен." in page
+    assert "Лента-успех." in page and LATER in page
+    overview = text(ivan.get(f"/quiz/{FINAL}"))
+    hides_the_key(overview)
+    assert load(app, attempt_id).passed
 
 
 def test_a_rebuilt_quiz_never_changes_a_past_attempt(ivan: FlaskClient, app: Flask,

@@ -292,8 +292,8 @@ def quiz_result(quiz: Quiz, attempts: list[Attempt]) -> tuple[float | None, bool
 
 def review_items(quiz: Quiz, attempts: list[Attempt]) -> tuple[str, ...]:
     """What the learner may see of a finished attempt under the quiz's review policy."""
-    closed = attempts_left(quiz, attempts) == 0 and all(a.state != "open" for a in attempts)
-    return quiz.review.after_close if closed else quiz.review.after_submit
+    return quiz.review.items(quiz.attempts, len(attempts),
+                             any(a.state == "open" for a in attempts))
 
 
 def encode(response: Response) -> Any:

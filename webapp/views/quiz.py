@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 
 from course.attempts import public_question
 from course.grading import band_feedback
-from course.model import Quiz
+from course.model import PER_QUESTION_ITEMS, Quiz
 from webapp import db
 from webapp.auth import me
 from webapp.content import QuizInfo, current_course, store
@@ -43,7 +43,6 @@ bp = Blueprint("quiz", __name__)
 
 PAGE_SIZE = 5
 ATTEMPT_ID = "<int:attempt_id>"  # a larger id would overflow the column
-PER_QUESTION = ("correctness", "feedback", "explanation", "answers")
 
 
 def message(code: str) -> str:
@@ -130,9 +129,14 @@ def progress(pages: list[list[tuple[int, Slot]]], saved: Mapping[str, Any]
             for page in pages]
 
 
+def per_question(items: tuple[str, ...]) -> bool:
+    """Whether ``items`` show anything of single questions (and so of the key)."""
+    return bool(set(items) & set(PER_QUESTION_ITEMS))
+
+
 def review_rows(found: Attempt, items: tuple[str, ...]) -> list[dict[str, Any]]:
     """Each question of a closed attempt with only what the review policy allows."""
-    if not set(items) & set(PER_QUESTION):
+    if not per_question(items):
         return []
     saved = attempts.saved_responses(db.session(), found)
     results = found.results or []
@@ -273,10 +277,14 @@ def review(attempt_id: int) -> str | Response:
     history = attempts.history(db.session(), me(), found.quiz_id)
     # A quiz removed from the course since: show the grade, nothing of the key.
     items = attempts.review_items(quiz, history) if quiz else ("score",)
-    band = band_feedback(quiz.feedback, found.percent or 0) if quiz and "feedback" in items else ""
+    # The band says no more than the score does: it comes with the score.
+    band = band_feedback(quiz.feedback, found.percent or 0) if quiz and "score" in items else ""
     left = attempts.attempts_left(quiz, history) if quiz else 0
+    # Say when the questions come, where they come only with the last attempt.
+    later = bool(quiz and quiz.attempts and not per_question(items)
+                 and per_question(quiz.review.after_close))
     return render_template("quiz/review.html", attempt=found, items=items, band=band,
-                           rows=review_rows(found, items), left=left,
+                           rows=review_rows(found, items), left=left, later=later,
                            info=current_course().quizzes.get(found.quiz_id))
 
 
