@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 from collections import defaultdict
 from collections.abc import Sequence
@@ -40,6 +41,7 @@ from webapp.services.groups import SEES_ALL_GROUPS
 
 CHECKIN_ALPHABET = accounts.CODE_ALPHABET
 SEAL_SEPARATOR = "."  # never in a token_urlsafe token
+URLSAFE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what token_urlsafe and the seal are made of
 CHECKIN_LENGTH = 6
 # Learners may check in from a little before the start (they arrive early) to the end.
 CHECKIN_OPENS = timedelta(minutes=30)
@@ -305,6 +307,8 @@ def feed_seal(stored: str, user: User) -> str:
 def user_of_feed(db: Session, token: str) -> User | None:
     """The owner of the feed link ``token``, if the link is still theirs."""
     stored, _, seal = token.partition(SEAL_SEPARATOR)
+    if not (URLSAFE.fullmatch(stored) and URLSAFE.fullmatch(seal)):
+        return None  # not a link we made; PostgreSQL refuses some characters (NUL) outright
     feed = db.exec(select(CalendarFeed).where(CalendarFeed.token == stored)).first()
     user = db.get(User, feed.user_id) if feed else None
     if user is None or not hmac.compare_digest(seal.encode(), feed_seal(stored, user).encode()):
