@@ -21,6 +21,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(config.settings(instance, overrides))
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    trust_proxies(app)
 
     from webapp import auth, content, db, errors, health, i18n, livebuild, routing, security
     from webapp.views import (
@@ -66,3 +67,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(reports.bp)
     app.register_blueprint(admin.bp)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Believe the X-Forwarded-* headers of ``TRUSTED_PROXIES`` reverse proxies, no more.
+
+    Each proxy appends the address it saw; ProxyFix takes the one that many hops from
+    the right, so a header a client sends itself cannot pose as a proxy's.
+    """
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # For and Proto only, the two headers the documented nginx sets (replacing what a
+        # client sent). Host comes in the Host header itself, and links are built from
+        # DOBRO_BASE_URL; a Host, Port or Prefix header that no proxy sets would reach
+        # the app straight from the client.
+        app.wsgi_app = ProxyFix(app.wsgi_app,  # type: ignore[method-assign]
+                                x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)

@@ -1,36 +1,39 @@
-"""Who is signed in: Flask-Login bound to the ``User`` table, CSRF on every form,
-and the role checks views use."""
+"""Who is signed in: Flask-Login bound to server-side sessions (services/login_sessions.py),
+CSRF on every form, and the role checks views use."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Flask, abort
+from flask import Flask, abort, current_app, g
 from flask_login import LoginManager, UserMixin, current_user, login_required
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import bindparam
-from sqlmodel import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from webapp import db
-from webapp.models import User
+from webapp.models import User, utcnow
+from webapp.services import login_sessions
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
 F = TypeVar("F", bound=Callable[..., Any])
 STAFF = ("trainer", "coordinator", "admin")
+TOUCH_KEY = "dobro.session_touch"  # in g: the session whose activity to record at teardown
 
 
 class SignedIn(UserMixin):
-    """The session's view of a user: the row, and an id that a password change invalidates."""
+    """The request's view of a signed-in user: the row, and the session id of the cookie."""
 
-    def __init__(self, user: User) -> None:
+    def __init__(self, user: User, session_id: str) -> None:
         self.user = user
+        self.session_id = session_id
 
     def get_id(self) -> str:
-        return f"{self.user.id}:{self.user.session_version}"
+        return self.session_id
 
     @property
     def is_active(self) -> bool:
@@ -43,21 +46,44 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
     csrf.init_app(app)
+    app.teardown_appcontext(_touch_session)
 
 
-# Built once: every signed-in request runs it.
-_USER_BY_ID = select(User).where(User.id == bindparam("id"))
+def session_limits() -> login_sessions.Limits:
+    """The configured idle timeout and lifetime of a session."""
+    config = current_app.config
+    return login_sessions.Limits(idle=timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+                                 lifetime=timedelta(hours=config["SESSION_MAX_HOURS"]))
 
 
 @login_manager.user_loader
 def load_user(session_id: str) -> SignedIn | None:
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    now = utcnow()
+    found = login_sessions.resume(db.session(), session_id, session_limits(), now)
+    if found is None:
         return None
-    user = db.session().exec(_USER_BY_ID, params={"id": int(user_id)}).first()
-    if user is None or not user.active or user.session_version != int(version):
-        return None
-    return SignedIn(user)
+    user, row = found
+    if login_sessions.due_touch(row, now):
+        g.setdefault(TOUCH_KEY, row.id_hash)
+    return SignedIn(user, session_id)
+
+
+def _touch_session(_exc: BaseException | None) -> None:
+    """Record the session's activity once the request is done (see load_user)."""
+    id_hash = g.pop(TOUCH_KEY, None)
+    if id_hash is None:
+        return
+    # Written here, not while loading the user: the view may still be working in this
+    # transaction then. What it left uncommitted is rolled back at teardown anyway.
+    database = db.session()
+    try:
+        database.rollback()
+        login_sessions.touch(database, id_hash, utcnow())
+        database.commit()
+    except SQLAlchemyError:
+        # A lost touch only brings the idle timeout closer; the page was served already.
+        database.rollback()
+        current_app.logger.warning("could not record a session's activity", exc_info=True)
 
 
 def me() -> User:

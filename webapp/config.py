@@ -48,6 +48,15 @@ def settings(instance: Path, overrides: Mapping[str, Any]) -> dict[str, Any]:
         # The token is bound to the session; a time limit would only fail the learner
         # who kept a quiz page open for an hour before pressing "Next".
         "WTF_CSRF_TIME_LIMIT": None,
+        # Server-side sessions (services/login_sessions.py): idle timeout and lifetime.
+        # At most 30 days, as a remembered sign-in would be at the longest.
+        "SESSION_IDLE_MINUTES": whole_number(env, "DOBRO_SESSION_IDLE_MINUTES", 120,
+                                             least=1, most=30 * 24 * 60),
+        "SESSION_MAX_HOURS": whole_number(env, "DOBRO_SESSION_MAX_HOURS", 12,
+                                          least=1, most=30 * 24),
+        # Reverse proxies in front of the app whose X-Forwarded-* headers are believed
+        # (0: none, the client's address is the connection's).
+        "TRUSTED_PROXIES": whole_number(env, "DOBRO_TRUSTED_PROXIES", 0, least=0, most=5),
     }
     config.update(overrides)
     config["CONTENT_ROOT"] = Path(config["CONTENT_ROOT"]).resolve()
@@ -56,6 +65,17 @@ def settings(instance: Path, overrides: Mapping[str, Any]) -> dict[str, Any]:
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = stored_secret_key(instance)
     return config
+
+
+def whole_number(env: Mapping[str, str], name: str, default: int, *, least: int,
+                 most: int) -> int:
+    """The integer setting ``name`` (``default`` when unset); a bad value stops the start."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit() and least <= int(raw) <= most):
+        raise ValueError(f"{name} must be a whole number from {least} to {most}, not {raw!r}")
+    return int(raw)
 
 
 def stored_secret_key(instance: Path) -> str:

@@ -46,7 +46,8 @@ class User(SQLModel, table=True):
     sex: str = Field(max_length=1, default="")  # "" not given, f, m, x (participants import)
     phone: str = Field(max_length=30, default="")
     active: bool = True
-    # Bumped when the password changes: sessions signed with an older value end.
+    # Bumped when the password changes or the account closes: sessions begun with an
+    # older value end (LoginSession.version).
     session_version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
     joined_at: datetime | None = None
@@ -96,6 +97,33 @@ class Throttle(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow)
 
     __table_args__ = (Index("ix_throttle_key_at", "key", "at"),)
+
+
+class LoginSession(SQLModel, table=True):
+    """A signed-in browser. Its cookie holds a random id; only the id's SHA-256 is kept.
+
+    Signing out deletes the row, so a copied cookie stops working with it; ``version``
+    is the user's ``session_version`` when it began (a new password ends older rows).
+    """
+
+    __tablename__ = "login_session"
+
+    id_hash: str = Field(max_length=64, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    version: int
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+
+
+class KnownAddress(SQLModel, table=True):
+    """An address a user signed in from, as a keyed hash: failures by others never delay
+    the user there (services/limits.py)."""
+
+    __tablename__ = "known_address"
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    address: str = Field(max_length=64, primary_key=True)
+    last_seen_at: datetime = Field(default_factory=utcnow)
 
 
 class ModuleProgress(SQLModel, table=True):

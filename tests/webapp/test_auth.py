@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta
+
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import text as sql
 
 from tests.webapp.conftest import PASSWORD, People, csrf_token, login, submit
 from webapp import db
@@ -49,6 +54,19 @@ def test_sign_out_needs_a_post_with_a_token(client: FlaskClient, people: People)
     assert "Здравейте, Иван Иванов" in text(client.get("/"))
     submit(client, "/logout", {}, page="/")
     assert "Здравейте" not in text(client.get("/"))
+
+
+def test_a_cookie_copied_before_signing_out_stops_working(app: Flask, people: People) -> None:
+    browser, thief = app.test_client(), app.test_client()
+    login(browser, "maria")
+    copied = browser.get_cookie("session")
+    assert copied is not None
+    thief.set_cookie("session", copied.value)
+    assert "Здравейте, Мария Петрова" in text(thief.get("/"))  # the same session …
+    submit(browser, "/logout", {}, page="/")
+    thief.set_cookie("session", copied.value)
+    assert "Здравейте" not in text(thief.get("/"))  # … has ended on the server
+    assert thief.get("/learn/obshtinata").status_code == 302
 
 
 def test_next_never_leaves_the_site(client: FlaskClient, people: People) -> None:
@@ -149,3 +167,104 @@ def test_inactive_user_is_signed_out(app: Flask, client: FlaskClient, people: Pe
         database.add(ivan)
         database.commit()
     assert client.get("/learn/obshtinata").status_code == 302
+
+
+def from_address(app: Flask, address: str) -> FlaskClient:
+    """A browser at ``address`` (what the server sees as the client's address)."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_a_stranger_cannot_lock_a_councillor_out(app: Flask, people: People,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    home, stranger = from_address(app, "192.0.2.10"), from_address(app, "203.0.113.66")
+    assert login(home, "maria").status_code == 302  # her usual address from now on
+    submit(home, "/logout", {}, page="/")
+    pages = [text(login(stranger, "maria", f"грешна-парола-{n}")) for n in range(20)]
+    # Her right password from her usual address still works; the stranger stays refused.
+    assert login(home, "maria").status_code == 302
+    assert "Здравейте, Мария Петрова" in text(home.get("/"))
+    assert all("Грешно потребителско име или парола." in page for page in pages[:5])
+    assert re.search(r"Опитайте отново след \d+ секунди\.", pages[5])
+    assert all("Твърде много неуспешни опита" in page for page in pages[5:])
+    assert "Твърде много неуспешни опита" in text(login(stranger, "maria"))
+    assert "Здравейте" not in text(stranger.get("/"))
+    # The delays grow: each failure after the wait doubles the next one.
+    clock = Clock()
+    monkeypatch.setattr("webapp.services.limits.utcnow", clock)
+    clock.advance(30)
+    assert "Грешно потребителско" in text(login(stranger, "maria", "пак-грешна-парола"))
+    assert "Опитайте отново след 1 минута." in text(login(stranger, "maria"))
+    clock.advance(60)
+    login(stranger, "maria", "пак-грешна-парола")
+    assert "Опитайте отново след 2 минути." in text(login(stranger, "maria"))
+
+
+class Clock:
+    """A settable ``utcnow`` for the sign-in limits."""
+
+    def __init__(self) -> None:
+        self.now = accounts.utcnow()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: int) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def test_addresses_are_not_stored(app: Flask, people: People) -> None:
+    client = from_address(app, "203.0.113.58")
+    login(client, "maria", "грешна-парола")
+    login(client, "maria")
+    with app.app_context():
+        connection = db.session().connection()
+        stored = [*connection.execute(sql("SELECT key FROM throttle")).scalars(),
+                  *connection.execute(sql("SELECT address FROM known_address")).scalars()]
+    assert len(stored) == 4 and not any("203.0.113" in value for value in stored)
+
+
+COMMON = ("password123", "qwertyuiop", "1234567890")
+COMMON_MESSAGE = "Тази парола е сред най-често използваните"
+
+
+@pytest.mark.parametrize("password", COMMON)
+def test_common_passwords_are_refused_when_joining(app: Flask, client: FlaskClient,
+                                                   people: People, password: str) -> None:
+    code = new_learner_code(app)
+    page = text(submit(client, "/join", {"code": code, "username": "petya.n", "email": "",
+                                         "password": password, "confirm": password}))
+    assert COMMON_MESSAGE in page and "Здравейте" not in text(client.get("/"))
+    good = "кисело мляко с боровинки"
+    done = submit(client, "/join", {"code": code, "username": "petya.n", "email": "",
+                                    "password": good, "confirm": good})
+    assert done.status_code == 302 and "Здравейте, Петя Нова" in text(client.get("/"))
+
+
+@pytest.mark.parametrize("password", COMMON)
+def test_common_passwords_are_refused_on_reset(app: Flask, client: FlaskClient,
+                                               people: People, password: str) -> None:
+    with app.app_context():
+        database = db.session()
+        code = accounts.issue_code(database, database.get(accounts.User, people.learner.id),
+                                   "reset", None)
+        database.commit()
+    page = text(submit(client, "/reset", {"code": code, "password": password,
+                                          "confirm": password}))
+    assert COMMON_MESSAGE in page
+    assert "Грешно" in text(login(client, "ivan", password))
+    assert login(client, "ivan").status_code == 302  # the old password still works
+
+
+@pytest.mark.parametrize("password", COMMON)
+def test_common_passwords_are_refused_on_change(client: FlaskClient, people: People,
+                                                password: str) -> None:
+    login(client, "ivan")
+    page = text(submit(client, "/account/password", {"current": PASSWORD, "password": password,
+                                                     "confirm": password}))
+    assert COMMON_MESSAGE in page
+    good = "три несвързани думи: чадър, пчела, мост"
+    done = submit(client, "/account/password", {"current": PASSWORD, "password": good,
+                                                "confirm": good})
+    assert done.status_code == 302

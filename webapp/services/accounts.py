@@ -1,8 +1,8 @@
-"""Accounts: invitation and reset codes, passwords, and login throttling.
+"""Accounts: invitation and reset codes, passwords, and signing in.
 
 Codes are shown once, printed, and handed out by a trainer; the database keeps
-only their SHA-256. Failed logins and code attempts are counted in the
-database, per IP and per name, so the limit holds across workers.
+only their SHA-256. Failed logins and code attempts are counted in the database
+(services/limits.py), so the limits hold across workers.
 """
 
 from __future__ import annotations
@@ -14,18 +14,24 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
-from sqlmodel import Session, col, delete, func, select
+from sqlalchemy import and_
+from sqlmodel import Session, col, delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from webapp.models import Invitation, Throttle, User, utcnow
+from webapp.models import Invitation, KnownAddress, User, utcnow
+from webapp.services import limits
+
+# Re-exported: the code and certificate look-up limits count through accounts.
+from webapp.services.limits import THROTTLE_LIMIT as THROTTLE_LIMIT
+from webapp.services.limits import THROTTLE_WINDOW as THROTTLE_WINDOW
+from webapp.services.limits import record_failure as record_failure
+from webapp.services.limits import throttled as throttled
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed from paper
 CODE_LENGTH = 12
 CODE_LIFETIME = timedelta(days=60)
 MIN_PASSWORD = 10
 MAX_PASSWORD = 200
-THROTTLE_WINDOW = timedelta(minutes=15)
-THROTTLE_LIMIT = 10  # failures per key and window
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
 # scrypt (Werkzeug's default) with explicit parameters: memory-hard, no extra dependency.
 PASSWORD_METHOD = "scrypt:32768:8:1"
@@ -84,7 +90,7 @@ def find_code(db: Session, code: str) -> tuple[Invitation, User]:
 
 
 def check_new_password(password: str, user: User) -> None:
-    """Refuse passwords that are too short, too long or the user's own name."""
+    """Refuse passwords that are too short, too long, the user's own name or common."""
     if len(password) < MIN_PASSWORD:
         raise AccountError("password-short")
     if len(password) > MAX_PASSWORD:
@@ -92,6 +98,29 @@ def check_new_password(password: str, user: User) -> None:
     lowered = password.lower()
     if user.username and user.username in lowered or lowered in user.name.lower():
         raise AccountError("password-name")
+    if is_common(password):
+        raise AccountError("password-common")
+
+
+# What people add to a common word to pass a length rule: "password123", "qwerty2027!".
+_TRAILING = re.compile(r"[\d\W_]+$")
+
+
+def is_common(password: str) -> bool:
+    """Whether ``password``, in any case and without digits or symbols at its end, is among
+    the most used ones (the first an attacker tries)."""
+    lowered = password.strip().lower()
+    common = _common_passwords()
+    return lowered in common or _TRAILING.sub("", lowered) in common
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    # zxcvbn's list (MIT licence): the 30,000 most frequent passwords of a 10-million-
+    # password leak corpus, lower case. Loaded on first use: only setting a password needs it.
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # type: ignore[import-untyped]
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
 
 
 def username_taken(db: Session, username: str, user: User) -> bool:
@@ -135,46 +164,39 @@ def change_password(user: User, current: str, new: str) -> None:
     set_password(user, new)
 
 
-def throttled(db: Session, *keys: str, limit: int = THROTTLE_LIMIT) -> bool:
-    """Tell whether any of ``keys`` has ``limit`` or more recent failures."""
-    since = utcnow() - THROTTLE_WINDOW
-    for key in keys:
-        count = db.exec(select(func.count()).select_from(Throttle).where(
-            Throttle.key == key, col(Throttle.at) > since)).one()
-        if count >= limit:
-            return True
-    return False
-
-
-def record_failure(db: Session, *keys: str) -> None:
-    """Count one failure against each of ``keys`` (and forget failures long past)."""
-    db.exec(delete(Throttle).where(col(Throttle.at) < utcnow() - 4 * THROTTLE_WINDOW))
-    db.add_all([Throttle(key=key) for key in keys])
-
-
 @dataclass(frozen=True)
 class LoginResult:
     user: User | None
     error: str = ""
+    wait: int = 0  # seconds, when the error is "login-wait"
 
 
-def authenticate(db: Session, username: str, password: str, ip: str) -> LoginResult:
-    """Check a user name and password, refusing while the IP or the name is throttled."""
+def authenticate(db: Session, username: str, password: str, address: str) -> LoginResult:
+    """Check a user name and password from ``address`` (a ``limits.address_key``).
+
+    Refused at once, without looking at the password, while that address must wait
+    before trying that name again (services/limits.py).
+    """
     name = username.strip().lower()[:64]
-    keys = (f"login-ip:{ip}", f"login-user:{name}")
-    if throttled(db, *keys):
-        return LoginResult(None, "throttled")
-    user = db.exec(select(User).where(User.username == name)).first() if name else None
+    # One query whether or not the name exists: the user, and whether the address is theirs.
+    found = db.exec(select(User, KnownAddress.user_id).outerjoin(KnownAddress, and_(
+        col(KnownAddress.user_id) == col(User.id), col(KnownAddress.address) == address))
+        .where(User.username == name)).first()
+    user, known = found if found is not None else (None, None)
+    wait = limits.login_wait(db, name, address, known is not None)
+    if wait:
+        return LoginResult(None, "login-wait", wait)
     # Hash even when there is no such user, so the answer takes as long either way.
     real = user is not None and bool(user.password_hash)
     stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
     ok = check_password_hash(stored, password[:MAX_PASSWORD]) and real
     ok = ok and user is not None and user.active
     if not ok:
-        record_failure(db, *keys)
+        limits.record_login_failure(db, name, address)
         db.commit()
         return LoginResult(None, "invalid")
-    assert user is not None
+    assert user is not None and user.id is not None
+    limits.remember_address(db, user.id, address)
     user.last_login_at = utcnow()
     db.add(user)
     db.commit()

@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_login import login_required, login_user, logout_user
+from flask_babel import ngettext
+from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from webapp import db, i18n
-from webapp.auth import SignedIn, me
+from webapp.auth import SignedIn, me, session_limits
 from webapp.forms import ChangePasswordForm, JoinForm, LoginForm, ResetForm
-from webapp.services import accounts
+from webapp.models import User, utcnow
+from webapp.services import accounts, limits, login_sessions
 from webapp.services.accounts import AccountError
 
 bp = Blueprint("auth", __name__)
 
 
-def account_message(code: str) -> str:
-    """The learner-facing explanation of an ``AccountError`` code."""
+def account_message(code: str, wait: int = 0) -> str:
+    """The learner-facing explanation of an ``AccountError`` code (``wait`` in seconds)."""
     messages = {
         "bad-code": _("This code is not valid: check it, or ask your trainer for a new one."),
         "username-invalid": _("Use 3–32 Latin letters, digits, dots, hyphens or underscores, "
@@ -29,14 +41,27 @@ def account_message(code: str) -> str:
         "password-long": _("The password is too long."),
         "password-name": _("The password must not contain your name or user name."),
         "password-wrong": _("The current password is not right."),
+        "password-common": _("This password is among the most commonly used ones, so it is "
+                             "among the first to be guessed. Please choose another: a few "
+                             "words that do not belong together are easy to remember."),
         "throttled": _("Too many failed attempts. Please wait 15 minutes and try again."),
+        "login-wait": _("Too many failed attempts. Please try again in %(wait)s.",
+                        wait=wait_text(wait)),
         "invalid": _("Wrong user name or password."),
     }
     return messages.get(code, _("Something went wrong. Please try again."))
 
 
-def client_ip() -> str:
-    return request.remote_addr or "unknown"
+def wait_text(seconds: int) -> str:
+    """"45 seconds", "3 minutes": how long to wait, rounded up."""
+    if seconds < 60:
+        return ngettext("%(num)d second", "%(num)d seconds", seconds)
+    return ngettext("%(num)d minute", "%(num)d minutes", math.ceil(seconds / 60))
+
+
+def client_address() -> str:
+    """The client's address as the limits count it: a keyed hash, never the IP itself."""
+    return limits.address_key(request.remote_addr or "unknown", current_app.config["SECRET_KEY"])
 
 
 def safe_next(target: str | None) -> str:
@@ -48,13 +73,21 @@ def safe_next(target: str | None) -> str:
     return url_for("learn.home")
 
 
-def start_session(user_row: accounts.User) -> None:
+def start_session(user_row: User) -> None:
     """Sign in with a fresh session (keeping only the language choice)."""
+    database = db.session()
+    session_id = login_sessions.begin(database, user_row, session_limits())
+    database.commit()
+    fresh_cookie()
+    login_user(SignedIn(user_row, session_id))
+
+
+def fresh_cookie() -> None:
+    """Empty the cookie's session, keeping only the language choice."""
     language = session.get(i18n.SESSION_KEY)
     session.clear()
     if language:
         session[i18n.SESSION_KEY] = language
-    login_user(SignedIn(user_row))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -62,29 +95,41 @@ def login() -> str | Response:
     form = LoginForm()
     if form.validate_on_submit():
         result = accounts.authenticate(db.session(), form.username.data or "",
-                                       form.password.data or "", client_ip())
+                                       form.password.data or "", client_address())
         if result.user is not None:
             start_session(result.user)
             return redirect(safe_next(request.args.get("next")))
-        flash(account_message(result.error), "error")
+        flash(account_message(result.error, result.wait), "error")
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 def logout() -> Response:
+    if current_user.is_authenticated:
+        login_sessions.end(db.session(), current_user.get_id())
+        db.session().commit()
     logout_user()
-    language = session.get(i18n.SESSION_KEY)
-    session.clear()
-    if language:
-        session[i18n.SESSION_KEY] = language
+    fresh_cookie()
     flash(_("You have signed out."), "info")
     return redirect(url_for("learn.home"))
+
+
+@bp.post("/account/sessions/end")
+@login_required
+def sign_out_everywhere() -> Response:
+    """End every session of the signed-in user, on every device, this one too."""
+    login_sessions.end_all(db.session(), me().id or 0)
+    db.session().commit()
+    logout_user()
+    fresh_cookie()
+    flash(_("You have signed out on every device."), "info")
+    return redirect(url_for("auth.login"))
 
 
 def redeem(form: JoinForm | ResetForm, username: str, email: str | None) -> Response | None:
     """Use the code in ``form``; sign in and return the redirect, or flash why not."""
     database = db.session()
-    key = f"code-ip:{client_ip()}"
+    key = f"code-ip:{client_address()}"
     if accounts.throttled(database, key):
         flash(account_message("throttled"), "error")
         return None
@@ -98,6 +143,7 @@ def redeem(form: JoinForm | ResetForm, username: str, email: str | None) -> Resp
             database.commit()
         flash(account_message(error.code), "error")
         return None
+    login_sessions.end_all(database, user.id or 0)  # a new password ends the old sessions
     database.commit()
     start_session(user)
     flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
@@ -135,9 +181,12 @@ def change_password() -> str | Response:
         except AccountError as error:
             flash(account_message(error.code), "error")
         else:
-            db.session().add(user)
-            db.session().commit()
-            start_session(user)  # the old session id is void now; keep this one signed in
+            database = db.session()
+            database.add(user)
+            login_sessions.end_all(database, user.id or 0)
+            database.commit()
+            start_session(user)  # every other session has ended; this one goes on anew
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("learn.home"))
-    return render_template("auth/password.html", form=form)
+    sessions = login_sessions.active(db.session(), me().id or 0, session_limits(), utcnow())
+    return render_template("auth/password.html", form=form, sessions=sessions)

@@ -92,23 +92,46 @@ def test_change_password_needs_the_current_one(db: Session, learner: User) -> No
     accounts.change_password(learner, "дълга-парола-2027", "нова-парола-2027")
 
 
-def test_login_is_throttled_per_name_and_per_ip(db: Session, learner: User) -> None:
-    learner.username = "maria.p"
-    accounts.set_password(learner, "дълга-парола-2027")
-    db.add(learner)
-    db.commit()
-    for _ in range(accounts.THROTTLE_LIMIT):
-        assert accounts.authenticate(db, "maria.p", "грешна", "1.1.1.1").error == "invalid"
-    # Even the right password is refused while throttled, from any address.
-    assert accounts.authenticate(db, "maria.p", "дълга-парола-2027", "2.2.2.2").error == (
-        "throttled")
-    assert accounts.authenticate(db, "someone", "x", "1.1.1.1").error == "throttled"
-    assert accounts.authenticate(db, "someone", "x", "3.3.3.3").error == "invalid"
-
-
 def test_inactive_users_cannot_log_in(db: Session, learner: User) -> None:
     learner.username, learner.active = "maria.p", False
     accounts.set_password(learner, "дълга-парола-2027")
     db.add(learner)
     db.commit()
     assert accounts.authenticate(db, "maria.p", "дълга-парола-2027", "ip").user is None
+
+
+def test_a_stranger_cannot_lock_the_owner_out(db: Session, learner: User) -> None:
+    learner.username = "maria.p"
+    accounts.set_password(learner, "дълга-парола-2027")
+    db.add(learner)
+    db.commit()
+    assert accounts.authenticate(db, "maria.p", "дълга-парола-2027", "home").user == learner
+    for n in range(20):
+        assert accounts.authenticate(db, "maria.p", f"грешна-{n}", "stranger").user is None
+    # The owner, from where they usually sign in, still gets in; the stranger does not,
+    # not even with the right password.
+    assert accounts.authenticate(db, "maria.p", "дълга-парола-2027", "home").user == learner
+    refused = accounts.authenticate(db, "maria.p", "дълга-парола-2027", "stranger")
+    assert refused.user is None and refused.error != "invalid"
+
+
+@pytest.mark.parametrize("password", [
+    "password123", "qwertyuiop", "1234567890", "Password2027!", "QWERTY123456", "iloveyou!!!!",
+    "  superman12345"])
+def test_common_passwords_are_refused(db: Session, learner: User, password: str) -> None:
+    code = accounts.issue_code(db, learner, "join", None)
+    db.commit()
+    with pytest.raises(AccountError) as caught:
+        accounts.redeem_code(db, code, "maria.p", password)
+    assert caught.value.code == "password-common"
+    accounts.set_password(learner, "дълга-парола-2027")
+    with pytest.raises(AccountError) as caught:
+        accounts.change_password(learner, "дълга-парола-2027", password)
+    assert caught.value.code == "password-common"
+
+
+@pytest.mark.parametrize("password", [
+    "дълга-парола-2027", "кисело мляко и боровинки", "horse-kettle-ladder-9", "9384756201",
+    "qwertyuiop-zelen-dom"])
+def test_uncommon_passwords_pass(learner: User, password: str) -> None:
+    accounts.check_new_password(password, learner)
