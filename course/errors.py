@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+# Characters. Messages quote the author's text (an id, a value, a link); a quote of a
+# pasted page, or of anything large, must not turn one problem into megabytes.
+MAX_MESSAGE = 400
 
 
 @dataclass(frozen=True, order=True)
@@ -19,6 +22,10 @@ class Problem:
     severity: Severity
     message: str
     code: str
+
+    def __post_init__(self) -> None:
+        if len(self.message) > MAX_MESSAGE:
+            object.__setattr__(self, "message", self.message[:MAX_MESSAGE - 1] + "…")
 
     def format(self) -> str:
         """Render as ``path:line:col: severity: message [code]``."""

@@ -137,8 +137,10 @@ class Fields:
         for option in options:
             if value == option:
                 return option
+        # Quote a scalar; a list or mapping is named, never printed.
+        got = f"„{value}“" if isinstance(value, str | int | float) else type_name(value)
         self.report(self.data.at(key),
-                    f"„{key}“ трябва да е едно от: {', '.join(options)}; а е „{value}“",
+                    f"„{key}“ трябва да е едно от: {', '.join(options)}; а е {got}",
                     "bad-value")
         return default
 

@@ -4,6 +4,11 @@ PyYAML forgets source positions once it builds Python objects; the checker
 needs them to say ``file:line:col`` for every fault. The loader here builds
 ``Map`` and ``Seq`` (a dict and a list that also carry positions) and reports
 duplicate keys, which plain PyYAML silently drops.
+
+Anchors (``&name``) and aliases (``*name``) are refused: a few hundred bytes of
+nested aliases stand for billions of values ("billion laughs"), and anything
+that walks or prints them (a validation message quoting a value) runs out of
+memory. Course sources never need them; an author repeats the text instead.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import yaml
 from course.errors import Problem
 
 Pos = tuple[int, int]  # 1-based line, column
+MAX_ANCHOR_PROBLEMS = 20  # per file: enough to show the pattern, not a flood
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -36,6 +42,10 @@ _HINTS = {
     "did not find expected node content": "липсва стойност",
     "found unknown escape character": "непозната последователност с \\ в текст в двойни кавички",
 }
+_ALIAS = ("препратки (*{}) не се поддържат — напишете стойността изцяло; "
+          "ако текстът започва със звездичка, оградете го в кавички")
+_ANCHOR = ("котви (&{}) не се поддържат — напишете стойността изцяло, без „&“; "
+           "ако текстът започва с „&“, оградете го в кавички")
 
 
 class Map(dict[str, Any]):
@@ -105,6 +115,9 @@ _Loader.add_constructor(
 
 def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[Any, list[Problem]]:
     """Parse one YAML document; return its value (or None) and the problems found."""
+    refused = anchor_problems(text, path, line_offset)
+    if refused:
+        return None, refused
     loader = _Loader(text)
     loader.line_offset = line_offset
     loader.duplicate_keys = []
@@ -131,3 +144,28 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, path: str, line_offset: int) -> Pro
     hint = next((h for key, h in _HINTS.items() if problem.startswith(key)), None)
     message = f"невалиден YAML: {hint} ({problem})" if hint else f"невалиден YAML: {problem}"
     return Problem(path, line, col, "error", message, "yaml")
+
+
+def anchor_problems(text: str, path: str, line_offset: int = 0) -> list[Problem]:
+    """Locate every anchor and alias in ``text``; a YAML syntax error is left to the parser."""
+    # Neither can appear without its sign, and most sources have neither: skip the second parse.
+    if "&" not in text and "*" not in text:
+        return []
+    problems: list[Problem] = []
+    try:
+        for event in yaml.parse(text, Loader=_BaseLoader):
+            if len(problems) == MAX_ANCHOR_PROBLEMS:
+                break
+            if isinstance(event, yaml.AliasEvent):
+                message, code = _ALIAS, "yaml-alias"
+            elif isinstance(event, yaml.NodeEvent) and event.anchor is not None:
+                message, code = _ANCHOR, "yaml-anchor"
+            else:
+                continue
+            mark = event.start_mark
+            line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            problems.append(Problem(path, line + line_offset, col, "error",
+                                    message.format(event.anchor), code))
+    except yaml.YAMLError:
+        return []
+    return problems

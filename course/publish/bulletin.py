@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from course.errors import Problem
 from course.publish.common import TEMPLATES, environment
 from course.render import render_markdown, resolve_placeholders
+from course.yamlsrc import parse_yaml
 
 FOLDER = "bulletins"
 _NAME = re.compile(r"^(\d{2})-[a-z0-9][a-z0-9-]*\.md$")
@@ -72,12 +71,11 @@ def _load_one(file: Path, rel: str) -> tuple[Bulletin | None, list[Problem]]:
         return None, [Problem(rel, 1, 1, "error", "липсва заглавна част между редове „---“",
                               "bulletin-front-matter")]
     end = 1 + [x.strip() for x in lines[1:]].index("---")
-    try:
-        front = yaml.safe_load("\n".join(lines[1:end])) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = 2 + (mark.line if mark else 0)
-        return None, [Problem(rel, line, 1, "error", f"неправилен YAML: {exc}", "yaml")]
+    # The course's YAML reader: located Bulgarian messages, no anchors or aliases.
+    front, found = parse_yaml("\n".join(lines[1:end]), rel, line_offset=1)
+    if any(p.is_error for p in found):
+        return None, found
+    front = front or {}
     if not isinstance(front, dict):
         return None, [Problem(rel, 2, 1, "error", "заглавната част трябва да е речник",
                               "bulletin-front-matter")]
