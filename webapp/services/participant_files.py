@@ -4,6 +4,11 @@ No database and no request here: ``read_table`` takes the file name and its byte
 and returns every non-empty row with its number as in the file (the header is row 1),
 or raises ``ParticipantFileError`` with one message for the whole file.
 CSV may be UTF-8 (with or without a BOM) or Windows-1251, with commas or semicolons.
+
+An XLSX is a zip of XML parts, and ``MAX_BYTES`` limits only the zip: a 150 KB upload
+can inflate to 150 MB. So the parts' sizes are checked before any XML parser sees
+them (``check_xlsx_archive``), and the XML is parsed through defusedxml (openpyxl uses
+it when it is installed), which refuses entity expansion and external entities.
 """
 
 from __future__ import annotations
@@ -11,9 +16,18 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
+from typing import Any
 
 MAX_BYTES = 2 * 1024 * 1024
+# An XLSX's parts once inflated: 5,000 rows of 30 columns take a few MB of XML.
+MAX_UNPACKED = 20 * 1024 * 1024
+MAX_PARTS = 1000  # a workbook from Excel has about a dozen
+MAX_RATIO = 100  # inflated : compressed; real sheets stay well under 30
+RATIO_FLOOR = 1024 * 1024  # a part smaller than this may compress as well as it likes
+_CHUNK = 64 * 1024
+NOT_XLSX = "файлът не е четим XLSX (Excel) файл"
 MAX_ROWS = 5000  # data rows, the header not counted
 MAX_CELL = 500  # characters in any one cell
 MAX_COLUMNS = 30
@@ -102,23 +116,95 @@ def _decode(data: bytes) -> str:
             "непознато кодиране на текста; запишете файла като CSV UTF-8") from None
 
 
+def check_xlsx_archive(data: bytes) -> None:
+    """Refuse an XLSX whose parts would inflate past the limits, before anything parses them."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
+        raise ParticipantFileError(NOT_XLSX) from None
+    with archive:
+        parts = archive.infolist()
+        if len(parts) > MAX_PARTS:
+            raise ParticipantFileError(f"{NOT_XLSX}: твърде много части ({len(parts)})")
+        declared = sum(part.file_size for part in parts)
+        if declared > MAX_UNPACKED:
+            raise ParticipantFileError(_too_big_inside(declared))
+        for part in parts:
+            if part.file_size > RATIO_FLOOR and part.file_size > MAX_RATIO * part.compress_size:
+                raise ParticipantFileError(
+                    f"{NOT_XLSX}: частта {part.filename[:100]} се разгъва над {MAX_RATIO} пъти")
+        _inflate_within_limit(archive, parts)
+
+
+def _inflate_within_limit(archive: zipfile.ZipFile, parts: list[zipfile.ZipInfo]) -> None:
+    # The sizes above are what the headers claim. Inflate every part once, counting, so
+    # a header that lies (or a damaged part, which fails its CRC) is caught here and not
+    # in the middle of openpyxl; the count stops at the limit whatever the headers said.
+    inflated = 0
+    try:
+        for part in parts:
+            with archive.open(part) as stream:
+                while chunk := stream.read(_CHUNK):
+                    inflated += len(chunk)
+                    if inflated > MAX_UNPACKED:
+                        raise ParticipantFileError(_too_big_inside(inflated))
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError,
+            ValueError, OSError):
+        # A bad CRC, an unknown compression method, a password: not a file we can read.
+        raise ParticipantFileError(f"{NOT_XLSX}: файлът е повреден") from None
+
+
+def _too_big_inside(size: int) -> str:
+    mb = 1024 * 1024
+    return (f"{NOT_XLSX}: съдържанието му е твърде голямо след разархивиране "
+            f"({size // mb} MB или повече; най-много {MAX_UNPACKED // mb} MB)")
+
+
 def _xlsx_grid(data: bytes) -> list[list[str]]:
     from openpyxl import load_workbook  # imported late: only XLSX uploads need it
 
+    check_xlsx_archive(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise ParticipantFileError("файлът не е четим XLSX (Excel) файл") from None
+    except Exception as exc:  # any failure to open an uploaded file is the file's fault
+        raise _unreadable(exc) from None
     try:
-        sheet = book.worksheets[0]
-        grid: list[list[str]] = []
-        for values in sheet.iter_rows(values_only=True):
-            grid.append([_cell_text(value) for value in values])
-            if len(grid) > MAX_ROWS + 1 + 1000:  # stop reading long before memory runs out
-                break
-        return grid
+        return _sheet_grid(book)
+    except Exception as exc:  # rows are parsed lazily: bad XML inside the sheet shows here
+        raise _unreadable(exc) from None
     finally:
         book.close()
+
+
+def _unreadable(error: BaseException) -> ParticipantFileError:
+    from defusedxml import DefusedXmlException
+
+    # openpyxl wraps what the XML parser raised; the cause says whether it was refused.
+    cause: BaseException | None = error
+    for _ in range(10):  # chains are short, and a cycle must not hang the request
+        if cause is None or isinstance(cause, DefusedXmlException):
+            break
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(cause, DefusedXmlException):
+        return ParticipantFileError(f"{NOT_XLSX}: вътрешният му XML съдържа забранени "
+                                    "определения (DOCTYPE, ENTITY)")
+    return ParticipantFileError(f"{NOT_XLSX}: съдържанието му е повредено; отворете го "
+                                "в Excel и го запишете отново")
+
+
+def _sheet_grid(book: Any) -> list[list[str]]:
+    sheet = book.worksheets[0]
+    grid: list[list[str]] = []
+    # Bounded: openpyxl pads every row to the width the sheet claims (up to 16,384 columns)
+    # and fills the rows it skips, so a few bytes of XML could ask for a billion cells.
+    for values in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1):
+        cells = [_cell_text(value) for value in values]
+        while cells and not cells[-1]:
+            cells.pop()
+        grid.append(cells)
+        if len(grid) > MAX_ROWS + 1 + 1000:  # stop reading long before memory runs out
+            break
+    return grid
 
 
 def _cell_text(value: object) -> str:
