@@ -4,12 +4,20 @@ Every export (progress, donor report, distribution list) goes through here so
 that each gets the same care: text a spreadsheet could take for a formula is
 neutralised, CSV carries a BOM (Excel then reads Cyrillic as UTF-8), and XLSX
 sheets have a bold, frozen header row and columns wide enough for what they hold.
+
+CSV needs more than a check of each cell's first character. Excel on a Bulgarian
+Windows splits a line on ``;`` (the list separator), not on the commas we write,
+and does not honour our quotes the way a CSV reader does: a cell ``x;=cmd`` then
+becomes two cells, the second a formula. So every field is quoted, and inside
+each text cell whatever follows a ``;``, a tab or a line break is neutralised too,
+so no cell Excel can cut out of a line starts a formula, whichever separator it uses.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -19,12 +27,21 @@ from openpyxl.utils import get_column_letter
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIME = "text/csv; charset=utf-8"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The full-width forms count too: some spreadsheet locales read them as their ASCII twins.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+# A separator Excel may split a CSV line on (or a line break), then what could start a
+# formula once split off: blanks and quotes are skipped, as Excel skips them.
+_SPLIT_FORMULA = re.compile(r'([;\t\r\n])(?=[\s"]*[=+\-@＝＋－＠])')
 
 
 def safe_text(value: str) -> str:
     """Text a spreadsheet will not take for a formula (CSV/XLSX injection)."""
     return "'" + value if value[:1] in FORMULA_STARTS else value
+
+
+def safe_csv_text(value: str) -> str:
+    """Text no piece of which starts a formula, however Excel splits the CSV line."""
+    return safe_text(_SPLIT_FORMULA.sub(r"\1'", value))
 
 
 def safe_row(row: Iterable[Any]) -> list[Any]:
@@ -33,11 +50,11 @@ def safe_row(row: Iterable[Any]) -> list[Any]:
 
 
 def csv_bytes(rows: Iterable[Sequence[Any]]) -> bytes:
-    """Rows as CSV, UTF-8 with a BOM, every text cell safe."""
+    """Rows as CSV, UTF-8 with a BOM, every field quoted and every text cell safe."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL)
     for row in rows:
-        writer.writerow(safe_row(row))
+        writer.writerow([safe_csv_text(v) if isinstance(v, str) else v for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

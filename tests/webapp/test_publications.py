@@ -98,7 +98,7 @@ def test_distribution_list_is_for_coordinators(client: FlaskClient, app: Flask,
     csv = other.get("/distribution.csv")
     assert csv.status_code == 200
     text = csv.data.decode("utf-8-sig")
-    assert "Смолян,Смолян,Председател на ОбС,3" in text and "Общо,,,3" in text
+    assert '"Смолян","Смолян","Председател на ОбС","3"' in text and '"Общо","","","3"' in text
     xlsx = other.get("/distribution.xlsx")
     from openpyxl import load_workbook
 
