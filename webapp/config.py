@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from webapp import instance_files
+
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 SECRET_FILE = "secret_key"
 LANGUAGES = ("bg", "en")
@@ -18,9 +20,7 @@ DEFAULT_SIGNATORY_TITLE = "Председател"
 def instance_path(overrides: Mapping[str, Any]) -> Path:
     """The instance folder (``DOBRO_INSTANCE``, default ``./instance``), created if missing."""
     path = Path(overrides.get("INSTANCE_PATH") or os.environ.get("DOBRO_INSTANCE") or "instance")
-    path = path.resolve()
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return instance_files.secure_instance(path.resolve())  # 0700, its files 0600
 
 
 def settings(instance: Path, overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -64,6 +64,7 @@ def settings(instance: Path, overrides: Mapping[str, Any]) -> dict[str, Any]:
     config.setdefault("SESSION_COOKIE_SECURE", str(config["BASE_URL"]).startswith("https"))
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = stored_secret_key(instance)
+    instance_files.private_database(str(config["DATABASE_URL"]))
     return config
 
 

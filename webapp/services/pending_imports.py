@@ -3,6 +3,10 @@
 The confirmation carries only a random token; the file stays in the instance folder
 (``imports/``), tied to the user and the group that uploaded it, for ``LIFETIME``.
 So the file that is applied is exactly the one that was previewed, and no one else's.
+
+The files hold personal data: they are owner-only (0600, in a 0700 folder), and an
+expired one is refused and deleted; every save and load also deletes whatever else
+has expired, so an abandoned preview does not stay on disk.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from webapp.instance_files import private_dir, write_private
 
 LIFETIME = 30 * 60  # seconds
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -35,13 +41,13 @@ def folder(instance_path: str) -> Path:
 
 def save(instance_path: str, filename: str, data: bytes, user_id: int, group_id: int) -> str:
     """Keep an upload and return its token; expired uploads are removed on the way."""
-    where = folder(instance_path)
-    where.mkdir(parents=True, exist_ok=True)
+    where = private_dir(folder(instance_path))
     _remove_expired(where)
     token = secrets.token_urlsafe(24)
-    (where / f"{token}.bin").write_bytes(data)
+    write_private(where / f"{token}.bin", data)
     meta = {"filename": filename, "user_id": user_id, "group_id": group_id}
-    (where / f"{token}.json").write_text(json.dumps(meta), encoding="utf-8")
+    # Written last: an upload counts only once its description is there.
+    write_private(where / f"{token}.json", json.dumps(meta).encode("utf-8"))
     return token
 
 
@@ -50,6 +56,7 @@ def load(instance_path: str, token: str, user_id: int, group_id: int) -> Pending
     if not TOKEN.match(token):
         raise PendingNotFound(token)
     where = folder(instance_path)
+    _remove_expired(where)  # this one too, if it has expired
     meta_path, data_path = where / f"{token}.json", where / f"{token}.bin"
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -70,8 +77,10 @@ def discard(instance_path: str, token: str) -> None:
 
 
 def _remove_expired(where: Path) -> None:
+    # Both halves are judged by their own age, so a file whose description was never
+    # written (a save cut short) goes too.
     now = time.time()
-    for path in where.glob("*.json"):
+    for path in [*where.glob("*.json"), *where.glob("*.bin")]:
         try:
             if now - path.stat().st_mtime >= LIFETIME:
                 discard(str(where.parent), path.stem)
