@@ -48,6 +48,10 @@ def settings(instance: Path, overrides: Mapping[str, Any]) -> dict[str, Any]:
         # The token is bound to the session; a time limit would only fail the learner
         # who kept a quiz page open for an hour before pressing "Next".
         "WTF_CSRF_TIME_LIMIT": None,
+        # Any request body, in MB: 3 leaves room for a 2 MB participant file. Routes that
+        # need more say so themselves (authoring); JSON endpoints allow far less.
+        "MAX_CONTENT_LENGTH": whole_number(env, "DOBRO_MAX_UPLOAD_MB", 3, least=1, most=100)
+        * 1024 * 1024,
         # Server-side sessions (services/login_sessions.py): idle timeout and lifetime.
         # At most 30 days, as a remembered sign-in would be at the longest.
         "SESSION_IDLE_MINUTES": whole_number(env, "DOBRO_SESSION_IDLE_MINUTES", 120,

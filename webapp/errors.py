@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template
-from werkzeug.exceptions import HTTPException
+from flask import Flask, current_app, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from webapp.content import CourseUnavailable
 
@@ -14,6 +16,7 @@ FALLBACK_500 = "Възникна грешка в сървъра. Опитайт�
 def init_app(app: Flask) -> None:
     """Register the handlers."""
     app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(RequestEntityTooLarge, too_large)
     app.register_error_handler(500, server_error)
     app.register_error_handler(CourseUnavailable, course_unavailable)
 
@@ -22,6 +25,16 @@ def http_error(error: HTTPException) -> ResponseTuple:
     code = error.code or 500
     template = "errors/404.html" if code == 404 else "errors/http.html"
     return render_template(template, code=code), code
+
+
+def too_large(_error: RequestEntityTooLarge) -> ResponseReturnValue:
+    """Say what was too large and what the limit is, as JSON to a script, else as a page."""
+    limit = request.max_content_length or current_app.config["MAX_CONTENT_LENGTH"]
+    message = _("What you sent is too large: at most %(limit)s MB can be sent at once.",
+                limit=max(1, round(limit / (1024 * 1024))))
+    if request.is_json:
+        return jsonify(error=message), 413
+    return render_template("errors/http.html", code=413, message=message), 413
 
 
 def server_error(_error: Exception) -> ResponseTuple:

@@ -30,6 +30,7 @@ from course.build import build
 from webapp import db, livebuild
 from webapp.auth import STAFF, me, role_required
 from webapp.authoring_forms import RestoreForm, SourceForm
+from webapp.bodies import json_body
 from webapp.routing import parse_id
 from webapp.services import authoring
 from webapp.services.authoring import (
@@ -45,6 +46,8 @@ from webapp.services.authoring import (
 bp = Blueprint("authoring", __name__, url_prefix="/trainer/authoring")
 # A 1 MB source sent url-encoded: a Cyrillic letter is two UTF-8 bytes, each "%XX".
 FORM_LIMIT = 7 * authoring.MAX_BYTES
+# The same source as JSON: raw UTF-8, with quotes, backslashes and line breaks escaped.
+PREVIEW_LIMIT = 2 * authoring.MAX_BYTES + 1024
 
 
 @bp.url_value_preprocessor
@@ -125,7 +128,7 @@ def _draft(rel: str) -> str | None:
 def preview() -> tuple[Response, int]:
     paths = _paths()
     rel = _known(paths)
-    data = request.get_json(silent=True)
+    data = json_body(PREVIEW_LIMIT)
     text = data.get("text") if isinstance(data, dict) else None
     if not isinstance(text, str):
         return jsonify(error=_("Send the text to check as JSON: {\"text\": \"…\"}.")), 400

@@ -23,6 +23,7 @@ from flask_wtf.csrf import generate_csrf as csrf_token
 from webapp import db, pagecache
 from webapp import search as course_search
 from webapp.auth import me
+from webapp.bodies import json_body
 from webapp.content import CompiledCourse, Module, current_course, store
 from webapp.models import Certificate
 from webapp.security import ASSET_SECURITY_POLICY
@@ -32,6 +33,7 @@ bp = Blueprint("learn", __name__)
 
 ASSET_NAME = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9]{1,8}")
 ONE_YEAR = 365 * 24 * 3600
+HEARTBEAT_LIMIT = 4096  # bytes: {"position": "<a heading's anchor>"}
 
 
 @bp.get("/")
@@ -125,7 +127,7 @@ def studied(module_id: str) -> Response:
 def reading(module_id: str) -> Response:
     """The reader's script reports, now and then, that the page is read and where."""
     found = current_course().modules.get(module_id) or abort(404)
-    data = request.get_json(silent=True) or {}
+    data = json_body(HEARTBEAT_LIMIT) or {}
     position = data.get("position") if isinstance(data, dict) else ""
     anchors = {h.anchor for h in found.headings}
     progress.heartbeat(db.session(), me(), found,

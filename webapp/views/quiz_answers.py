@@ -16,10 +16,12 @@ from flask import request
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import LengthRequired, RequestEntityTooLarge
 
 from course.attempts import part_count, to_display
 from course.grading import correct_response, grade
 from course.model import Question
+from webapp.bodies import json_body
 from webapp.services.attempts import Slot
 
 MAX_TEXT = 500
@@ -141,9 +143,10 @@ def posted_form() -> MultiDict[str, str] | None:
     """The answers of a JSON body ``{"answers": {...}}`` or of a form; None if malformed."""
     if not request.is_json:
         return request.form
-    if (request.content_length or MAX_JSON_BYTES + 1) > MAX_JSON_BYTES:
+    try:
+        data = json_body(MAX_JSON_BYTES)
+    except (RequestEntityTooLarge, LengthRequired):
         return None
-    data = request.get_json(silent=True)
     answers = data.get("answers") if isinstance(data, dict) else None
     if not isinstance(answers, dict) or len(answers) > MAX_JSON_FIELDS:
         return None
