@@ -77,6 +77,8 @@ class Invitation(SQLModel, table=True):
     """A one-time code to join (set a password) or to reset a forgotten one.
 
     Only a hash of the code is kept: a copy of the database gives no one a way in.
+    A code is never deleted: a newer code or a closed account voids it (it expires at
+    once), so who made which code for whom, and when, stays on record.
     """
 
     id: int | None = Field(default=None, primary_key=True)
@@ -87,6 +89,8 @@ class Invitation(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     used_at: datetime | None = None
+    # When the person was told, at a sign-in, of a reset code someone else made for them.
+    notified_at: datetime | None = None
 
 
 class Throttle(SQLModel, table=True):

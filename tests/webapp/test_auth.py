@@ -268,3 +268,51 @@ def test_common_passwords_are_refused_on_change(client: FlaskClient, people: Peo
     done = submit(client, "/account/password", {"current": PASSWORD, "password": good,
                                                 "confirm": good})
     assert done.status_code == 302
+
+
+def test_a_learner_is_told_of_reset_codes_others_made_for_them(app: Flask, client: FlaskClient,
+                                                               people: People) -> None:
+    from sqlmodel import select
+
+    from webapp.models import Group, Invitation
+
+    with app.app_context():
+        group_id = db.session().exec(select(Group.id)).one()
+    code_url = f"/trainer/groups/{group_id}/learners/{people.learner.id}/code"
+    trainer = app.test_client()
+    login(trainer, "trainer")
+    first = re.search(r"<code>([A-Z0-9-]{14})</code>",
+                      text(submit(trainer, code_url, {}, page=f"/trainer/groups/{group_id}")))
+    second = submit(trainer, code_url, {}, page=f"/trainer/groups/{group_id}")
+    assert first and second.status_code == 200
+    # The newer code voids the first, and both stay on record with who made them.
+    assert "не е валиден" in text(submit(client, "/reset", {
+        "code": first.group(1), "password": "друга-дълга-парола", "confirm":
+        "друга-дълга-парола"}))
+    with app.app_context():
+        made = db.session().exec(select(Invitation).where(
+            Invitation.user_id == people.learner.id)).all()
+    assert [(i.purpose, i.created_by, i.used_at) for i in made] == [
+        ("reset", people.trainer.id, None)] * 2
+    # Ivan signs in with his own password: he is told, once, by whom and when.
+    page = text(login(client, "ivan", PASSWORD) and client.get("/"))
+    notices = re.findall(r'flash-warning">([^<]+)<', page)
+    assert len(notices) == 2 and all("Теодора Обучителева" in n for n in notices)
+    assert all("код за нова парола" in n and "координатора" in n for n in notices)
+    submit(client, "/logout", {}, page="/")
+    login(client, "ivan", PASSWORD)
+    assert "flash-warning" not in text(client.get("/"))
+    # A code the learner's own trainer made and someone used: the owner hears it was used.
+    with app.app_context():
+        database = db.session()
+        ivan = database.get(accounts.User, people.learner.id)
+        admin = database.get(accounts.User, people.admin.id)
+        code = accounts.issue_code(database, ivan, "reset", admin)
+        database.commit()
+    thief = app.test_client()
+    submit(thief, "/reset", {"code": code, "password": "крадена-парола-77", "confirm":
+                             "крадена-парола-77"})
+    owner = app.test_client()
+    login(owner, "ivan", "крадена-парола-77")
+    told = text(owner.get("/"))
+    assert "Админ Админов" in told and "беше използван" in told

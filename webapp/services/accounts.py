@@ -11,11 +11,12 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import and_
-from sqlmodel import Session, col, delete, select
+from sqlalchemy import and_, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.models import Invitation, KnownAddress, User, utcnow
@@ -66,13 +67,55 @@ def hash_code(code: str) -> str:
 
 def issue_code(db: Session, user: User, purpose: str, created_by: User | None) -> str:
     """Create a new one-time code for ``user``; earlier unused codes stop working."""
-    db.exec(delete(Invitation).where(col(Invitation.user_id) == user.id,
-                                     col(Invitation.used_at).is_(None)))
+    return issue_invitation(db, user, purpose, created_by)[0]
+
+
+def issue_invitation(db: Session, user: User, purpose: str,
+                     created_by: User | None) -> tuple[str, Invitation]:
+    """Create a new one-time code for ``user`` and return it with its (unsaved) record."""
+    void_codes(db, user)
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-    db.add(Invitation(user_id=user.id, code_hash=hash_code(code), purpose=purpose,
-                      created_by=created_by.id if created_by else None,
-                      expires_at=utcnow() + CODE_LIFETIME))
-    return format_code(code)
+    now = utcnow()
+    # Codes one makes for oneself need no notice; a code made by someone else does.
+    told = now if created_by is None or created_by.id == user.id else None
+    invitation = Invitation(user_id=user.id, code_hash=hash_code(code), purpose=purpose,  # type: ignore[arg-type]
+                            created_by=created_by.id if created_by else None,
+                            created_at=now, expires_at=now + CODE_LIFETIME, notified_at=told)
+    db.add(invitation)
+    return format_code(code), invitation
+
+
+def void_codes(db: Session, user: User) -> None:
+    """Make the user's unused codes stop working, keeping their records."""
+    now = utcnow()
+    db.exec(update(Invitation).where(col(Invitation.user_id) == user.id,  # type: ignore[call-overload]
+                                     col(Invitation.used_at).is_(None),
+                                     col(Invitation.expires_at) > now).values(expires_at=now))
+
+
+@dataclass(frozen=True)
+class ResetNotice:
+    """A password code someone else made for a user: who, and when."""
+
+    made_by: str
+    made_at: datetime
+    used: bool
+
+
+def reset_notices(db: Session, user: User) -> list[ResetNotice]:
+    """The password codes others made for ``user`` that they were not told of; now told."""
+    maker = aliased(User)
+    rows = db.exec(select(Invitation, maker.name)
+                   .join(maker, col(maker.id) == Invitation.created_by, isouter=True)
+                   .where(Invitation.user_id == user.id, Invitation.purpose == "reset",
+                          col(Invitation.notified_at).is_(None))
+                   .order_by(col(Invitation.created_at))).all()
+    now = utcnow()
+    for invitation, _name in rows:
+        invitation.notified_at = now
+        db.add(invitation)
+    return [ResetNotice(name or "", invitation.created_at, invitation.used_at is not None)
+            for invitation, name in rows]
 
 
 def find_code(db: Session, code: str) -> tuple[Invitation, User]:

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, delete, func, select
 
-from webapp.models import Group, GroupMember, GroupTrainer, Invitation, Organisation, User
+from webapp.models import Group, GroupMember, GroupTrainer, Organisation, User
 from webapp.services import accounts
 
 STAFF_ROLES = ("trainer", "coordinator", "admin")
@@ -160,9 +160,7 @@ def update_group(db: Session, group: Group, name: str, description: str,
 
 def _code(db: Session, user: User, created_by: User) -> StaffCode:
     purpose = "reset" if user.username else "join"
-    code = accounts.issue_code(db, user, purpose, created_by)
-    invitation = db.exec(select(Invitation).where(
-        Invitation.user_id == user.id, col(Invitation.used_at).is_(None))).one()
+    code, invitation = accounts.issue_invitation(db, user, purpose, created_by)
     return StaffCode(user, code, purpose, invitation.expires_at)
 
 
@@ -205,7 +203,6 @@ def set_active(db: Session, user: User, active: bool, actor: User) -> None:
     user.active = active
     if not active:
         user.session_version += 1
-        db.exec(delete(Invitation).where(col(Invitation.user_id) == user.id,
-                                         col(Invitation.used_at).is_(None)))
+        accounts.void_codes(db, user)
     db.add(user)
     db.flush()

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
-from webapp.models import Group, GroupMember, GroupTrainer, Invitation, Organisation, User
+from webapp.models import Group, GroupMember, GroupTrainer, Organisation, User
 from webapp.services import accounts
 
 SEES_ALL_GROUPS = ("coordinator", "admin")
@@ -129,10 +129,7 @@ def add_learner(db: Session, group: Group, name: str, organisation_id: int, audi
 def new_code(db: Session, member: Member, created_by: User) -> IssuedCode:
     """A join code for someone who has not joined, a reset code for someone who has."""
     purpose = "reset" if member.joined else "join"
-    code = accounts.issue_code(db, member.user, purpose, created_by)
-    # issue_code leaves exactly one unused invitation for the user: the one just made.
-    invitation = db.exec(select(Invitation).where(
-        Invitation.user_id == member.user.id, col(Invitation.used_at).is_(None))).one()
+    code, invitation = accounts.issue_invitation(db, member.user, purpose, created_by)
     return IssuedCode(member, code, purpose, invitation.expires_at)
 
 

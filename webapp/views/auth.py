@@ -15,8 +15,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -73,13 +73,32 @@ def safe_next(target: str | None) -> str:
     return url_for("learn.home")
 
 
-def start_session(user_row: User) -> None:
-    """Sign in with a fresh session (keeping only the language choice)."""
+def start_session(user_row: User, with_password: bool = True) -> None:
+    """Sign in with a fresh session (keeping only the language choice).
+
+    Who signs in with the password is the owner: they are told of codes others made for
+    them. Who signs in with a code may not be, so the notices wait for the owner.
+    """
     database = db.session()
     session_id = login_sessions.begin(database, user_row, session_limits())
+    notices = accounts.reset_notices(database, user_row) if with_password else []
     database.commit()
     fresh_cookie()
     login_user(SignedIn(user_row, session_id))
+    for notice in notices:
+        flash(reset_notice(notice), "warning")
+
+
+def reset_notice(notice: accounts.ResetNotice) -> str:
+    """Tell the person of a password code someone else made for them."""
+    when = format_datetime(notice.made_at, "d MMMM y, H:mm")
+    if notice.used:
+        return _("On %(when)s, %(who)s made a code to set a new password for your account, "
+                 "and it was used. If it was not you who used it, tell your coordinator at once.",
+                 when=when, who=notice.made_by or _("an administrator"))
+    return _("On %(when)s, %(who)s made a code to set a new password for your account. "
+             "If you did not ask for one, tell your coordinator.",
+             when=when, who=notice.made_by or _("an administrator"))
 
 
 def fresh_cookie() -> None:
@@ -145,7 +164,7 @@ def redeem(form: JoinForm | ResetForm, username: str, email: str | None) -> Resp
         return None
     login_sessions.end_all(database, user.id or 0)  # a new password ends the old sessions
     database.commit()
-    start_session(user)
+    start_session(user, with_password=False)
     flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
     return redirect(url_for("learn.home"))
 
