@@ -8,14 +8,14 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Flask, abort, current_app, g
+from flask import Flask, abort, current_app, g, request
 from flask_login import LoginManager, UserMixin, current_user, login_required
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import SQLAlchemyError
 
 from webapp import db
 from webapp.models import User, utcnow
-from webapp.services import login_sessions
+from webapp.services import limits, login_sessions
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -84,6 +84,15 @@ def _touch_session(_exc: BaseException | None) -> None:
         # A lost touch only brings the idle timeout closer; the page was served already.
         database.rollback()
         current_app.logger.warning("could not record a session's activity", exc_info=True)
+
+
+def client_address() -> str:
+    """The client's address as every limit counts it: a keyed hash, never the IP itself.
+
+    Behind a proxy, ``request.remote_addr`` is the client's only with
+    ``DOBRO_TRUSTED_PROXIES`` set (ProxyFix, bound in the app factory).
+    """
+    return limits.address_key(request.remote_addr or "unknown", current_app.config["SECRET_KEY"])
 
 
 def me() -> User:

@@ -89,3 +89,23 @@ def test_a_bad_number_of_proxies_stops_the_start(tmp_path: Any,
     monkeypatch.setenv("DOBRO_TRUSTED_PROXIES", value)
     with pytest.raises(ValueError, match="DOBRO_TRUSTED_PROXIES"):
         create_app()
+
+
+def test_certificate_look_ups_are_counted_per_client_and_never_by_raw_address(
+        make_app: Any, build_dir: Any, people: People) -> None:
+    from sqlmodel import select
+
+    from webapp import db
+    from webapp.models import Throttle
+    from webapp.views.public import VERIFY_LIMIT
+
+    app = make_app(TRUSTED_PROXIES=1)
+    first = behind_proxy(app, "203.0.113.1")
+    for _ in range(VERIFY_LIMIT):
+        assert first.get("/verify/no-such-code").status_code == 404
+    assert first.get("/verify/no-such-code").status_code == 429
+    # Another client behind the same proxy still looks certificates up.
+    assert behind_proxy(app, "203.0.113.2").get("/verify/no-such-code").status_code == 404
+    with app.app_context():
+        keys = {row.key for row in db.session().exec(select(Throttle))}
+    assert keys and not any("203.0.113" in key or PROXY in key for key in keys)

@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -21,10 +20,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from webapp import db, i18n
-from webapp.auth import SignedIn, me, session_limits
+from webapp.auth import SignedIn, client_address, me, session_limits
 from webapp.forms import ChangePasswordForm, JoinForm, LoginForm, ResetForm
 from webapp.models import User, utcnow
-from webapp.services import accounts, limits, login_sessions
+from webapp.services import accounts, login_sessions
 from webapp.services.accounts import AccountError
 
 bp = Blueprint("auth", __name__)
@@ -57,11 +56,6 @@ def wait_text(seconds: int) -> str:
     if seconds < 60:
         return ngettext("%(num)d second", "%(num)d seconds", seconds)
     return ngettext("%(num)d minute", "%(num)d minutes", math.ceil(seconds / 60))
-
-
-def client_address() -> str:
-    """The client's address as the limits count it: a keyed hash, never the IP itself."""
-    return limits.address_key(request.remote_addr or "unknown", current_app.config["SECRET_KEY"])
 
 
 def safe_next(target: str | None) -> str:

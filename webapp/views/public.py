@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template
 
 from webapp import db
+from webapp.auth import client_address
 from webapp.models import Certificate
 from webapp.services import accounts, badges, certificates
 
@@ -20,9 +21,9 @@ def instance() -> Path:
 
 
 def lookup(code: str) -> Certificate | None:
-    """The certificate with ``code``, counting every lookup against the caller's IP."""
+    """The certificate with ``code``, counting every lookup against the caller's address."""
     database = db.session()
-    key = f"verify:{request.remote_addr or '-'}"
+    key = f"verify:{client_address()}"
     if accounts.throttled(database, key, limit=VERIFY_LIMIT):
         abort(429)
     accounts.record_failure(database, key)
