@@ -10,26 +10,22 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import sysconfig
-import time
-import urllib.error
-import urllib.request
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO
+from tests.serving import free_port, wait_for
 
 pytestmark = pytest.mark.slow
 
 CATALOG = "webapp/translations/bg/LC_MESSAGES/messages.mo"
 # Tracked files the app never reads at run time (the extraction settings of `make messages`).
 NOT_SHIPPED = {"webapp/babel.cfg"}
-TIMEOUT = 60.0
 
 
 def run(*command: str | Path, cwd: Path, env: dict[str, str] | None = None) -> str:
@@ -96,28 +92,6 @@ def test_the_wheel_holds_every_runtime_file_and_the_compiled_catalog(
         assert needed in names
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def fetch(url: str, process: subprocess.Popen[bytes], log: Path) -> str:
-    """The page at ``url`` once the server answers it with 200."""
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"dobro serve exited early:\n{log.read_text()}"
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return str(response.read().decode("utf-8"))
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer within {TIMEOUT} s:\n{log.read_text()}")
-
-
 def app_environment(venv: Path, clone: Path, workspace: Path) -> dict[str, str]:
     """Settings for the installed app: the clone's mini course, a temporary instance."""
     env = {name: value for name, value in os.environ.items()
@@ -144,13 +118,13 @@ def test_the_installed_wheel_serves_bulgarian(venv: Path, clone: Path, workspace
         process = subprocess.Popen([str(dobro), "serve", "--port", str(port)], cwd=workspace,
                                    env=env, stdout=output, stderr=subprocess.STDOUT)
     try:
-        page = fetch(f"http://127.0.0.1:{port}/login", process, log)
+        page = wait_for(f"http://127.0.0.1:{port}/login", process, log)
         assert '<html lang="bg">' in page
         assert "Вход" in page and "Sign in" not in page
         assert "Мини курс по местно самоуправление" in page
-        assert fetch(f"http://127.0.0.1:{port}/healthz", process, log) == "ok"
+        assert wait_for(f"http://127.0.0.1:{port}/healthz", process, log) == "ok"
         assert "dobro.css" in page
-        assert fetch(f"http://127.0.0.1:{port}/static/css/dobro.css", process, log)
+        assert wait_for(f"http://127.0.0.1:{port}/static/css/dobro.css", process, log)
     finally:
         process.terminate()
         try:

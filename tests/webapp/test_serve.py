@@ -3,41 +3,19 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.serving import free_port, wait_for
+
 from .conftest import APP_SETTINGS
 
 DOBRO = Path(sys.executable).parent / "dobro"
-TIMEOUT = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_for(url: str, process: subprocess.Popen[bytes], log: Path) -> str:
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"dobro serve exited early:\n{log.read_text()}"
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return str(response.read().decode("utf-8"))
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer within {TIMEOUT} s:\n{log.read_text()}")
 
 
 @pytest.mark.skipif(not DOBRO.exists(), reason="the dobro console script is not installed")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import struct
 import zipfile
+from collections.abc import Sequence
 
 from openpyxl import Workbook
 
@@ -12,8 +13,8 @@ SHEET = "xl/worksheets/sheet1.xml"
 HEADER = ("Име", "Организация", "Аудитория")
 
 
-def workbook(rows: tuple[tuple[str, ...], ...] = (HEADER, ("Анна Иванова", "Смолян",
-                                                              "employees"))) -> bytes:
+def workbook(rows: Sequence[Sequence[object]] = (HEADER, ("Анна Иванова", "Смолян",
+                                                           "employees"))) -> bytes:
     """A small, valid workbook as Excel would save it."""
     book = Workbook()
     sheet = book.active

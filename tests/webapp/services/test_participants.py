@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from openpyxl import Workbook
 from sqlmodel import Session, select
 
 from tests.conftest import REPO
+from tests.webapp.xlsx_crafted import workbook
 from webapp.models import Group, GroupMember, Organisation, User
 from webapp.services import participants
 from webapp.services.participant_files import (
@@ -37,15 +35,6 @@ def fixture(name: str) -> Table:
     return read_table(name, (FIXTURES / name).read_bytes())
 
 
-def xlsx(rows: list[list[object]]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def run(db: Session, table: Table, group: str = "Смолян 2027") -> participants.Summary:
@@ -71,7 +60,7 @@ def test_csv_in_every_encoding_and_delimiter(encoding: str, bom: bool, delimiter
 
 
 def test_xlsx_first_sheet_with_numbers_and_blank_rows() -> None:
-    data = xlsx([["name", "organisation", "audience", "phone"], [None, None, None, None],
+    data = workbook([["name", "organisation", "audience", "phone"], [None, None, None, None],
                  ["Анна Иванова", "Община Смолян", "employees", 359888123456]])
     table = read_table("people.xlsx", data)
     assert table.kind == "xlsx" and table.rows[0].number == 3
@@ -127,7 +116,7 @@ def test_unknown_and_missing_columns_are_named_in_row_1(orgs: Session) -> None:
 
 
 def test_a_huge_cell_is_an_error_not_a_crash(orgs: Session) -> None:
-    table = read_table("x.xlsx", xlsx([["name", "organisation", "audience", "position"],
+    table = read_table("x.xlsx", workbook([["name", "organisation", "audience", "position"],
                                        ["Я" * 5000, "Община Смолян", "employees", "ж" * 300]]))
     errors = [str(e) for e in participants.preview(orgs, table, AUDIENCES).errors]
     assert errors == ["ред 2, колона A (Име): твърде дълго (5000 знака); най-много 200",
