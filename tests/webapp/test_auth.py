@@ -285,6 +285,7 @@ def test_a_learner_is_told_of_reset_codes_others_made_for_them(app: Flask, clien
                       text(submit(trainer, code_url, {}, page=f"/trainer/groups/{group_id}")))
     second = submit(trainer, code_url, {}, page=f"/trainer/groups/{group_id}")
     assert first and second.status_code == 200
+    assert "ще види, че вие сте създали този код" in text(second)  # the trainer knows it
     # The newer code voids the first, and both stay on record with who made them.
     assert "не е валиден" in text(submit(client, "/reset", {
         "code": first.group(1), "password": "друга-дълга-парола", "confirm":
