@@ -16,6 +16,7 @@ from pathlib import Path
 from course.build import build, check
 from course.errors import ContentError, Problem
 from course.publish.verbs import add_publish_verbs
+from course.wording import count, problem_summary
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -62,9 +63,9 @@ def print_problems(problems: Sequence[Problem], strict: bool) -> None:
     errors = sum(p.is_error for p in problems)
     warnings = len(problems) - errors
     if strict and warnings:
-        print(f"{errors} грешки, {warnings} предупреждения (--strict: предупрежденията са грешки)")
+        print(f"{problem_summary(errors, warnings)} (--strict: предупрежденията са грешки)")
     elif problems:
-        print(f"{errors} грешки, {warnings} предупреждения")
+        print(problem_summary(errors, warnings))
     else:
         print("Няма проблеми.")
 
@@ -94,8 +95,9 @@ def run_build(args: argparse.Namespace) -> int:
     for problem in result.problems:
         print(problem.format())
     elapsed = time.perf_counter() - started
-    print(f"Компилирани {result.modules} модула и {result.quizzes} теста "
-          f"в {out} ({result.written} записани файла, {elapsed:.2f} с).")
+    print(f"Компилирани {count(result.modules, 'модул', 'модула')} и "
+          f"{count(result.quizzes, 'тест', 'теста')} в {out} "
+          f"({count(result.written, 'записан файл', 'записани файла')}, {elapsed:.2f} с).")
     return EXIT_OK
 
 

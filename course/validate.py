@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 
 from course.errors import Problem, Severity
 from course.model import PER_QUESTION_ITEMS, Course, Document, Question, Quiz, Ref, term_key
+from course.questionfaults import has_feedback, question_faults
+from course.unloaded import Unloaded, unloaded
+from course.wording import count, did_you_mean
 from course.yamlsrc import Pos
-
-FULL_MARKS_EPSILON = 1e-6
 
 
 @dataclass
@@ -59,10 +60,26 @@ class Checker:
         self.index = Index.build(course)
         self.problems: list[Problem] = []
         self._used: set[str] | None = None
+        self._unloaded: Unloaded | None = None
 
     def add(self, path: str, pos: Pos, message: str, code: str,
             severity: Severity = "error") -> None:
         self.problems.append(Problem(path, pos[0], pos[1], severity, message, code))
+
+    @property
+    def unloaded(self) -> Unloaded:
+        """The sources that failed to load (looked up only once a reference is missing)."""
+        if self._unloaded is None:
+            self._unloaded = unloaded(self.course)
+        return self._unloaded
+
+    def missing(self, ref: Ref | tuple[str, Pos], target: str, message: str, code: str,
+                known: Iterable[str]) -> None:
+        """Report a reference to nothing, unless a file that failed to load explains it."""
+        if self.unloaded.explains(target):
+            return  # that file's own error is the cause; repeating it here only misleads
+        path, pos = (ref.path, ref.pos) if isinstance(ref, Ref) else ref
+        self.add(path, pos, message + did_you_mean(target, known), code)
 
     def run(self) -> list[Problem]:
         """Run every check and return the problems found."""
@@ -129,14 +146,14 @@ class Checker:
         pages = [manifest.introduction] if manifest.introduction else []
         for ref in pages + list(manifest.handbook_front_matter):
             if ref.target not in self.index.pages:
-                self.add(ref.path, ref.pos, f"няма страница „{ref.target}“ в modules/pages/",
-                         "unknown-page")
+                self.missing(ref, ref.target, f"няма страница „{ref.target}“ в modules/pages/",
+                             "unknown-page", self.index.pages)
 
     def _check_topic_module(self, topic_id: str, ref: Ref, listed: dict[str, str]) -> None:
         doc = self.index.modules.get(ref.target)
         if doc is None:
-            self.add(ref.path, ref.pos, f"модулът „{ref.target}“ е в списъка, но няма файл с "
-                     f"такъв id в modules/{topic_id}/", "missing-module")
+            self.missing(ref, ref.target, f"модулът „{ref.target}“ е в списъка, но няма файл с "
+                         f"такъв id в modules/{topic_id}/", "missing-module", self.index.modules)
         elif doc.topic != topic_id:
             self.add(ref.path, ref.pos, f"модулът „{ref.target}“ е в папка modules/{doc.topic}/, "
                      f"а е изброен в темата „{topic_id}“", "module-topic")
@@ -150,7 +167,8 @@ class Checker:
             return
         quiz = self.index.quizzes.get(ref.target)
         if quiz is None:
-            self.add(ref.path, ref.pos, f"няма тест „{ref.target}“ в quizzes/", "unknown-quiz")
+            self.missing(ref, ref.target, f"няма тест „{ref.target}“ в quizzes/", "unknown-quiz",
+                         self.index.quizzes)
         elif quiz.kind != kind:
             self.add(ref.path, ref.pos, f"тестът „{ref.target}“ е от вид {quiz.kind}, а тук се "
                      f"очаква {kind}", "quiz-kind")
@@ -171,8 +189,8 @@ class Checker:
             self._expect_quiz(doc.quiz, "self-check")
         for ref in doc.requires:
             if ref.target not in self.index.modules:
-                self.add(ref.path, ref.pos, f"предпоставката „{ref.target}“ не е модул",
-                         "unknown-module")
+                self.missing(ref, ref.target, f"предпоставката „{ref.target}“ не е модул",
+                             "unknown-module", self.index.modules)
             elif ref.target == doc.id:
                 self.add(ref.path, ref.pos, "модулът не може да е предпоставка за себе си",
                          "self-prerequisite")
@@ -180,7 +198,8 @@ class Checker:
     def _expect_quiz(self, ref: Ref, kind: str) -> None:
         quiz = self.index.quizzes.get(ref.target)
         if quiz is None:
-            self.add(ref.path, ref.pos, f"няма тест „{ref.target}“ в quizzes/", "unknown-quiz")
+            self.missing(ref, ref.target, f"няма тест „{ref.target}“ в quizzes/", "unknown-quiz",
+                         self.index.quizzes)
         elif quiz.kind != kind:
             self.add(ref.path, ref.pos, f"„{ref.target}“ е от вид {quiz.kind}, а се очаква {kind}",
                      "quiz-kind")
@@ -191,36 +210,43 @@ class Checker:
             pos = (link.line, link.col)
             if link.kind == "anchor":
                 if link.anchor not in anchors:
-                    self.add(doc.path, pos, f"няма раздел „#{link.anchor}“ в този файл",
-                             "unknown-anchor")
+                    self.add(doc.path, pos, f"няма раздел „#{link.anchor}“ в този файл"
+                             + did_you_mean(link.anchor, anchors, "„#{}“"), "unknown-anchor")
             elif link.kind == "module":
                 self._check_file_link(doc, link.target, link.anchor, pos)
             elif link.kind == "glossary":
-                if term_key(link.target) not in self.index.terms:
-                    self.add(doc.path, pos, f"терминът „{link.target}“ не е в речника",
+                if term_key(link.target) not in self.index.terms \
+                        and not self.unloaded.any_under("modules/glossary/"):
+                    self.add(doc.path, pos, f"терминът „{link.target}“ не е в речника"
+                             + did_you_mean(term_key(link.target), self.index.terms),
                              "unknown-term")
             elif link.kind == "image" and link.target not in self.course.images:
-                self.add(doc.path, pos, f"изображението „{link.target}“ не съществува",
+                self.add(doc.path, pos, missing_image(link.target, self.course.images),
                          "missing-image")
 
     def _check_file_link(self, doc: Document, target: str, anchor: str, pos: Pos) -> None:
         linked = self.index.by_path.get(target)
         if linked is None:
-            self.add(doc.path, pos, f"връзката сочи към „{target}“, който не е модул или страница",
-                     "broken-link")
+            self.missing((doc.path, pos), target, f"връзката сочи към „{target}“, който не е "
+                         "модул или страница", "broken-link", self.index.by_path)
         elif anchor and anchor not in linked.rendered.anchors:
-            self.add(doc.path, pos, f"няма раздел „#{anchor}“ в {target}", "unknown-anchor")
+            self.add(doc.path, pos, f"няма раздел „#{anchor}“ в {target}"
+                     + did_you_mean(anchor, linked.rendered.anchors, "„#{}“"), "unknown-anchor")
 
     def check_quiz(self, quiz: Quiz) -> None:
         if quiz.pool is not None:
             pool = self.index.quizzes.get(quiz.pool.target)
-            if pool is None or pool.kind != "pool":
+            pools = [q.id for q in self.course.quizzes if q.kind == "pool"]
+            if pool is None:
+                self.missing(quiz.pool, quiz.pool.target, f"„{quiz.pool.target}“ не е банка с "
+                             "въпроси (kind: pool)", "unknown-pool", pools)
+            elif pool.kind != "pool":
                 self.add(quiz.path, quiz.pool.pos, f"„{quiz.pool.target}“ не е банка с въпроси "
-                         "(kind: pool)", "unknown-pool")
+                         "(kind: pool)" + did_you_mean(quiz.pool.target, pools), "unknown-pool")
         size = self.index.pool_size(quiz)
         if quiz.kind != "pool" and quiz.draw > size and (quiz.pool is None or size):
-            self.add(quiz.path, quiz.pos, f"тестът тегли {quiz.draw} въпроса, а има само {size}",
-                     "draw-too-large")
+            self.add(quiz.path, quiz.pos, f"тестът тегли {count(quiz.draw, 'въпрос', 'въпроса')}"
+                     f", а има само {size}", "draw-too-large")
         if quiz.kind != "pool" and quiz.pool is None and not quiz.questions:
             self.add(quiz.path, quiz.pos, "тестът няма въпроси", "no-questions")
         seen: set[str] = set()
@@ -230,7 +256,7 @@ class Checker:
                          "duplicate-id")
             seen.add(question.id)
             self.check_question(quiz, question)
-        if quiz.id not in self.used_quizzes:
+        if quiz.id not in self.used_quizzes and not self._users_unloaded():
             self.add(quiz.path, quiz.pos, f"тестът „{quiz.id}“ не се използва никъде",
                      "unused-quiz", "warning")
 
@@ -270,6 +296,11 @@ class Checker:
         common = sum(1 for q in self.index.drawn_from(final) if _fingerprint(q) in theirs)
         return f"общи въпроси: {common}" if common else None
 
+    def _users_unloaded(self) -> bool:
+        """Tell whether a file that could use a quiz (a module, course.yaml) failed to load."""
+        return self.unloaded.manifest or any(
+            p.endswith(".md") or p.startswith("quizzes/") for p in self.unloaded.paths)
+
     @property
     def used_quizzes(self) -> set[str]:
         """Ids of the quizzes something refers to (modules, pools, topics)."""
@@ -285,7 +316,7 @@ class Checker:
     def check_question(self, quiz: Quiz, question: Question) -> None:
         for code, message in question_faults(question):
             self.add(quiz.path, question.pos, f"въпрос „{question.id}“: {message}", code)
-        if not question.explanation and not _has_feedback(question):
+        if not question.explanation and not has_feedback(question):
             self.add(quiz.path, question.pos, f"въпрос „{question.id}“ няма обяснение "
                      "(„explanation“) или обратна връзка", "no-explanation", "warning")
         if question.ref is None:
@@ -298,10 +329,11 @@ class Checker:
         module_id, _, anchor = ref.target.partition("#")
         doc = self.index.modules.get(module_id)
         if doc is None:
-            self.add(ref.path, ref.pos, f"„{module_id}“ не е модул", "unknown-module")
+            self.missing(ref, module_id, f"„{module_id}“ не е модул", "unknown-module",
+                         self.index.modules)
         elif anchor and anchor not in doc.rendered.anchors:
-            self.add(ref.path, ref.pos, f"няма раздел „#{anchor}“ в модула „{module_id}“",
-                     "unknown-anchor")
+            self.add(ref.path, ref.pos, f"няма раздел „#{anchor}“ в модула „{module_id}“"
+                     + did_you_mean(anchor, doc.rendered.anchors, "„#{}“"), "unknown-anchor")
 
     def check_glossary(self) -> None:
         seen: dict[str, str] = {}
@@ -322,6 +354,13 @@ class Checker:
                 doc = self.index.modules[start]
                 self.add(doc.path, doc.pos, f"предпоставките на „{start}“ образуват кръг",
                          "prerequisite-cycle")
+
+
+def missing_image(target: str, images: Iterable[str]) -> str:
+    """Say where a missing image is looked for, and name a close one if there is."""
+    folder, _, name = target.rpartition("/")
+    return (f"изображението „{name}“ липсва: проверката го търси в папка {folder or '.'}/ — "
+            "сложете файла там или поправете пътя в текста" + did_you_mean(target, images))
 
 
 def _has_cycle(node: str, graph: dict[str, list[str]], state: dict[str, int]) -> bool:
@@ -348,36 +387,6 @@ def _fingerprint(question: Question) -> tuple[object, ...]:
             tuple(sorted(norm(c.text) for c in question.choices)),
             tuple(sorted((norm(left), norm(right)) for left, right in question.pairs)),
             tuple(sorted(norm(item) for item in question.items)))
-
-
-def _has_feedback(question: Question) -> bool:
-    answers = [a.feedback for a in question.text_answers]
-    answers += [a.feedback for a in question.number_answers]
-    answers += [c.feedback for c in question.choices]
-    return any(answers) or bool(
-        question.feedback_true or question.feedback_false or question.feedback_other)
-
-
-def question_faults(q: Question) -> Iterable[tuple[str, str]]:
-    """Say (code, message) for what makes a question unscorable or ambiguous."""
-    full = 100 - FULL_MARKS_EPSILON
-    if q.type == "single" and q.choices and max(c.weight for c in q.choices) < full:
-        yield ("no-full-marks",
-               "никой отговор не носи пълен брой точки (correct: true или weight: 100)")
-    if q.type == "multiple" and q.choices and sum(
-            c.weight for c in q.choices if c.weight > 0) < full:
-        yield ("no-full-marks",
-               "верните отговори не дават пълен брой точки (теглата им трябва да са общо 100)")
-    answers = q.text_answers or q.number_answers
-    if q.type in ("text", "number") and answers and max(a.weight for a in answers) < full:
-        yield "no-full-marks", "никой отговор не носи пълен брой точки (weight: 100)"
-    texts = [c.text for c in q.choices] or list(q.items)
-    if len(set(texts)) != len(texts):
-        yield "duplicate-answer", "има повторени отговори"
-    if q.pairs:
-        lefts, rights = [p[0] for p in q.pairs], [p[1] for p in q.pairs] + list(q.distractors)
-        if len(set(lefts)) != len(lefts) or len(set(rights)) != len(rights):
-            yield "duplicate-answer", "има повторени елементи в двойките или дистракторите"
 
 
 def validate(course: Course) -> list[Problem]:

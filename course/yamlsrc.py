@@ -18,30 +18,13 @@ from typing import Any
 import yaml
 
 from course.errors import Problem
+from course.yamlhints import explain
 
 Pos = tuple[int, int]  # 1-based line, column
 MAX_ANCHOR_PROBLEMS = 20  # per file: enough to show the pattern, not a flood
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-# PyYAML's messages are English and terse; these say what a trainer should do.
-_HINTS = {
-    "mapping values are not allowed": (
-        "двоеточие на неочаквано място — ако текстът съдържа „: “, оградете го в кавички"
-    ),
-    "could not find expected ':'": "липсва двоеточие след ключа или отстъпът е грешен",
-    "did not find expected key": "грешен отстъп или липсващо тире пред елемент от списък",
-    "found character '\\t' that cannot start any token": (
-        "табулация в отстъпа — използвайте интервали"
-    ),
-    "found character that cannot start any token": (
-        "знак, с който стойност не може да започва (табулация, @, `) — оградете текста в кавички"
-    ),
-    "found undefined alias": "непозната препратка (*име) — вероятно текст, започващ със звездичка",
-    "found unexpected end of stream": "незатворени кавички или скоби",
-    "did not find expected node content": "липсва стойност",
-    "found unknown escape character": "непозната последователност с \\ в текст в двойни кавички",
-}
 _ALIAS = ("препратки (*{}) не се поддържат — напишете стойността изцяло; "
           "ако текстът започва със звездичка, оградете го в кавички")
 _ANCHOR = ("котви (&{}) не се поддържат — напишете стойността изцяло, без „&“; "
@@ -77,7 +60,7 @@ def _pos(node: yaml.Node, line_offset: int) -> Pos:
 
 class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     line_offset = 0
-    duplicate_keys: list[tuple[str, Pos]]
+    duplicate_keys: list[tuple[str, Pos, Pos]]  # key, where repeated, where first
 
 
 def _construct_map(loader: _Loader, node: yaml.MappingNode) -> Map:
@@ -90,7 +73,8 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> Map:
         key = loader.construct_object(key_node, deep=True)
         key = key if isinstance(key, str) else str(key)
         if key in result:
-            loader.duplicate_keys.append((key, _pos(key_node, loader.line_offset)))
+            loader.duplicate_keys.append((key, _pos(key_node, loader.line_offset),
+                                         result.key_pos[key]))
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_pos[key] = _pos(key_node, loader.line_offset)
         result.value_pos[key] = _pos(value_node, loader.line_offset)
@@ -124,26 +108,25 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[Any, list[Pr
     try:
         value = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
-        return None, [_yaml_problem(exc, path, line_offset)]
-    except yaml.YAMLError as exc:  # errors without a position (rare)
-        return None, [Problem(path, 1 + line_offset, 1, "error", f"невалиден YAML: {exc}", "yaml")]
+        return None, [_yaml_problem(exc, text, path, line_offset)]
+    except yaml.YAMLError:  # errors without a position (rare)
+        return None, [Problem(path, 1 + line_offset, 1, "error", "невалиден YAML — проверете "
+                              "отстъпа, двоеточията и кавичките", "yaml")]
     finally:
         loader.dispose()
     problems = [
-        Problem(path, line, col, "error", f"ключът „{key}“ е повторен", "duplicate-key")
-        for key, (line, col) in loader.duplicate_keys
+        Problem(path, line, col, "error", f"ключът „{key}“ е повторен (вече е на ред {first[0]}) "
+                "— YAML пази само последната стойност; изтрийте единия или го преименувайте",
+                "duplicate-key")
+        for key, (line, col), first in loader.duplicate_keys
     ]
     return value, problems
 
 
-def _yaml_problem(exc: yaml.MarkedYAMLError, path: str, line_offset: int) -> Problem:
-    mark = exc.problem_mark or exc.context_mark
-    line = (mark.line + 1 if mark else 1) + line_offset
-    col = mark.column + 1 if mark else 1
-    problem = exc.problem or str(exc)
-    hint = next((h for key, h in _HINTS.items() if problem.startswith(key)), None)
-    message = f"невалиден YAML: {hint} ({problem})" if hint else f"невалиден YAML: {problem}"
-    return Problem(path, line, col, "error", message, "yaml")
+def _yaml_problem(exc: yaml.MarkedYAMLError, text: str, path: str, line_offset: int) -> Problem:
+    hint = explain(exc, text)
+    return Problem(path, hint.line + 1 + line_offset, hint.col + 1, "error", hint.message,
+                   hint.code)
 
 
 def anchor_problems(text: str, path: str, line_offset: int = 0) -> list[Problem]:

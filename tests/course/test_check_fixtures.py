@@ -2,7 +2,8 @@
 
 Each file in tests/fixtures/broken/ describes one way of breaking the minimal
 valid course (files to write, replace or delete) and the problems ``dobro
-check`` must name, with file and line.
+check`` must name, with file, line (and column, where the case gives one), and the
+codes it must not name: a follow-on of the real fault only hides it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,11 @@ from course.cli import main
 from tests.conftest import FIXTURES
 
 CASES = sorted((FIXTURES / "broken").glob("*.yaml"))
+SUMMARY = r"(1 грешка|\d+ грешки), (1 предупреждение|\d+ предупреждения).*"
+
+
+def _as_list(value: str | list[str] | None) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or ())
 
 
 def apply_case(root: Path, case: dict) -> None:
@@ -50,12 +56,18 @@ def test_broken_course_is_reported(case_file: Path, minimal: Path, capsys) -> No
     for expected in case["expect"]:
         severity = expected.get("severity", "error")
         prefix = f"{expected['path']}:{expected['line']}:"
+        if "col" in expected:
+            prefix += f"{expected['col']}:"
         matching = [line for line in lines if line.startswith(prefix)
                     and f": {severity}: " in line and line.endswith(f"[{expected['code']}]")]
         assert matching, f"expected {prefix} {severity} [{expected['code']}] in:\n{out}"
-        if "message" in expected:
-            assert any(expected["message"] in line for line in matching)
-    assert re.fullmatch(r"\d+ грешки, \d+ предупреждения.*", lines[-1]), "summary line last"
+        for words in _as_list(expected.get("message")):
+            assert any(words in line for line in matching), f"{words!r} not in {matching}"
+        for words in _as_list(expected.get("not_message")):
+            assert not any(words in line for line in matching), f"{words!r} in {matching}"
+    for code in case.get("absent") or ():
+        assert f"[{code}]" not in out, f"follow-on [{code}] reported:\n{out}"
+    assert re.fullmatch(SUMMARY, lines[-1]), f"summary line last: {lines[-1]}"
     if "exit_strict" in case:
         assert main(["check", str(minimal), "--strict"]) == case["exit_strict"]
 

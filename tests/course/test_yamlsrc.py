@@ -29,8 +29,14 @@ def test_duplicate_keys_are_reported() -> None:
 def test_syntax_error_has_a_bulgarian_hint_and_position() -> None:
     _, problems = parse_yaml("text: Вярно ли е: да\n", "f.yaml")
     (problem,) = problems
-    assert (problem.line, problem.code) == (1, "yaml")
+    assert (problem.line, problem.col, problem.code) == (1, 17, "yaml-colon-in-text")
     assert "кавички" in problem.message
+
+
+def test_duplicate_key_names_the_first_one() -> None:
+    _, problems = parse_yaml("a: 1\nb: 2\na: 3\n", "f.yaml", line_offset=1)
+    assert (problems[0].line, problems[0].col) == (4, 1)
+    assert "вече е на ред 2" in problems[0].message
 
 
 def test_dates_stay_text() -> None:
