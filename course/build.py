@@ -8,35 +8,51 @@ not change reuse their cached results, so an edit costs about one file.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
+import os
 import pickle
-from collections.abc import Mapping
+import secrets
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from course.errors import ContentError, Problem, has_errors
-from course.sources import source_files
+from course.sources import MANIFEST, source_files
 from course.urls import COMPILED_SCHEMA, UrlScheme
 
 if TYPE_CHECKING:
+    from course.compile import Fragments
     from course.load import Cache
     from course.model import Course
 
 CACHE_FILE = ".dobro-cache.pickle"
+# What a build added to the cache, while it is little: rewriting the whole cache after
+# every one-file edit would cost as much as the rest of such a rebuild.
+DELTA_FILE = ".dobro-cache-delta.pickle"
+DELTA_SHARE = 10  # rewrite the whole cache once the delta holds 1/10 of its files
+RACY_NS = 2_000_000_000  # see ``source_stamp``
 STAMP_FILE = ".dobro-stamp.json"
 # Bump when loading or rendering changes, so old cached results are not reused.
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 
 
 @dataclass
 class BuildCache:
-    """What a build keeps for the next one: per-file results and output digests."""
+    """What a build keeps for the next one: per-file results, and per output its digest
+    and the key of what it was made from (so an output whose inputs did not change is not
+    made again)."""
 
     version: int = CACHE_VERSION
     files: Cache = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+    fragments: Fragments = field(default_factory=lambda: _fragments())
+    generation: str = ""  # the base cache file this one was read from, or a delta extends
 
 
 @dataclass(frozen=True)
@@ -72,48 +88,92 @@ def build(root: Path, out: Path, jobs: int | None = None, strict: bool = False,
     so a broken edit never replaces a working build.
     """
     scheme = scheme or UrlScheme()
-    stamp, digests = source_stamp(root, strict, scheme)
-    unchanged = _unchanged(out, stamp)
+    saved = _read_stamp(out)
+    sources = source_stamp(root, strict, scheme, saved.get("files"), _taken(saved))
+    unchanged = _unchanged(out, sources.stamp, saved)
     if unchanged is not None:
         return unchanged
     # Imported here: a no-change rebuild should not pay for the parser and the compiler.
-    from course.compile import compiled_files, write_changed
+    from course.compile import compile_plan, write_changed
     from course.load import load_course
     from course.validate import validate
 
-    cache = _read_cache(out)
-    course, problems, files_cache = load_course(root, cache.files, jobs, digests)
+    cache, base = _read_stored(out)
+    course, problems, files_cache = load_course(root, cache.files, jobs, sources.digests,
+                                                listing=list(sources.digests))
     problems = sorted(problems + validate(course))
     if has_errors(problems, strict):
         raise ContentError(problems)
-    files = compiled_files(course, root, scheme)
+    plan = compile_plan(course, root, scheme, cache.fragments)
     out.mkdir(parents=True, exist_ok=True)
-    outputs = write_changed(files, out, cache.digests)
+    outputs, keys = write_changed(plan, out, cache.digests, cache.keys)
     written = sum(1 for path, digest in outputs.items() if cache.digests.get(path) != digest)
-    reused = sum(1 for key in files_cache if key in cache.files)
-    if files_cache.keys() != cache.files.keys() or outputs != cache.digests:
-        _write_cache(out, BuildCache(CACHE_VERSION, files_cache, outputs))
+    # The manifest's cached result is no module, page, quiz or glossary: not counted.
+    loaded = [key for key in files_cache if key[0] != MANIFEST]
+    reused = sum(1 for key in loaded if key in cache.files)
+    if files_cache.keys() != cache.files.keys() or keys != cache.keys:
+        _write_cache(out, BuildCache(CACHE_VERSION, files_cache, outputs, keys,
+                                     cache.fragments.pruned(course), cache.generation),
+                     base)
     result = BuildResult(problems, written, reused, len(course.modules), len(course.quizzes),
                          course)
-    _write_stamp(out, stamp, result, outputs, len(files_cache))
+    _write_stamp(out, sources, result, outputs, len(loaded))
     return result
 
 
-def source_stamp(root: Path, strict: bool, scheme: UrlScheme) -> tuple[str, dict[str, str]]:
-    """One hash of every source byte and every setting that shapes the output,
-    and the SHA-256 of each source file on the way."""
+@dataclass(frozen=True)
+class SourceStamp:
+    """One hash of every source byte and every setting that shapes the output."""
+
+    stamp: str
+    digests: dict[str, str]  # each source file's SHA-256, in ``source_files`` order
+    files: dict[str, list[Any]]  # each source file's [mtime_ns, size, SHA-256]
+    taken: int  # time.time_ns() before the first file was looked at
+
+
+def source_stamp(root: Path, strict: bool, scheme: UrlScheme,
+                 known: Mapping[str, list[Any]] | None = None,
+                 known_taken: int = 0) -> SourceStamp:
+    """Stamp the sources, hashing only files whose size or time changed since ``known``.
+
+    As git does, a file is trusted by its size and modification time only when that time
+    is well before the last stamp was taken: an edit made in the same clock tick as the
+    last look would otherwise go unseen.
+    """
+    known = known or {}
+    taken = time.time_ns()
     stamp = hashlib.sha256(f"{CACHE_VERSION}:{COMPILED_SCHEMA}:{strict}:{scheme}".encode())
-    digests = {}
+    digests, files = {}, {}
     for rel in source_files(root, [], with_manifest=True, with_images=True):
-        digests[rel] = hashlib.sha256((root / rel).read_bytes()).hexdigest()
-        stamp.update(f"{rel}\0{digests[rel]}\0".encode())
-    return stamp.hexdigest(), digests
+        stat = os.stat(root / rel)
+        seen = known.get(rel)
+        if (seen is not None and seen[:2] == [stat.st_mtime_ns, stat.st_size]
+                and stat.st_mtime_ns < known_taken - RACY_NS):
+            digest = str(seen[2])
+        else:
+            digest = hashlib.sha256((root / rel).read_bytes()).hexdigest()
+        digests[rel] = digest
+        files[rel] = [stat.st_mtime_ns, stat.st_size, digest]
+        stamp.update(f"{rel}\0{digest}\0".encode())
+    return SourceStamp(stamp.hexdigest(), digests, files, taken)
 
 
-def _unchanged(out: Path, stamp: str) -> BuildResult | None:
-    """The previous build's result when the sources have not changed since it ran."""
+def _read_stamp(out: Path) -> dict[str, Any]:
     try:
         saved = json.loads((out / STAMP_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return saved if isinstance(saved, dict) else {}
+
+
+def _taken(saved: dict[str, Any]) -> int:
+    taken = saved.get("taken")
+    return taken if isinstance(taken, int) else 0
+
+
+def _unchanged(out: Path, stamp: str, saved: dict[str, Any]) -> BuildResult | None:
+    """The previous build's result when the sources have not changed since it ran."""
+    try:
         if saved["stamp"] != stamp or not all((out / p).is_file() for p in saved["outputs"]):
             return None
         problems = [Problem(**p) for p in saved["problems"]]
@@ -122,9 +182,10 @@ def _unchanged(out: Path, stamp: str) -> BuildResult | None:
         return None
 
 
-def _write_stamp(out: Path, stamp: str, result: BuildResult, digests: dict[str, str],
-                 sources: int) -> None:
-    data = {"stamp": stamp, "outputs": sorted(digests), "sources": sources,
+def _write_stamp(out: Path, sources: SourceStamp, result: BuildResult,
+                 digests: dict[str, str], loaded: int) -> None:
+    data = {"stamp": sources.stamp, "outputs": sorted(digests), "sources": loaded,
+            "files": sources.files, "taken": sources.taken,
             "modules": result.modules, "quizzes": result.quizzes,
             "problems": [vars(p) for p in result.problems]}
     tmp = out / (STAMP_FILE + ".tmp")
@@ -132,20 +193,78 @@ def _write_stamp(out: Path, stamp: str, result: BuildResult, digests: dict[str, 
     tmp.replace(out / STAMP_FILE)
 
 
+def _fragments() -> Fragments:
+    from course.compile import Fragments
+    return Fragments()
+
+
 def _read_cache(out: Path) -> BuildCache:
-    try:
-        with open(out / CACHE_FILE, "rb") as handle:
-            cache = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
-            TypeError, ValueError):
-        return BuildCache()
-    if not isinstance(cache, BuildCache) or cache.version != CACHE_VERSION:
-        return BuildCache()
+    """The last build's cache: the base file with its delta applied (empty if unreadable)."""
+    cache, _ = _read_stored(out)
     return cache
 
 
-def _write_cache(out: Path, cache: BuildCache) -> None:
-    tmp = out / (CACHE_FILE + ".tmp")
-    with open(tmp, "wb") as handle:
+def _read_stored(out: Path) -> tuple[BuildCache, BuildCache | None]:
+    """The merged cache, and the base file as read (None when there was none)."""
+    base = _load(out / CACHE_FILE)
+    if base is None:
+        return BuildCache(), None
+    delta = _load(out / DELTA_FILE)
+    if delta is None or delta.generation != base.generation:
+        return base, base
+    fragments = _fragments()
+    fragments.words = {**base.fragments.words, **delta.fragments.words}
+    fragments.search = {**base.fragments.search, **delta.fragments.search}
+    merged = BuildCache(CACHE_VERSION, {**base.files, **delta.files}, delta.digests,
+                        delta.keys, fragments, base.generation)
+    return merged, base
+
+
+def _load(path: Path) -> BuildCache | None:
+    try:
+        with open(path, "rb") as handle, _no_gc():
+            cache = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
+            TypeError, ValueError):
+        return None
+    if not isinstance(cache, BuildCache) or cache.version != CACHE_VERSION:
+        return None
+    return cache
+
+
+def _write_cache(out: Path, cache: BuildCache, base: BuildCache | None) -> None:
+    """Write what ``base`` lacks as a delta while that is little, else the whole cache."""
+    if base is not None and base.generation == cache.generation:
+        files = {k: v for k, v in cache.files.items() if k not in base.files}
+        if len(files) <= max(1, len(cache.files) // DELTA_SHARE):
+            fragments = _fragments()
+            fragments.words = {k: v for k, v in cache.fragments.words.items()
+                               if k not in base.fragments.words}
+            fragments.search = {k: v for k, v in cache.fragments.search.items()
+                                if k not in base.fragments.search}
+            _dump(out / DELTA_FILE, BuildCache(CACHE_VERSION, files, cache.digests, cache.keys,
+                                               fragments, base.generation))
+            return
+    cache.generation = secrets.token_hex(8)
+    _dump(out / CACHE_FILE, cache)  # first: a delta left behind no longer matches it
+    (out / DELTA_FILE).unlink(missing_ok=True)
+
+
+def _dump(path: Path, cache: BuildCache) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as handle, _no_gc():
         pickle.dump(cache, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    tmp.replace(out / CACHE_FILE)
+    tmp.replace(path)
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector: (un)pickling the cache makes a million objects,
+    none of them garbage, and the collector's passes over them would double the time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -13,6 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +24,8 @@ from course.render import resolve_placeholders
 from course.serial import quiz_to_dict
 from course.urls import COMPILED_SCHEMA, UrlScheme
 
-__all__ = ["COMPILED_SCHEMA", "UrlScheme", "compiled_files", "write_changed"]
-
+__all__ = ["COMPILED_SCHEMA", "Fragments", "UrlScheme", "compile_plan", "compiled_files",
+           "write_changed"]
 
 
 def asset_name(path: str, digest: str) -> str:
@@ -73,34 +76,93 @@ def quiz_source(quiz: Quiz, quizzes: dict[str, Quiz]) -> tuple[tuple[Question, .
     return pool.questions, version
 
 
+Output = tuple[str, Callable[[], bytes]]  # the key of an output's inputs, and how to make it
+
+
+@dataclass
+class Fragments:
+    """Pieces of the compiled course kept between builds, by the content they came from.
+
+    A module's word count and its search-index entry depend only on its file, so a
+    rebuild reuses them for every unchanged module instead of recounting all the text.
+    """
+
+    words: dict[str, int] = field(default_factory=dict)
+    search: dict[str, bytes] = field(default_factory=dict)
+
+    def pruned(self, course: Course) -> Fragments:
+        """Only the fragments of the course's current documents, for the next build."""
+        docs = course.modules + course.pages
+        versions, keys = {d.version for d in docs}, {_search_key(d) for d in docs}
+        return Fragments({v: n for v, n in self.words.items() if v in versions},
+                         {k: e for k, e in self.search.items() if k in keys})
+
+
 def compiled_files(course: Course, root: Path, scheme: UrlScheme) -> dict[str, bytes]:
     """Gather every output file of the compiled course, by relative path."""
-    files: dict[str, bytes] = {}
+    return {path: make() for path, (_, make) in compile_plan(course, root, scheme).items()}
+
+
+def compile_plan(course: Course, root: Path, scheme: UrlScheme,
+                 fragments: Fragments | None = None) -> dict[str, Output]:
+    """Name every output file with a key of what it is made from, and a way to make it.
+
+    A build makes only the outputs whose key changed since the last build; the key
+    covers every input, so an output with the same key has the same bytes.
+    """
+    fragments = fragments if fragments is not None else Fragments()
+    plan: dict[str, Output] = {}
     quizzes = {q.id: q for q in course.quizzes}
     by_path = {d.path: d for d in course.modules + course.pages}
     for doc in course.modules + course.pages:
         folder = "modules" if doc.topic else "pages"
-        html = resolve_placeholders(doc.rendered.html, link_urls(doc, course, scheme, by_path))
-        files[f"{folder}/{doc.id}.html"] = html.encode()
+        urls = link_urls(doc, course, scheme, by_path)
+        key = _key(doc.path, doc.version, *urls)
+        plan[f"{folder}/{doc.id}.html"] = (key, partial(_document_html, doc, urls))
     for quiz in course.quizzes:
         if quiz.kind == "pool":
             continue
-        questions, version = quiz_source(quiz, quizzes)
-        files[f"quizzes/{quiz.id}.json"] = _json(quiz_to_dict(quiz, questions, version))
+        pool = quizzes.get(quiz.pool.target) if quiz.pool else None
+        key = _key(quiz.path, quiz.version, *((pool.path, pool.version) if pool else ()))
+        plan[f"quizzes/{quiz.id}.json"] = (key, partial(_quiz_json, quiz, quizzes))
     for path, digest in course.images.items():
-        files[f"assets/{asset_name(path, digest)}"] = (root / path).read_bytes()
-    files["search.json"] = _json(_search_index(course))
+        plan[f"assets/{asset_name(path, digest)}"] = (digest, (root / path).read_bytes)
+    search = _search_fragments(course, fragments)
+    plan["search.json"] = (_key(*search), partial(_join_list, search.values()))
     # course.json goes last: ``write_changed`` writes in this order, and the app
     # reloads when course.json changes, so by then every other file is in place.
-    files["course.json"] = _json(_course_json(course, quizzes))
-    return files
+    plan["course.json"] = ("", partial(_course_bytes, course, quizzes, fragments))
+    return plan
+
+
+def _key(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def _document_html(doc: Document, urls: list[str]) -> bytes:
+    return resolve_placeholders(doc.rendered.html, urls).encode()
+
+
+def _quiz_json(quiz: Quiz, quizzes: dict[str, Quiz]) -> bytes:
+    questions, version = quiz_source(quiz, quizzes)
+    return _json(quiz_to_dict(quiz, questions, version))
+
+
+def _course_bytes(course: Course, quizzes: dict[str, Quiz], fragments: Fragments) -> bytes:
+    return _json(_course_json(course, quizzes, fragments))
+
+
+def _join_list(items: Iterable[bytes]) -> bytes:
+    """The JSON list of already encoded items: the same bytes ``_json`` gives for the list."""
+    return b"[" + b",".join(items) + b"]"
 
 
 def _json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _course_json(course: Course, quizzes: dict[str, Quiz]) -> dict[str, Any]:
+def _course_json(course: Course, quizzes: dict[str, Quiz],
+                 fragments: Fragments) -> dict[str, Any]:
     manifest = course.manifest
     assert manifest is not None, "compile runs only on a course without errors"
     topics = {t.id: t for t in manifest.topics}
@@ -114,7 +176,8 @@ def _course_json(course: Course, quizzes: dict[str, Quiz]) -> dict[str, Any]:
                      "front_matter": [r.target for r in manifest.handbook_front_matter]},
         "audiences": [{"id": a.id, "title": a.title} for a in manifest.audiences],
         "topics": [_topic_json(t) for t in manifest.topics],
-        "modules": {d.id: _module_json(d, course, topics[d.topic]) for d in course.modules},
+        "modules": {d.id: _module_json(d, course, topics[d.topic], fragments)
+                    for d in course.modules},
         "pages": {d.id: {"title": d.title, "version": d.version,
                          "headings": _headings(d)} for d in course.pages},
         "quizzes": {q.id: _quiz_meta(q, quizzes) for q in course.quizzes if q.kind != "pool"},
@@ -141,13 +204,17 @@ def _topic_json(topic: Topic) -> dict[str, Any]:
     }
 
 
-def _module_json(doc: Document, course: Course, topic: Topic) -> dict[str, Any]:
+def _module_json(doc: Document, course: Course, topic: Topic,
+                 fragments: Fragments) -> dict[str, Any]:
+    words = fragments.words.get(doc.version)
+    if words is None:
+        words = fragments.words[doc.version] = len(doc.rendered.text.split())
     return {
         "title": doc.title, "topic": doc.topic, "source": doc.path, "minutes": doc.minutes,
         "audiences": list(doc.audiences or topic.audiences),
         "objectives": list(doc.objectives), "quiz": doc.quiz.target if doc.quiz else "",
         "requires": [r.target for r in doc.requires], "version": module_version(doc, course),
-        "headings": _headings(doc), "words": len(doc.rendered.text.split()),
+        "headings": _headings(doc), "words": words,
     }
 
 
@@ -164,22 +231,45 @@ def _quiz_meta(quiz: Quiz, quizzes: dict[str, Quiz]) -> dict[str, Any]:
             "time_limit": quiz.time_limit}
 
 
-def _search_index(course: Course) -> list[dict[str, Any]]:
-    return [{"id": d.id, "title": d.title, "topic": d.topic,
-             "headings": [h.text for h in d.rendered.headings], "text": d.rendered.text}
-            for d in course.modules + course.pages]
+def _search_key(doc: Document) -> str:
+    return f"{doc.path}\0{doc.version}"
 
 
-def write_changed(files: dict[str, bytes], out: Path, previous: dict[str, str]) -> dict[str, str]:
-    """Write the files whose content changed, remove stale ones; return the new digests."""
-    digests = {path: hashlib.sha256(data).hexdigest() for path, data in files.items()}
-    for path, data in files.items():
+def _search_fragments(course: Course, fragments: Fragments) -> dict[str, bytes]:
+    """Each document's encoded search-index entry, by a key of its path and content."""
+    entries = {}
+    for doc in course.modules + course.pages:
+        key = _search_key(doc)
+        entry = fragments.search.get(key)
+        if entry is None:
+            entry = fragments.search[key] = _json(
+                {"id": doc.id, "title": doc.title, "topic": doc.topic,
+                 "headings": [h.text for h in doc.rendered.headings],
+                 "text": doc.rendered.text})
+        entries[key] = entry
+    return entries
+
+
+def write_changed(plan: dict[str, Output], out: Path, digests: dict[str, str],
+                  keys: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Write the outputs whose content changed, remove stale ones; return digests and keys.
+
+    ``digests`` and ``keys`` are the last build's: an output whose key is unchanged and
+    whose file is still there is not even made again.
+    """
+    new_digests, new_keys = {}, {}
+    for path, (key, make) in plan.items():
         target = out / path
-        if previous.get(path) != digests[path] or not target.exists():
+        if key and keys.get(path) == key and path in digests and target.exists():
+            new_digests[path], new_keys[path] = digests[path], key
+            continue
+        data = make()
+        new_digests[path], new_keys[path] = hashlib.sha256(data).hexdigest(), key
+        if digests.get(path) != new_digests[path] or not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_name(target.name + ".tmp")
             tmp.write_bytes(data)
             tmp.replace(target)  # atomic: the app never reads a half-written file
-    for path in set(previous) - set(files):
+    for path in set(digests) - set(plan):
         (out / path).unlink(missing_ok=True)
-    return digests
+    return new_digests, new_keys

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import posixpath
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from course.encoding import encoding_name, guess_encoding
 from course.errors import Problem
 from course.fields import Fields, as_map
 from course.model import (
@@ -44,7 +45,7 @@ class FileResult:
 
     path: str
     digest: str
-    value: Document | Quiz | tuple[GlossaryEntry, ...] | None
+    value: Document | Quiz | tuple[GlossaryEntry, ...] | Manifest | None
     problems: tuple[Problem, ...]
 
 
@@ -54,21 +55,28 @@ Cache = dict[tuple[str, str], FileResult]
 def load_course(root: Path, cache: Cache | None = None, jobs: int | None = None,
                 digests: dict[str, str] | None = None,
                 overrides: Mapping[str, bytes] | None = None,
+                listing: list[str] | None = None,
                 ) -> tuple[Course, list[Problem], Cache]:
     """Load the course under ``root``; return it, its problems and the updated cache.
 
     ``digests`` (path → SHA-256, from ``course.build.source_stamp``) spares reading a
     file again just to find its cached result. ``overrides`` (path → bytes) stand in
     for existing source files, so a candidate edit can be checked before it is written.
+    ``listing`` (``source_files`` with the manifest and images, as the build stamp listed
+    them) spares walking the folders again.
     """
     cache = cache if cache is not None else {}
     overrides = overrides or {}
     problems: list[Problem] = []
-    manifest = _load_manifest(root, problems, overrides.get(MANIFEST))
-    sources = source_files(root, problems)
+    new_cache: Cache = {}
+    manifest = _cached_manifest(root, problems, cache, new_cache, (digests or {}).get(MANIFEST),
+                                overrides.get(MANIFEST))
+    if listing is None or not all((root / d).is_dir() for d in ("modules", "quizzes")):
+        sources, listing = source_files(root, problems), None
+    else:
+        sources = [rel for rel in listing if rel != MANIFEST and not _is_image(rel)]
     jobs_todo: list[tuple[str, str, bytes]] = []
     results: list[FileResult] = []
-    new_cache: Cache = {}
     for rel in sources:
         override = overrides.get(rel)
         known = None if override is not None else (digests or {}).get(rel)
@@ -97,7 +105,7 @@ def load_course(root: Path, cache: Cache | None = None, jobs: int | None = None,
                     if isinstance(r.value, Document) and not r.value.topic),
         quizzes=tuple(r.value for r in results if isinstance(r.value, Quiz)),
         glossary=tuple(e for r in results if isinstance(r.value, tuple) for e in r.value),
-        images=_images(root, digests or {}),
+        images=_images(root, digests or {}, listing),
     )
     return course, problems, new_cache
 
@@ -107,13 +115,23 @@ def _run(func: Callable[[str, str, bytes], FileResult], todo: list[tuple[str, st
     jobs = jobs or os.cpu_count() or 1
     if jobs < 2 or len(todo) < PARALLEL_THRESHOLD:
         return [func(*item) for item in todo]
+    # Imported here: a rebuild of a few files runs in this process and need not pay for it.
+    from concurrent.futures import ProcessPoolExecutor
+
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         chunk = max(1, len(todo) // (jobs * 4))
         return list(pool.map(func, *zip(*todo, strict=True), chunksize=chunk))
 
 
-def _images(root: Path, digests: dict[str, str]) -> dict[str, str]:
+def _is_image(rel: str) -> bool:
+    return posixpath.splitext(rel)[1].lower() in IMAGE_SUFFIXES
+
+
+def _images(root: Path, digests: dict[str, str], listing: list[str] | None) -> dict[str, str]:
     """Each image's SHA-256 (taken from ``digests`` when the build stamp already hashed it)."""
+    if listing is not None:
+        return {rel: digests.get(rel) or hashlib.sha256((root / rel).read_bytes()).hexdigest()
+                for rel in listing if rel.startswith("modules/") and _is_image(rel)}
     images = {}
     for path in sorted((root / "modules").rglob("*")):
         if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file():
@@ -147,14 +165,22 @@ def decode(data: bytes, path: str, problems: list[Problem]) -> str | None:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        problems.append(Problem(path, line, col, "error",
-                                f"файлът не е в кодировка UTF-8 (байт 0x{data[exc.start]:02x}) — "
-                                "запишете го като UTF-8", "encoding"))
+        problems.append(Problem(path, line, col, "error", _not_utf8(data, exc.start), "encoding"))
         return None
     if not text.strip():
         problems.append(Problem(path, 1, 1, "error", "файлът е празен", "empty-file"))
         return None
     return text
+
+
+def _not_utf8(data: bytes, start: int) -> str:
+    """Say that a file is not UTF-8, which encoding it seems to be in, and what to do."""
+    guess = guess_encoding(data)
+    seems = (f"изглежда е записан в {encoding_name(guess)}" if guess
+             else "кодировката му не е разпозната")
+    return (f"файлът не е в кодировка UTF-8 (байт 0x{data[start]:02x}): {seems} — запишете го "
+            "като UTF-8 (в Notepad: „Запиши като“ → Кодиране: UTF-8) или го отворете в "
+            "уеб редактора, който предлага да го преобразува")
 
 
 def split_front_matter(text: str, path: str, problems: list[Problem]) -> tuple[str, str, int]:
@@ -247,6 +273,20 @@ def _load_glossary(rel: str, text: str, problems: list[Problem]) -> tuple[Glossa
         if term:
             entries.append(GlossaryEntry(term, definition, aliases, see, rel, entry.pos))
     return tuple(entries)
+
+
+def _cached_manifest(root: Path, problems: list[Problem], cache: Cache, new_cache: Cache,
+                     digest: str | None, override: bytes | None) -> Manifest | None:
+    """Load ``course.yaml``, or reuse its last result when its bytes did not change."""
+    if override is not None or digest is None:
+        return _load_manifest(root, problems, override)
+    hit = cache.get((MANIFEST, digest))
+    if hit is None or not isinstance(hit.value, Manifest):
+        found: list[Problem] = []
+        hit = FileResult(MANIFEST, digest, _load_manifest(root, found), tuple(found))
+    new_cache[(MANIFEST, digest)] = hit
+    problems.extend(hit.problems)
+    return hit.value if isinstance(hit.value, Manifest) else None
 
 
 def _load_manifest(root: Path, problems: list[Problem],

@@ -7,6 +7,7 @@ to point at the source (references between files are checked after loading).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from course.yamlsrc import Pos
@@ -116,7 +117,7 @@ class Rendered:
     text: str  # plain text, for the search index and word counts
     problems: tuple[tuple[int, int, str, str, str], ...] = ()  # line, col, severity, msg, code
 
-    @property
+    @cached_property  # validation asks for every link and question; computed once
     def anchors(self) -> frozenset[str]:
         return frozenset(h.anchor for h in self.headings)
 

@@ -23,9 +23,11 @@ def source_files(root: Path, problems: list[Problem], with_manifest: bool = Fals
             continue
         if with_images:
             suffixes = suffixes | IMAGE_SUFFIXES
-        for path in sorted(base.rglob("*")):
+        # Sorted by parts, the order of paths, without the cost of comparing Path objects.
+        for path in sorted(base.rglob("*"), key=lambda p: p.parts):
+            if path.suffix.lower() not in suffixes:
+                continue
             rel = path.relative_to(root).as_posix()
-            if (path.is_file() and path.suffix.lower() in suffixes
-                    and (with_manifest or rel != MANIFEST)):
+            if path.is_file() and (with_manifest or rel != MANIFEST):
                 found.append(rel)
     return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from course.build import build
 from course.errors import ContentError
 from course.serial import quiz_from_dict
+from course.urls import UrlScheme
 
 
 def read(out: Path, rel: str) -> dict:
@@ -151,3 +153,75 @@ def test_warnings_survive_the_unchanged_shortcut(minimal: Path, tmp_path: Path) 
     assert [p.code for p in again.problems] == [p.code for p in first.problems] == ["no-minutes"]
     with pytest.raises(ContentError):  # strict is part of the stamp: warnings now block
         build(minimal, out, jobs=1, strict=True)
+
+
+def _outputs(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*")
+            if p.is_file() and not p.name.startswith(".dobro-")}
+
+
+@pytest.mark.parametrize(("source", "old", "new"), [
+    ("modules/t1/02-second.md", "minutes: 20\n", "minutes: 25\n"),  # a module's front matter
+    ("modules/t1/02-second.md", "\n## ", "\nНов абзац.\n\n## "),  # a module's body
+    ("modules/t1/01-first.md", "title: ", "title: Ново "),  # a title other modules show
+    ("quizzes/t1/t1-pool.yaml", "Да.", "Да, така е."),  # a pool another quiz draws from
+    ("quizzes/t1/first-check.yaml", "title: ", "title: Нов "),  # a quiz
+    ("modules/course.yaml", "title: ", "title: Нов "),  # the manifest
+    ("modules/glossary/terms.yaml", "definition: ", "definition: Ново "),  # the glossary
+])
+def test_incremental_build_is_byte_identical_to_a_full_build(
+        minimal: Path, tmp_path: Path, source: str, old: str, new: str) -> None:
+    incremental, full = tmp_path / "incremental", tmp_path / "full"
+    build(minimal, incremental, jobs=1)
+    path = minimal / source
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    result = build(minimal, incremental, jobs=1)
+    assert result.written >= 1
+    build(minimal, full, jobs=1)
+    assert _outputs(incremental) == _outputs(full)
+
+
+def test_a_renamed_link_target_remakes_the_modules_that_link_to_it(minimal: Path,
+                                                                   tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(minimal, out, jobs=1)
+    scheme = UrlScheme(module="/m/{id}")
+    build(minimal, out, jobs=1, scheme=scheme)  # every link's URL changes, no source does
+    assert 'href="/m/second#budget"' in (out / "modules/first.html").read_text(encoding="utf-8")
+    build(minimal, tmp_path / "full", jobs=1, scheme=scheme)
+    assert _outputs(out) == _outputs(tmp_path / "full")
+
+
+def test_successive_edits_stay_byte_identical_to_a_full_build(minimal: Path,
+                                                              tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(minimal, out, jobs=1)
+    base = (out / ".dobro-cache.pickle").read_bytes()
+    edits = ["modules/t1/02-second.md", "quizzes/t1/t1-pool.yaml", "modules/t1/02-second.md",
+             "modules/pages/intro.md", "modules/t1/01-first.md"]
+    for n, source in enumerate(edits):
+        path = minimal / source
+        path.write_text(path.read_text(encoding="utf-8") + f"\n# edit {n}\n", encoding="utf-8")
+        build(minimal, out, jobs=1)
+        full = tmp_path / f"full-{n}"
+        build(minimal, full, jobs=1)
+        assert _outputs(out) == _outputs(full), source
+        if n == 0:  # one file of ten: only the delta is written, not the whole cache
+            assert (out / ".dobro-cache-delta.pickle").is_file()
+            assert (out / ".dobro-cache.pickle").read_bytes() == base
+
+
+def test_an_edit_that_keeps_size_and_time_is_still_seen(minimal: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    module = minimal / "modules/t1/02-second.md"
+    module.touch()  # saved just before the build
+    build(minimal, out, jobs=1)
+    before = module.stat()
+    text = module.read_text(encoding="utf-8")
+    module.write_text(text.replace("## Бюджетът", "## Бюджатът"), encoding="utf-8")
+    os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns))  # saved again in the same tick
+    assert module.stat().st_size == before.st_size
+    build(minimal, out, jobs=1)
+    assert "Бюджатът" in (out / "modules/second.html").read_text(encoding="utf-8")
