@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from course.wording import count
+
 Severity = Literal["error", "warning"]
 # Characters. Messages quote the author's text (an id, a value, a link); a quote of a
 # pasted page, or of anything large, must not turn one problem into megabytes.
@@ -51,7 +53,7 @@ class ContentError(CourseError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         errors = sum(p.is_error for p in problems)
-        super().__init__(f"{errors} error(s) in the course sources")
+        super().__init__(f"{count(errors, 'грешка', 'грешки')} в съдържанието на курса")
 
 
 class UsageError(CourseError):

@@ -9,7 +9,7 @@ import pytest
 from course import cli
 from course.build import BuildResult
 from course.cli import main, print_problems
-from course.errors import Problem
+from course.errors import ContentError, Problem
 from course.wording import count, did_you_mean, problem_summary
 
 
@@ -71,3 +71,9 @@ def test_did_you_mean_names_the_closest() -> None:
 def test_did_you_mean_says_nothing_when_nothing_is_close() -> None:
     assert did_you_mean("xyz", ["second", "first"]) == ""
     assert did_you_mean("second", []) == ""
+
+
+def test_content_error_counts_in_bulgarian() -> None:
+    assert str(ContentError([_problem("error")])) == "1 грешка в съдържанието на курса"
+    assert str(ContentError([_problem("error")] * 2 + [_problem("warning")])) == (
+        "2 грешки в съдържанието на курса")
