@@ -26,6 +26,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from webapp import auth, content, db, errors, health, i18n, livebuild, routing, security
     from webapp.views import (
         admin,
+        authoring_course,
         certificates,
         dashboard,
         learn,
@@ -64,6 +65,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(stats.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(authoring_views.bp)
+    app.register_blueprint(authoring_course.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(admin.bp)
     return app

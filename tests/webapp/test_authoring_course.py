@@ -1,0 +1,307 @@
+"""Placing and adding modules in the browser: new modules, tests and pages, order, topics,
+groups and prerequisites, written to course.yaml through the same checks as a web save."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlmodel import select
+
+from tests.conftest import copy_course
+from tests.webapp.conftest import MINI, People, csrf_token, login, submit
+from webapp import db
+from webapp.models import SourceVersion
+
+BASE = "/trainer/authoring/course"
+MANIFEST = "modules/course.yaml"
+SECOND_TOPIC = """
+  # A second topic, so modules can move between topics.
+  - id: vtora
+    title: Втора тема
+    audiences: [employees, councillors]
+    modules:
+      - byudzhet
+      - danaci
+    completion:
+      final: none
+"""
+BYUDZHET = """---
+id: byudzhet
+title: Бюджетът
+minutes: 20
+objectives:
+  - Описва бюджета.
+---
+
+## Приемане {#priemane}
+
+Текст.
+"""
+
+
+@pytest.fixture
+def course_root(tmp_path: Path) -> Path:
+    """The mini course with a second topic."""
+    root = copy_course(MINI, tmp_path)
+    manifest = root / MANIFEST
+    manifest.write_text(manifest.read_text(encoding="utf-8") + SECOND_TOPIC, encoding="utf-8")
+    (root / "modules/vtora").mkdir()
+    (root / "modules/vtora/01-byudzhet.md").write_text(BYUDZHET, encoding="utf-8")
+    danaci = BYUDZHET.replace("byudzhet", "danaci").replace("Бюджетът", "Данъците")
+    (root / "modules/vtora/02-danaci.md").write_text(danaci, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def trainer(client: FlaskClient, people: People) -> FlaskClient:
+    login(client, "trainer")
+    return client
+
+
+def topic_modules(root: Path, topic: str) -> list[str]:
+    lines = (root / MANIFEST).read_text(encoding="utf-8").splitlines()
+    start = lines.index(f"  - id: {topic}")
+    block = lines[start + 1:]
+    at = next(i for i, line in enumerate(block) if line.strip() == "modules:")
+    found = []
+    for line in block[at + 1:]:
+        if not line.startswith("      - "):
+            break
+        found.append(line.strip()[2:])
+    return found
+
+
+def post(client: FlaskClient, url: str, data: dict[str, object]) -> tuple[int, str]:
+    response = submit(client, url, data, page=f"{BASE}/")
+    status = response.status_code
+    if status == 302:
+        response = client.get(response.headers["Location"])
+    return status, response.get_data(as_text=True)
+
+
+def test_staff_only(client: FlaskClient, people: People) -> None:
+    assert client.get(f"{BASE}/").status_code == 302
+    login(client, "ivan")
+    assert client.get(f"{BASE}/").status_code == 403
+    assert client.get(f"{BASE}/new-module?topic=osnovi").status_code == 403
+
+
+def test_the_sources_page_links_here(trainer: FlaskClient) -> None:
+    page = trainer.get("/trainer/authoring/").get_data(as_text=True)
+    assert f"{BASE}/new-module?topic=osnovi" in page and f'href="{BASE}/"' in page
+
+
+def test_create_a_module_second_in_the_topic_and_read_it(
+        app: Flask, trainer: FlaskClient, course_root: Path) -> None:
+    form = f"{BASE}/new-module?topic=osnovi"
+    assert "Общински съветници" in trainer.get(form).get_data(as_text=True)
+    status, page = post(trainer, form, {"title": "Кметът на общината", "minutes": "25",
+                                        "audiences": ["councillors"], "position": "1"})
+    assert status == 302, page
+    rel = "modules/osnovi/03-kmetat-na-obshtinata.md"
+    text = (course_root / rel).read_text(encoding="utf-8")
+    assert text.startswith("---\nid: kmetat-na-obshtinata\ntitle: \"Кметът на общината\"\n")
+    assert "audiences: [councillors]" in text and "## Обобщение" in text
+    assert topic_modules(course_root, "osnovi") == ["obshtinata", "kmetat-na-obshtinata",
+                                                    "savetat"]
+    assert (course_root / MANIFEST).read_text(encoding="utf-8").startswith("# A tiny valid")
+    with app.app_context():
+        rows = db.session().exec(select(SourceVersion).where(SourceVersion.path == rel)).all()
+        assert [(r.status, r.author_id is not None) for r in rows] == [("saved", True)]
+    assert trainer.get("/learn/kmetat-na-obshtinata").status_code == 200
+    overview = trainer.get(f"{BASE}/").get_data(as_text=True)
+    assert overview.index("Общината") < overview.index("Кметът на общината") < overview.index(
+        "Общинският съвет")
+
+
+@pytest.mark.parametrize(("title", "message"), [
+    ("", "Напишете заглавие"),
+    ("я" * 10_000, "Заглавието е твърде дълго"),
+    ("!!!", "поне една буква"),
+    ("Общината", "вече има"),  # the id obshtinata is taken
+    ("../../etc/passwd", None),  # becomes the harmless id etc-passwd
+])
+def test_bad_titles_get_a_bulgarian_message(trainer: FlaskClient, course_root: Path, title: str,
+                                            message: str | None) -> None:
+    before = sorted(p.name for p in (course_root / "modules/osnovi").iterdir())
+    status, page = post(trainer, f"{BASE}/new-module?topic=osnovi",
+                        {"title": title, "minutes": "20", "position": "0"})
+    if message is None:
+        assert status == 302 and (course_root / "modules/osnovi/03-etc-passwd.md").is_file()
+        assert not Path("/etc/passwd.md").exists()
+        return
+    assert status == 422 and message in page
+    assert sorted(p.name for p in (course_root / "modules/osnovi").iterdir()) == before
+
+
+@pytest.mark.parametrize("url", [f"{BASE}/new-module?topic=nyama",
+                                 f"{BASE}/new-module?topic=../osnovi",
+                                 f"{BASE}/module?module=nyama", f"{BASE}/remove?module=",
+                                 f"{BASE}/tracks"])
+def test_unknown_topics_and_modules_say_so(trainer: FlaskClient, url: str) -> None:
+    response = trainer.get(url)
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert "Няма такава тема" in page or "Няма такъв модул" in page
+
+
+def test_bad_minutes_and_positions_are_refused(trainer: FlaskClient) -> None:
+    for data in ({"title": "Нов", "minutes": "0", "position": "0"},
+                 {"title": "Нов", "minutes": "много", "position": "0"},
+                 {"title": "Нов", "minutes": "20", "position": "99"},
+                 {"title": "Нов", "minutes": "20", "position": "0", "audiences": ["ngo"]}):
+        status, page = post(trainer, f"{BASE}/new-module?topic=osnovi", data)
+        assert status == 422, data
+
+
+def test_every_form_needs_its_csrf_token(trainer: FlaskClient, course_root: Path) -> None:
+    before = (course_root / MANIFEST).read_bytes()
+    response = trainer.post(f"{BASE}/move", data={"topic": "osnovi", "module": "savetat",
+                                                  "up": "1"})
+    assert response.status_code in (302, 400)
+    assert (course_root / MANIFEST).read_bytes() == before
+
+
+def test_reorder_up_and_back_gives_the_same_file(trainer: FlaskClient, course_root: Path) -> None:
+    before = (course_root / MANIFEST).read_bytes()
+    status, _ = post(trainer, f"{BASE}/move", {"topic": "osnovi", "module": "savetat", "up": "1"})
+    assert status == 302
+    assert topic_modules(course_root, "osnovi") == ["savetat", "obshtinata"]
+    post(trainer, f"{BASE}/move", {"topic": "osnovi", "module": "savetat", "down": "1"})
+    assert (course_root / MANIFEST).read_bytes() == before
+
+
+def test_the_last_module_of_a_topic_does_not_leave_it(trainer: FlaskClient,
+                                                      course_root: Path) -> None:
+    post(trainer, f"{BASE}/module?module=danaci", {"place": "osnovi:0"})
+    status, page = post(trainer, f"{BASE}/module?module=byudzhet", {"place": "osnovi:0"})
+    assert status == 422 and "няма модули" in page
+    assert (course_root / "modules/vtora/01-byudzhet.md").is_file()
+
+
+def test_move_a_module_to_another_topic(trainer: FlaskClient, course_root: Path) -> None:
+    status, page = post(trainer, f"{BASE}/module?module=byudzhet",
+                        {"place": "osnovi:1", "requires": ["obshtinata"]})
+    assert status == 302, page
+    assert topic_modules(course_root, "osnovi") == ["obshtinata", "byudzhet", "savetat"]
+    assert not (course_root / "modules/vtora/01-byudzhet.md").exists()
+    moved = (course_root / "modules/osnovi/03-byudzhet.md").read_text(encoding="utf-8")
+    assert "requires: [obshtinata]" in moved and moved.endswith("Текст.\n")
+
+
+def test_a_module_linked_by_path_does_not_move(trainer: FlaskClient, course_root: Path) -> None:
+    status, page = post(trainer, f"{BASE}/module?module=savetat", {"place": "vtora:0"})
+    assert status == 409 and "modules/osnovi/01-obshtinata.md" in page
+    assert (course_root / "modules/osnovi/02-savetat.md").is_file()
+
+
+def test_required_for_an_audience_and_prerequisites(trainer: FlaskClient,
+                                                    course_root: Path) -> None:
+    status, _ = post(trainer, f"{BASE}/module?module=savetat",
+                     {"place": "osnovi:1", "audiences": ["councillors"],
+                      "requires": ["obshtinata"]})
+    assert status == 302
+    text = (course_root / "modules/osnovi/02-savetat.md").read_text(encoding="utf-8")
+    assert "audiences: [councillors]" in text and "requires: [obshtinata]" in text
+    status, page = post(trainer, f"{BASE}/module?module=savetat",
+                        {"place": "osnovi:1", "requires": ["savetat"]})
+    assert status == 422  # not a choice: a module is not its own prerequisite
+
+
+def test_a_prerequisite_cycle_is_refused_by_the_checks(trainer: FlaskClient,
+                                                       course_root: Path) -> None:
+    post(trainer, f"{BASE}/module?module=savetat", {"place": "osnovi:1",
+                                                    "requires": ["obshtinata"]})
+    before = (course_root / "modules/osnovi/01-obshtinata.md").read_bytes()
+    status, page = post(trainer, f"{BASE}/module?module=obshtinata",
+                        {"place": "osnovi:0", "requires": ["savetat"]})
+    assert status == 422 and "prerequisite-cycle" in page
+    assert (course_root / "modules/osnovi/01-obshtinata.md").read_bytes() == before
+
+
+def test_topic_tracks(trainer: FlaskClient, course_root: Path) -> None:
+    status, _ = post(trainer, f"{BASE}/tracks?topic=vtora",
+                     {"required": ["councillors"], "optional": ["employees"]})
+    assert status == 302
+    text = (course_root / MANIFEST).read_text(encoding="utf-8")
+    assert "    audiences: [councillors]\n    optional_for: [employees]\n" in text
+    status, page = post(trainer, f"{BASE}/tracks?topic=vtora",
+                        {"required": ["councillors"], "optional": ["councillors"]})
+    assert status == 422 and "едновременно" in page
+
+
+def test_removing_a_linked_module_is_refused_with_the_links(trainer: FlaskClient,
+                                                            course_root: Path) -> None:
+    page = trainer.get(f"{BASE}/remove?module=savetat").get_data(as_text=True)
+    assert "modules/osnovi/01-obshtinata.md" in page
+    assert "/trainer/authoring/edit?file=modules/osnovi/01-obshtinata.md" in page
+    status, _ = post(trainer, f"{BASE}/remove?module=savetat", {"remove": "1"})
+    assert status == 409 and (course_root / "modules/osnovi/02-savetat.md").is_file()
+
+
+def test_remove_an_unlinked_module(trainer: FlaskClient, course_root: Path) -> None:
+    post(trainer, f"{BASE}/new-module?topic=vtora", {"title": "Такси", "minutes": "20",
+                                                     "position": "1"})
+    assert topic_modules(course_root, "vtora") == ["byudzhet", "taksi", "danaci"]
+    assert (course_root / "modules/vtora/03-taksi.md").is_file()
+    status, _ = post(trainer, f"{BASE}/remove?module=taksi", {"remove": "1"})
+    assert status == 302 and topic_modules(course_root, "vtora") == ["byudzhet", "danaci"]
+    assert not (course_root / "modules/vtora/03-taksi.md").exists()
+
+
+def test_rename_title_only_or_with_the_id(trainer: FlaskClient, course_root: Path) -> None:
+    status, _ = post(trainer, f"{BASE}/rename?module=byudzhet", {"title": "Общинският бюджет"})
+    assert status == 302
+    text = (course_root / "modules/vtora/01-byudzhet.md").read_text(encoding="utf-8")
+    assert "id: byudzhet\ntitle: Общинският бюджет\n" in text
+    status, _ = post(trainer, f"{BASE}/rename?module=byudzhet",
+                     {"title": "Общинският бюджет", "new_id": "y"})
+    assert status == 302
+    assert (course_root / "modules/vtora/01-obshtinskiyat-byudzhet.md").is_file()
+    assert topic_modules(course_root, "vtora") == ["obshtinskiyat-byudzhet", "danaci"]
+    status, page = post(trainer, f"{BASE}/rename?module=savetat",
+                        {"title": "Общинският съвет и комисиите", "new_id": "y"})
+    assert status == 409 and "01-obshtinata.md" in page
+
+
+def test_new_self_check_is_attached_to_its_module(trainer: FlaskClient,
+                                                  course_root: Path) -> None:
+    status, page = post(trainer, f"{BASE}/new-quiz?topic=vtora",
+                        {"kind": "self-check", "title": "Бюджетът – проверка",
+                         "module": "byudzhet"})
+    assert status == 302, page
+    assert (course_root / "quizzes/vtora/byudzhetat-proverka.yaml").is_file()
+    assert "quiz: byudzhetat-proverka" in (course_root / "modules/vtora/01-byudzhet.md").read_text(
+        encoding="utf-8")
+    status, page = post(trainer, f"{BASE}/new-quiz?topic=vtora",
+                        {"kind": "self-check", "title": "Пак", "module": "byudzhet"})
+    assert status == 422
+
+
+def test_new_final_and_pool(trainer: FlaskClient, course_root: Path) -> None:
+    status, page = post(trainer, f"{BASE}/new-quiz?topic=vtora",
+                        {"kind": "final", "title": "Втора – финал", "pool": "osnovi-banka"})
+    assert status == 302, page
+    assert "final: vtora-final" in (course_root / MANIFEST).read_text(encoding="utf-8")
+    status, page = post(trainer, f"{BASE}/new-quiz?topic=vtora",
+                        {"kind": "final", "title": "Без банка", "pool": ""})
+    assert status == 422 and "банка" in page
+    status, _ = post(trainer, f"{BASE}/new-quiz?topic=vtora", {"kind": "pool", "title": "Банка"})
+    assert status == 302 and (course_root / "quizzes/vtora/banka.yaml").is_file()
+
+
+def test_new_page(trainer: FlaskClient, course_root: Path) -> None:
+    status, _ = post(trainer, f"{BASE}/new-page", {"title": "Речник на съкращенията"})
+    assert status == 302
+    assert (course_root / "modules/pages/rechnik-na-sakrashteniyata.md").is_file()
+    assert trainer.get("/learn/page/rechnik-na-sakrashteniyata").status_code in (200, 404)
+
+
+def test_csrf_token_is_on_every_form(trainer: FlaskClient) -> None:
+    for url in (f"{BASE}/", f"{BASE}/new-module?topic=osnovi", f"{BASE}/new-quiz?topic=osnovi",
+                f"{BASE}/new-page", f"{BASE}/tracks?topic=osnovi", f"{BASE}/module?module=savetat",
+                f"{BASE}/rename?module=savetat"):
+        assert csrf_token(trainer, url)
