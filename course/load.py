@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from course.encoding import encoding_name, guess_encoding
 from course.errors import Problem
 from course.fields import Fields, as_map
 from course.model import (
@@ -164,14 +165,22 @@ def decode(data: bytes, path: str, problems: list[Problem]) -> str | None:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        problems.append(Problem(path, line, col, "error",
-                                f"файлът не е в кодировка UTF-8 (байт 0x{data[exc.start]:02x}) — "
-                                "запишете го като UTF-8", "encoding"))
+        problems.append(Problem(path, line, col, "error", _not_utf8(data, exc.start), "encoding"))
         return None
     if not text.strip():
         problems.append(Problem(path, 1, 1, "error", "файлът е празен", "empty-file"))
         return None
     return text
+
+
+def _not_utf8(data: bytes, start: int) -> str:
+    """Say that a file is not UTF-8, which encoding it seems to be in, and what to do."""
+    guess = guess_encoding(data)
+    seems = (f"изглежда е записан в {encoding_name(guess)}" if guess
+             else "кодировката му не е разпозната")
+    return (f"файлът не е в кодировка UTF-8 (байт 0x{data[start]:02x}): {seems} — запишете го "
+            "като UTF-8 (в Notepad: „Запиши като“ → Кодиране: UTF-8) или го отворете в "
+            "уеб редактора, който предлага да го преобразува")
 
 
 def split_front_matter(text: str, path: str, problems: list[Problem]) -> tuple[str, str, int]:

@@ -32,3 +32,13 @@ class SourceForm(FlaskForm):
 class RestoreForm(FlaskForm):
     base = HiddenField(validators=[InputRequired(), Regexp(SHA256)])
     restore = SubmitField(_l("Restore this version"))
+
+
+class ConvertForm(FlaskForm):
+    # The SHA-256 of the file whose conversion was shown: only that text is saved.
+    base = HiddenField(validators=[InputRequired(), Regexp(SHA256)])
+    convert = SubmitField(_l("Save as UTF-8"))
+
+
+class DiscardForm(FlaskForm):
+    discard = SubmitField(_l("Discard the draft"))

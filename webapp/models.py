@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 ROLES = ("learner", "trainer", "coordinator", "admin")
@@ -343,8 +343,11 @@ class SourceVersion(SQLModel, table=True):
     """One version of a course source file edited in the browser (web authoring).
 
     ``status`` is ``saved``, ``rejected`` (a draft the checks refused; the file was
-    not written), ``restored`` or ``baseline`` (the file as it was on disk before
-    its first web save; ``author_id`` None means "from the repository").
+    not written), ``discarded`` (a rejected draft its author chose not to go on with),
+    ``restored`` or ``baseline`` (the file as it was on disk before its first web save;
+    ``author_id`` None means "from the repository"). ``content`` is the text as shown;
+    ``raw`` holds the exact bytes of a baseline, and of any version that is not UTF-8
+    (a Windows-1251 file), so restoring it gives back the very same file.
     """
 
     __tablename__ = "source_version"
@@ -352,8 +355,9 @@ class SourceVersion(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     path: str = Field(max_length=300, index=True)  # relative to the content root, posix
     content: str = Field(sa_column=Column(Text, nullable=False))
+    raw: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     sha256: str = Field(max_length=64)
-    status: str = Field(max_length=10)  # baseline | saved | rejected | restored
+    status: str = Field(max_length=10)  # baseline | saved | rejected | discarded | restored
     comment: str = Field(max_length=200, default="")
     author_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)

@@ -3,6 +3,8 @@ text is saved and learners see it; the editor is accessible on a desktop and a p
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 from tests.browser.conftest import assert_accessible, assert_fits, sign_in
@@ -83,3 +85,44 @@ def test_the_editor_fits_a_phone_and_is_accessible(phone: Any, live_server: str)
     phone.goto(f"{live_server}{EDITOR}")
     width = phone.evaluate("document.getElementById('text').getBoundingClientRect().width")
     assert width >= 300  # the textarea takes the phone's width
+
+
+def test_a_refused_draft_is_offered_again_on_a_phone(phone: Any, live_server: str) -> None:
+    sign_in(phone, live_server, "trainer")
+    phone.goto(f"{live_server}{EDITOR}")
+    phone.locator("#text").focus()
+    phone.keyboard.press("Control+End")
+    phone.keyboard.type("\n" + BAD + "\n")
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="Запиши").click()
+    assert "Не е записано: проверката откри грешки" in phone.content()
+
+    phone.get_by_role("link", name="Файлове на курса").first.click()  # leave the editor
+    phone.wait_for_url("**/trainer/authoring/")
+    phone.goto(f"{live_server}{EDITOR}")  # and come back: the file as it is, and the offer
+    assert BAD not in phone.locator("#text").input_value()
+    offer = phone.get_by_role("link", name=re.compile("^Продължете с черновата от "))
+    assert offer.is_visible()
+    assert_fits(phone)
+    assert_accessible(phone)
+    offer.click()
+    phone.wait_for_url(lambda url: "version=" in url)
+    assert BAD in phone.locator("#text").input_value()
+    assert phone.get_by_role("link", name=re.compile("^Продължете с черновата")).count() == 0
+    assert_accessible(phone)
+
+
+def test_a_windows_1251_file_opens_read_only_on_a_phone(phone: Any, live_server: str,
+                                                         course_root: Path) -> None:
+    path = course_root / "modules/osnovi/02-savetat.md"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("cp1251"))
+    sign_in(phone, live_server, "trainer")
+    phone.goto(f"{live_server}/trainer/authoring/edit?file=modules/osnovi/02-savetat.md")
+    assert "само за четене" in phone.locator(".authoring-undecodable").inner_text()
+    assert "Общинският съвет" in phone.locator("#text").input_value()
+    assert_fits(phone)
+    assert_accessible(phone)
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="Запиши като UTF-8").click()
+    assert "Записано" in phone.content()
+    assert path.read_text(encoding="utf-8").startswith("---\nid: savetat\ntitle: Общинският съвет")

@@ -2,9 +2,15 @@
 
 A candidate text is checked with the same checks as ``dobro check``, over the
 whole course, the candidate standing in for its file (``course.build.check``
-with ``overrides``). Only a text without errors is written — atomically — and
-every text a trainer saves or tries to save is kept as a ``SourceVersion``, so
-nothing typed is ever lost and any saved version can be restored.
+with ``overrides``). A text is written — atomically — when its own file has no
+errors and it adds none elsewhere: errors other files already had on disk are
+named, but do not block someone else's save. Every text a trainer saves or tries
+to save is kept as a ``SourceVersion``, so nothing typed is ever lost, and a
+refused draft is offered again when its author comes back.
+
+Files are decoded strictly: a file that is not UTF-8 (a Windows-1251 module from
+Word or Notepad) is never shown as if it were fine; it opens read-only with a
+conversion the trainer sees before it is saved, and its original bytes are kept.
 
 Files are only ever reached through the course's own list of sources
 (``known_sources``): a path from a request is looked up in that list, never
@@ -22,12 +28,14 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlmodel import Session, col, func, select
 
 from course.build import check
 from course.compile import UrlScheme, link_urls
+from course.encoding import WINDOWS_1251, guess_encoding, is_utf8
 from course.errors import Problem
 from course.model import Course, Document, Quiz
 from course.render import resolve_placeholders
@@ -37,6 +45,7 @@ from webapp.models import SourceVersion, User
 MAX_BYTES = 1_000_000  # one source file, as UTF-8; the largest real module is ~40 KB
 COMMENT_LENGTH = 200
 BASELINE, SAVED, REJECTED, RESTORED = "baseline", "saved", "rejected", "restored"
+DISCARDED = "discarded"  # a rejected draft its author chose not to go on with
 WRITTEN = (BASELINE, SAVED, RESTORED)  # statuses whose content was on disk at some time
 
 
@@ -50,6 +59,24 @@ class UnknownSource(AuthoringError):
 
 class TooLarge(AuthoringError):
     """The text is over ``MAX_BYTES``."""
+
+
+class NotUtf8(AuthoringError):
+    """The file on disk is not UTF-8: it may only be read, or converted."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.sha = digest(data)
+        self.codec = guess_encoding(data)
+        super().__init__("the file is not UTF-8")
+
+    @property
+    def converted(self) -> str | None:
+        """The text read in the guessed encoding (Windows-1251 when unclear), if it reads."""
+        try:
+            return normalise(self.data.decode(self.codec or WINDOWS_1251))
+        except UnicodeDecodeError:
+            return None
 
 
 class Conflict(AuthoringError):
@@ -94,8 +121,18 @@ class CheckResult:
         return sum(p.is_error for p in self.own + self.caused + self.others)
 
     @property
+    def blocking(self) -> tuple[Problem, ...]:
+        """The errors that refuse a save: in the edited file, or new in other files."""
+        return tuple(p for p in self.own + self.caused if p.is_error)
+
+    @property
     def ok(self) -> bool:
-        return self.errors == 0
+        return not self.blocking
+
+    @property
+    def blocked_files(self) -> list[str]:
+        """Other files with errors already on disk: the course is not rebuilt until fixed."""
+        return list(dict.fromkeys(p.path for p in self.others if p.is_error))
 
 
 @dataclass(frozen=True)
@@ -124,21 +161,44 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def decode(data: bytes) -> str:
-    """The text of a file as the editor shows it: BOM dropped, newlines as ``\\n``."""
-    text = data.decode("utf-8-sig", errors="replace")
+def normalise(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def decode(data: bytes) -> str:
+    """The text of a file as the editor shows it: BOM dropped, newlines as ``\\n``.
+
+    Strict: bytes that are not UTF-8 raise ``NotUtf8``; replacing them with "�" would
+    turn every Cyrillic letter of a Windows-1251 file into "�" at the next save.
+    """
+    try:
+        return normalise(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise NotUtf8(data) from None
+
+
+def shown(data: bytes) -> str:
+    """A text to show (a diff, the history) for any bytes; never one to write back."""
+    try:
+        return decode(data)
+    except NotUtf8 as undecodable:
+        return undecodable.converted or normalise(data.decode("utf-8", "replace"))
+
+
 def read(root: Path, rel: str) -> tuple[str, str]:
-    """A known source's text and the SHA-256 of its bytes."""
+    """A known source's text and the SHA-256 of its bytes; ``NotUtf8`` if it is not UTF-8."""
     data = resolve(root, rel).read_bytes()
     return decode(data), digest(data)
 
 
+def file_sha(root: Path, rel: str) -> str:
+    """The SHA-256 of a known source's bytes."""
+    return digest(resolve(root, rel).read_bytes())
+
+
 def encode(text: str, like: bytes = b"") -> bytes:
-    """A text as file bytes, keeping the newlines (LF or CRLF) and BOM of ``like``."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    """A text as UTF-8 file bytes, keeping the newlines (LF or CRLF) and BOM of ``like``."""
+    text = normalise(text)
     if b"\r\n" in like:
         text = text.replace("\n", "\r\n")
     bom = codecs.BOM_UTF8 if like.startswith(codecs.BOM_UTF8) else b""
@@ -150,8 +210,15 @@ def encode(text: str, like: bytes = b"") -> bytes:
 
 def check_text(paths: Paths, rel: str, text: str) -> CheckResult:
     """Check the whole course with ``text`` standing in for ``rel``."""
-    file = resolve(paths.root, rel)
-    data = encode(text, file.read_bytes())
+    return check_data(paths, rel, encode(text, resolve(paths.root, rel).read_bytes()))
+
+
+def check_data(paths: Paths, rel: str, data: bytes) -> CheckResult:
+    """Check the whole course with the bytes ``data`` standing in for ``rel``.
+
+    The course as it is on disk is checked too: a problem another file already has
+    is not the candidate's doing, so it is listed apart and does not refuse the save.
+    """
     course, problems = check(paths.root, jobs=1, overrides={rel: data}, build_dir=paths.build)
     _, before = check(paths.root, jobs=1, build_dir=paths.build)
     already = set(before)
@@ -181,18 +248,26 @@ def save(session: Session, paths: Paths, rel: str, text: str, base_sha: str,
     changed since, ``Conflict`` is raised and nothing is written. A text the checks
     refuse is kept as a rejected version; the file stays as it was.
     """
+    data = encode(text, resolve(paths.root, rel).read_bytes())
+    return save_bytes(session, paths, rel, data, base_sha, author, comment, status)
+
+
+def save_bytes(session: Session, paths: Paths, rel: str, data: bytes, base_sha: str,
+               author: User | None, comment: str = "", status: str = SAVED,
+               checked: bool = True) -> Outcome:
+    """Save the exact bytes ``data`` as ``save`` does; ``checked=False`` only for a restore
+    of original bytes that are not UTF-8, which no check can read (see ``restore``)."""
     file = resolve(paths.root, rel)
     current = file.read_bytes()
-    data = encode(text, current)
     comment = comment.strip()[:COMMENT_LENGTH]
     if data == current:
-        return Outcome(None, check_text(paths, rel, text), written=False, unchanged=True)
+        return Outcome(None, check_data(paths, rel, data), written=False, unchanged=True)
     if digest(current) != base_sha:
         draft = record(session, rel, data, REJECTED, author, comment)
         session.commit()
-        raise Conflict(decode(current), draft)
-    result = check_text(paths, rel, text)
-    if not result.ok:
+        raise Conflict(shown(current), draft)
+    result = check_data(paths, rel, data)
+    if checked and not result.ok:
         version = record(session, rel, data, REJECTED, author, comment)
         session.commit()
         return Outcome(version, result, written=False)
@@ -228,11 +303,68 @@ def record(session: Session, rel: str, data: bytes, status: str, author: User | 
                               .order_by(col(SourceVersion.id).desc()).limit(1)).first()
         if latest is not None and latest.status == REJECTED and latest.sha256 == digest(data):
             return latest
-    version = SourceVersion(path=rel, content=decode(data), sha256=digest(data), status=status,
-                            comment=comment, author_id=author.id if author else None)
+    # The exact bytes of a baseline are kept, so "restore" gives back the very file; so
+    # are any bytes that are not UTF-8, whose shown text cannot be turned back into them.
+    raw = data if status == BASELINE or not is_utf8(data) else None
+    version = SourceVersion(path=rel, content=shown(data), raw=raw, sha256=digest(data),
+                            status=status, comment=comment,
+                            author_id=author.id if author else None)
     session.add(version)
     session.flush()
     return version
+
+
+def restore(session: Session, paths: Paths, found: SourceVersion, base_sha: str,
+            author: User | None, comment: str) -> Outcome:
+    """Write a version back: its exact bytes when they were kept, else its text.
+
+    Original bytes that are not UTF-8 (a Windows-1251 file before its conversion) are
+    written back unchecked: no check can read them, and the trainer asked for that very
+    file. The build refuses such a file, so learners keep the last good course.
+    """
+    if found.raw is None:
+        return save(session, paths, found.path, found.content, base_sha, author, comment,
+                    RESTORED)
+    return save_bytes(session, paths, found.path, found.raw, base_sha, author, comment,
+                      RESTORED, checked=is_utf8(found.raw))
+
+
+def pending_draft(session: Session, rel: str, author: User | None,
+                  current_sha: str) -> SourceVersion | None:
+    """``author``'s newest refused draft of ``rel``, if no version was written after it."""
+    if author is None:
+        return None
+    written = session.exec(select(func.max(SourceVersion.id))
+                           .where(SourceVersion.path == rel,
+                                  col(SourceVersion.status).in_(WRITTEN))).one()
+    draft = session.exec(
+        select(SourceVersion).where(SourceVersion.path == rel, SourceVersion.status == REJECTED,
+                                    SourceVersion.author_id == author.id,
+                                    col(SourceVersion.id) > (written or 0))
+        .order_by(col(SourceVersion.id).desc()).limit(1)).first()
+    return draft if draft is not None and draft.sha256 != current_sha else None
+
+
+def discard_drafts(session: Session, draft: SourceVersion, author: User) -> int:
+    """Mark ``author``'s refused drafts of the file, up to ``draft``, as not to be offered.
+
+    The texts stay in the history: discarding only stops the editor offering them.
+    """
+    drafts = session.exec(select(SourceVersion).where(
+        SourceVersion.path == draft.path, SourceVersion.status == REJECTED,
+        SourceVersion.author_id == author.id, col(SourceVersion.id) <= draft.id)).all()
+    for found in drafts:
+        found.status = DISCARDED
+        session.add(found)
+    session.commit()
+    return len(drafts)
+
+
+def changed_after(paths: Paths, rel: str, when: datetime) -> bool:
+    """Tell whether ``rel`` changed on disk after ``when`` (a git pull, another editor)."""
+    modified = datetime.fromtimestamp(resolve(paths.root, rel).stat().st_mtime, UTC)
+    moment = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return modified > moment
 
 
 def write_atomically(file: Path, data: bytes) -> None:

@@ -8,6 +8,7 @@ as ``dobro check``, then an atomic write and a rebuild — and so does restoring
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +28,13 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from course.build import build
+from course.encoding import encoding_name, guess_encoding, is_utf8
+from course.errors import ContentError
 from webapp import db, livebuild
 from webapp.auth import STAFF, me, role_required
-from webapp.authoring_forms import RestoreForm, SourceForm
+from webapp.authoring_forms import ConvertForm, DiscardForm, RestoreForm, SourceForm
 from webapp.bodies import json_body
+from webapp.models import SourceVersion
 from webapp.routing import parse_id
 from webapp.services import authoring
 from webapp.services.authoring import (
@@ -38,6 +42,8 @@ from webapp.services.authoring import (
     SAVED,
     CheckResult,
     Conflict,
+    NotUtf8,
+    Outcome,
     Paths,
     TooLarge,
     UnknownSource,
@@ -104,11 +110,9 @@ def index() -> str:
 def edit() -> Any:
     paths = _paths()
     rel = _known(paths)
-    text, sha = authoring.read(paths.root, rel)
     form = SourceForm()
     if request.method == "GET":
-        form.text.data, form.base.data = _draft(rel) or text, sha
-        return _editor(form, rel, _check(paths, rel, form.text.data))
+        return _open(paths, rel, form)
     if not form.validate_on_submit():
         return _editor(form, rel, None), 400
     if form.save.data:
@@ -116,11 +120,77 @@ def edit() -> Any:
     return _editor(form, rel, _check(paths, rel, form.text.data))
 
 
+def _open(paths: Paths, rel: str, form: SourceForm) -> Any:
+    """The editor on the file, or on the version asked for with ``?version=``.
+
+    A file that is not UTF-8 opens read-only, with its conversion shown; a refused
+    draft of this trainer's, newer than the file's last save, is offered.
+    """
+    chosen = _draft(rel)
+    try:
+        text, sha = authoring.read(paths.root, rel)
+    except NotUtf8 as undecodable:
+        if chosen is None:
+            return _undecodable(paths, rel, undecodable)
+        text, sha = "", undecodable.sha
+    form.text.data, form.base.data = chosen or text, sha
+    draft = None if chosen else authoring.pending_draft(db.session(), rel, me(), sha)
+    return _editor(form, rel, _check(paths, rel, form.text.data), draft=draft)
+
+
 def _draft(rel: str) -> str | None:
     """The text of a version asked for with ``?version=`` (to go on editing a draft)."""
     version_id = parse_id(request.args.get("version"))
     found = authoring.version(db.session(), version_id) if version_id is not None else None
     return found[0].content if found and found[0].path == rel else None
+
+
+def _undecodable(paths: Paths, rel: str, undecodable: NotUtf8) -> str:
+    """The read-only page of a file that is not UTF-8: its converted text, checked, and a
+    button to save that text as UTF-8."""
+    converted = undecodable.converted
+    result = _check(paths, rel, converted) if converted is not None else None
+    context = _preview_context(rel, result) if result else {"rel": rel, "result": None}
+    return render_template(
+        "authoring/undecodable.html", converted=converted,
+        encoding=encoding_name(undecodable.codec), form=ConvertForm(base=undecodable.sha),
+        draft=authoring.pending_draft(db.session(), rel, me(), undecodable.sha),
+        discard=DiscardForm(), **context)
+
+
+@bp.post("/convert")
+@role_required(*STAFF)
+def convert() -> Any:
+    paths = _paths()
+    rel = _known(paths)
+    form = ConvertForm()
+    data = authoring.resolve(paths.root, rel).read_bytes()
+    if not form.validate_on_submit() or authoring.digest(data) != form.base.data:
+        flash(_("The file changed since its conversion was shown, or the form was incomplete: "
+                "look at the converted text again."), "error")
+        return redirect(url_for(".edit", file=rel))
+    if is_utf8(data):
+        return redirect(url_for(".edit", file=rel))  # already UTF-8: nothing to convert
+    undecodable = NotUtf8(data)
+    converted = undecodable.converted
+    if converted is None:
+        abort(404)
+    editor = SourceForm(formdata=None, text=converted, base=form.base.data)
+    comment = _("Converted from %(encoding)s to UTF-8",
+                encoding=encoding_name(undecodable.codec))
+    return _store(paths, rel, editor, comment, SAVED)
+
+
+@bp.post("/draft/<int:version_id>/discard")
+@role_required(*STAFF)
+def discard(version_id: int) -> Any:
+    found = authoring.version(db.session(), version_id) or abort(404)
+    user = me()
+    if found[0].author_id != (user.id if user else None) or not DiscardForm().validate_on_submit():
+        abort(404)
+    authoring.discard_drafts(db.session(), found[0], user)  # type: ignore[arg-type]
+    flash(_("The draft was set aside; it stays in the history."), "info")
+    return redirect(url_for(".edit", file=found[0].path))
 
 
 @bp.post("/preview")
@@ -155,7 +225,7 @@ def _preview_json(rel: str, result: CheckResult) -> dict[str, Any]:
 def history() -> str:
     paths = _paths()
     rel = _known(paths)
-    _text, sha = authoring.read(paths.root, rel)
+    sha = authoring.file_sha(paths.root, rel)
     return render_template("authoring/history.html", rel=rel, current_sha=sha,
                            versions=authoring.history(db.session(), rel))
 
@@ -166,14 +236,17 @@ def version(version_id: int) -> str:
     found = authoring.version(db.session(), version_id) or abort(404)
     paths = _paths()
     try:
-        current, sha = authoring.read(paths.root, found[0].path)
+        data = authoring.resolve(paths.root, found[0].path).read_bytes()
+        current, sha = authoring.shown(data), authoring.digest(data)
     except UnknownSource:
         current, sha = "", ""
     diff = authoring.diff_lines(current, found[0].content, _("current file"),
                                 _("version %(number)s", number=version_id)) if sha else []
     form = RestoreForm(formdata=None, base=sha)
+    raw = found[0].raw
+    not_utf8 = encoding_name(guess_encoding(raw)) if raw is not None and not is_utf8(raw) else ""
     return render_template("authoring/version.html", version=found[0], author=found[1],
-                           current_sha=sha, diff=diff, form=form)
+                           current_sha=sha, diff=diff, form=form, not_utf8=not_utf8)
 
 
 @bp.post("/version/<int:version_id>/restore")
@@ -188,15 +261,20 @@ def restore(version_id: int) -> Any:
         return redirect(url_for(".version", version_id=version_id))
     editor = SourceForm(formdata=None, text=found[0].content, base=form.base.data)
     comment = _("Restored version %(number)s", number=version_id)
-    return _store(paths, rel, editor, comment, RESTORED)
+    return _store(paths, rel, editor, comment, RESTORED, lambda: authoring.restore(
+        db.session(), paths, found[0], form.base.data or "", me(), comment))
 
 
-def _store(paths: Paths, rel: str, form: SourceForm, comment: str, status: str) -> Any:
+def _store(paths: Paths, rel: str, form: SourceForm, comment: str, status: str,
+           action: Callable[[], Outcome] | None = None) -> Any:
     """Save (or restore) through the checks; on success rebuild and redirect to the editor."""
+    def save() -> Outcome:
+        return authoring.save(db.session(), paths, rel, form.text.data or "",
+                              form.base.data or "", me(), comment, status)
+
     try:
         with authoring.writing(paths):
-            outcome = authoring.save(db.session(), paths, rel, form.text.data or "",
-                                     form.base.data or "", me(), comment, status)
+            outcome = (action or save)()
             rebuilt = _rebuild(paths) if outcome.written else True
     except Conflict as conflict:
         return _editor(form, rel, _check(paths, rel, form.text.data), conflict=conflict), 409
@@ -211,6 +289,10 @@ def _store(paths: Paths, rel: str, form: SourceForm, comment: str, status: str) 
         return _editor(form, rel, outcome.result, rejected=True), 422
     elif rebuilt:
         flash(_("Saved. The course was rebuilt: learners see the new text now."), "success")
+    elif outcome.result.errors:
+        flash(_("Saved. Learners still see the previous course: it is rebuilt once these files "
+                "have no errors: %(files)s. Open them from the list of problems.",
+                files=", ".join(_blocked(outcome.result, rel))), "error")
     else:
         flash(_("Saved, but the course could not be rebuilt; learners still see the previous "
                 "text. Tell the administrator."), "error")
@@ -224,10 +306,18 @@ def _rebuild(paths: Paths) -> bool:
         return livebuild.watcher(current_app).rebuild().ok
     try:
         build(paths.root, paths.build, jobs=1)
+    except ContentError:
+        return False  # errors in a file (this one restored as it was, or another): listed
     except Exception:  # the file is saved whatever happens here; the page says the rest
         current_app.logger.exception("rebuilding the course after a web save failed")
         return False
     return True
+
+
+def _blocked(result: CheckResult, rel: str) -> list[str]:
+    """The files whose errors keep the course from being rebuilt."""
+    own = [rel] if any(p.is_error for p in result.own) else []
+    return own + result.blocked_files
 
 
 def _check(paths: Paths, rel: str, text: str | None) -> CheckResult | None:
@@ -238,12 +328,15 @@ def _check(paths: Paths, rel: str, text: str | None) -> CheckResult | None:
 
 
 def _editor(form: SourceForm, rel: str, result: CheckResult | None, rejected: bool = False,
-            conflict: Conflict | None = None) -> str:
+            conflict: Conflict | None = None, draft: SourceVersion | None = None,
+            ) -> str:
     diff = authoring.diff_lines(conflict.current, form.text.data or "", _("current file"),
                                 _("your text")) if conflict else []
     context = _preview_context(rel, result) if result else {"rel": rel, "result": None}
+    stale = draft is not None and authoring.changed_after(_paths(), rel, draft.created_at)
     return render_template("authoring/edit.html", form=form, rejected=rejected,
-                           conflict=conflict, diff=diff,
+                           conflict=conflict, diff=diff, draft=draft, stale_draft=stale,
+                           discard=DiscardForm(),
                            saved=authoring.latest_written(db.session(), rel).get(rel),
                            **context)
 
