@@ -18,6 +18,8 @@ import yaml
 # A key as course files write it; a "key" with spaces is more likely a sentence.
 _KEY = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][\w-]*)\s*$")
 _KEY_THEN_VALUE = re.compile(r"^\s*(?:-\s+)?[^\s:#'\"][^:#]*?:\s")
+# YAML's line breaks (str.splitlines also splits at \v, \f and others, which would shift marks).
+_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _QUOTE_START = re.compile(r"^\s*(?:-\s+)?(?:[^\s:#'\"][^:#]*?:\s+)?(['\"])")
 
 
@@ -33,7 +35,7 @@ class Hint:
 
 def explain(exc: yaml.MarkedYAMLError, text: str) -> Hint:
     """Turn a PyYAML error into a located Bulgarian message naming its cause and fix."""
-    lines = text.splitlines() or [""]
+    lines = _BREAK.split(text)
     mark = exc.problem_mark or exc.context_mark
     line = min(mark.line, len(lines) - 1) if mark else 0
     col = mark.column if mark else 0
@@ -42,7 +44,7 @@ def explain(exc: yaml.MarkedYAMLError, text: str) -> Hint:
         return Hint(tab, lines[tab].index("\t"), "табулация в отстъпа: YAML не позволява "
                     "табулации за отстъп — заменете я с интервали (по 2 на ниво)", "yaml-tab")
     problem = exc.problem or ""
-    context_line = exc.context_mark.line if exc.context_mark else line
+    context_line = min(exc.context_mark.line, len(lines) - 1) if exc.context_mark else line
     for starts, explainer in _EXPLAINERS:
         if problem.startswith(starts):
             hint = explainer(lines, line, col, context_line, exc)
@@ -56,8 +58,10 @@ def explain(exc: yaml.MarkedYAMLError, text: str) -> Hint:
 def _tab_in_indent(lines: list[str], upto: int) -> int | None:
     """The first line up to ``upto`` whose indentation holds a tab."""
     for index in range(min(upto, len(lines) - 1) + 1):
-        indent = lines[index][:len(lines[index]) - len(lines[index].lstrip(" \t-"))]
-        if "\t" in indent:
+        text = lines[index]
+        indent = text[:len(text) - len(text.lstrip(" \t-"))]
+        # A tab on a blank line is often allowed; it is the fault only where the parser stopped.
+        if "\t" in indent and (text.strip() or index == upto):
             return index
     return None
 
@@ -69,6 +73,11 @@ def _previous(lines: list[str], line: int) -> int | None:
         if stripped and not stripped.startswith("#"):
             return index
     return None
+
+
+def _char(lines: list[str], line: int, col: int) -> str:
+    """The character at a mark, or "" when the mark lies outside the text."""
+    return lines[line][col:col + 1] if 0 <= line < len(lines) else ""
 
 
 def _indent(text: str) -> int:
@@ -129,7 +138,7 @@ def _unclosed_quote(lines: list[str], line: int, col: int, ctx: int,
                     exc: yaml.MarkedYAMLError) -> Hint | None:
     if exc.context and "quoted scalar" in exc.context and exc.context_mark:
         mark = exc.context_mark
-        quote = lines[mark.line][mark.column:mark.column + 1] or "\""
+        quote = _char(lines, mark.line, mark.column) or "\""
         return Hint(mark.line, mark.column, f"кавичките „{quote}“, отворени тук, не са "
                     f"затворени — добавете {quote} в края на текста", "yaml-quote")
     return None
@@ -139,7 +148,7 @@ def _unclosed_bracket(lines: list[str], line: int, col: int, ctx: int,
                       exc: yaml.MarkedYAMLError) -> Hint | None:
     mark = exc.context_mark or exc.problem_mark
     assert mark is not None
-    opening = lines[mark.line][mark.column:mark.column + 1]
+    opening = _char(lines, mark.line, mark.column) or "["
     closing = {"[": "]", "{": "}"}.get(opening, "]")
     return Hint(mark.line, mark.column, f"скобата „{opening}“, отворена тук, не е затворена "
                 f"с „{closing}“ (или между елементите липсва запетая)", "yaml-bracket")

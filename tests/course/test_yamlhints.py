@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from course.yamlsrc import parse_yaml
 
@@ -71,3 +73,16 @@ def test_a_misindented_key_is_not_told_to_use_quotes(source: str) -> None:
 def test_front_matter_positions_count_the_opening_line() -> None:
     (problem,) = parse_yaml("id: a\n minutes: 20\n", "m.md", line_offset=1)[1]
     assert (problem.line, problem.col, problem.code) == (3, 2, "yaml-indent")
+
+
+YAMLISH = st.text(alphabet=st.sampled_from(list("ab: -\t\n'\"[]{}#&*!|>@`%\\,?\r\x85\u2028\x0bж")),
+                  max_size=60)
+
+
+@settings(max_examples=400, deadline=None)
+@given(YAMLISH)
+def test_any_text_gives_a_located_message_never_a_traceback(source: str) -> None:
+    value, problems = parse_yaml(source, "f.yaml", line_offset=1)
+    for problem in problems:
+        assert problem.line >= 2 and problem.col >= 1
+        assert problem.code == "duplicate-key" or problem.code.startswith("yaml")
