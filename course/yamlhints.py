@@ -17,6 +17,7 @@ import yaml
 
 # A key as course files write it; a "key" with spaces is more likely a sentence.
 _KEY = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][\w-]*)\s*$")
+_KEY_WITHOUT_COLON = re.compile(r"^[A-Za-z_][\w-]*\s+\S")  # "id q1", "after_submit [score]"
 _KEY_THEN_VALUE = re.compile(r"^\s*(?:-\s+)?[^\s:#'\"][^:#]*?:\s")
 # YAML's line breaks (str.splitlines also splits at \v, \f and others, which would shift marks).
 _BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
@@ -75,6 +76,12 @@ def _previous(lines: list[str], line: int) -> int | None:
     return None
 
 
+def _content_col(text: str) -> int:
+    """The column where a line's content starts, after its indentation and any "- "."""
+    item = re.match(r"^\s*(?:-\s+)*", text)
+    return item.end() if item else 0
+
+
 def _char(lines: list[str], line: int, col: int) -> str:
     """The character at a mark, or "" when the mark lies outside the text."""
     return lines[line][col:col + 1] if 0 <= line < len(lines) else ""
@@ -93,7 +100,11 @@ def _colon_not_allowed(lines: list[str], line: int, col: int, _ctx: int,
                     "като нов ключ; оградете целия текст в кавички: ключ: \"текст: още текст\"",
                     "yaml-colon-in-text")
     prev = _previous(lines, line)
-    if prev is not None and ":" not in lines[prev]:
+    # The line above lacks its colon only if this key lines up with it as a sibling would;
+    # a key under a plain list item ("- текст") is just indented wrongly.
+    if prev is not None and ":" not in lines[prev] \
+            and _content_col(lines[prev]) == _indent(lines[line]) \
+            and _KEY_WITHOUT_COLON.match(lines[prev][_content_col(lines[prev]):]):
         return _no_colon(lines, prev)
     name = key.group(1)
     return Hint(line, _indent(lines[line]), f"ключът „{name}“ е с по-голям отстъп от ключовете "
