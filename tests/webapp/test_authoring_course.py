@@ -182,6 +182,18 @@ def test_the_last_module_of_a_topic_does_not_leave_it(trainer: FlaskClient,
     assert (course_root / "modules/vtora/01-byudzhet.md").is_file()
 
 
+@pytest.mark.parametrize(("topic", "module", "message"), [
+    ("../osnovi", "savetat", "Няма тема „../osnovi“"),
+    ("osnovi", "byudzhet", "Модулът „byudzhet“ не е в тази тема"),
+    ("osnovi", "x" * 10_000, "не е в тази тема")])
+def test_moving_what_is_not_there_says_so(trainer: FlaskClient, course_root: Path, topic: str,
+                                          module: str, message: str) -> None:
+    before = (course_root / MANIFEST).read_bytes()
+    status, page = post(trainer, f"{BASE}/move", {"topic": topic, "module": module, "up": "1"})
+    assert status == 302 and message in page
+    assert (course_root / MANIFEST).read_bytes() == before
+
+
 def test_move_a_module_to_another_topic(trainer: FlaskClient, course_root: Path) -> None:
     status, page = post(trainer, f"{BASE}/module?module=byudzhet",
                         {"place": "osnovi:1", "requires": ["obshtinata"]})

@@ -8,6 +8,7 @@ modules are looked up by id in the course; no path from a request reaches the di
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -239,16 +240,13 @@ def remove() -> Any:
                    "authoring/course_remove.html", doc=doc, blocking=[])
 
 
-def _plan(make: Any, field: Any = None) -> Plan | tuple[Plan, list[Incoming]] | str:
-    """Run a planner; a refusal becomes a message (on ``field`` when given, else flashed)."""
-    try:
-        result: Plan | tuple[Plan, list[Incoming]] = make()
-        return result
-    except EditError as refusal:
-        message = refusal_message(refusal)
-    if field is not None:
-        field.errors = [*field.errors, message]
-    return message
+Planned = Plan | tuple[Plan, list[Incoming]]
+
+
+def _plan(make: Callable[[], Planned], field: Any = None,
+          ) -> tuple[Callable[[], Planned], Any]:
+    """A planner to run under the authoring lock, and the field its refusal belongs to."""
+    return make, field
 
 
 def refusal_message(refusal: EditError) -> str:
@@ -276,22 +274,27 @@ def refusal_message(refusal: EditError) -> str:
     return str(messages.get(refusal.code, _("The change could not be made.")))
 
 
-def _commit(planned: Plan | tuple[Plan, list[Incoming]] | str, comment: str, done: str | None,
+def _commit(planner: tuple[Callable[[], Planned], Any], comment: str, done: str | None,
             form: Any = None, template: str = "", **context: Any) -> Any:
-    """Check and write a planned change; show what stops it, or go on to ``done``."""
-    if isinstance(planned, str):
-        if template:
-            return _form(template, form, **context)
-        flash(planned, "error")
-        return redirect(url_for(".index"))
-    plan, blocking = planned if isinstance(planned, tuple) else (planned, [])
-    if blocking:
-        return render_template("authoring/course_links.html", blocking=blocking), 409
+    """Plan, check and write a change under the lock (so two trainers' changes to course.yaml
+    never overwrite each other); show what stops it, or go on to ``done``."""
+    make, field = planner
     paths = _paths()
     try:
         with authoring.writing(paths):
+            planned = make()
+            plan, blocking = planned if isinstance(planned, tuple) else (planned, [])
+            if blocking:
+                return render_template("authoring/course_links.html", blocking=blocking), 409
             result = course_changes.apply(db.session(), paths, plan.changes, me(), comment)
             rebuilt = _rebuild(paths) if result.written else True
+    except EditError as refusal:
+        message = refusal_message(refusal)
+        if template and field is not None:
+            field.errors = [*field.errors, message]
+            return _form(template, form, **context)
+        flash(message, "error")
+        return redirect(url_for(".index"))
     except (course_changes.BadPath, TooLarge):
         flash(_("The change could not be made."), "error")
         return redirect(url_for(".index"))
