@@ -258,3 +258,30 @@ def test_a_save_with_errors_in_its_own_file_is_refused_even_when_others_are_brok
     panel = page.split('role="alert"', 1)[1].split("</div>", 1)[0]
     assert "Грешки в този файл" in panel and "lipsva.md" in panel
     assert (course_root / MODULE).read_bytes() == before
+
+
+def test_a_refused_conversion_is_kept_and_can_be_finished(
+        app: Flask, trainer: FlaskClient, course_root: Path) -> None:
+    path = course_root / OTHER
+    text = path.read_text(encoding="utf-8") + "\nВижте [липсващия модул](nyama.md).\n"
+    original = text.encode("cp1251")
+    path.write_bytes(original)
+    response = submit(trainer, CONVERT, {"base": sha(original)}, page=EDIT_OTHER)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Не е записано" in page and "nyama.md" in page
+    assert 'name="text"' in page and "Вижте [липсващия модул]" in page  # editable, letters kept
+    assert path.read_bytes() == original
+
+    page = trainer.get(EDIT_OTHER).get_data(as_text=True)  # back later: read-only, and the offer
+    assert "само за четене" in page and "Продължете с черновата от" in page
+    draft = versions(app, OTHER)[-1]
+    assert draft.status == "rejected" and draft.content == text
+    resumed = trainer.get(f"{EDIT_OTHER}&version={draft.id}").get_data(as_text=True)
+    assert 'name="text"' in resumed and sha(original) in resumed
+    fixed = text.replace("[липсващия модул](nyama.md)", "липсващия модул")
+    status, page = save(trainer, EDIT_OTHER, fixed, sha(original))
+    assert status == 200 and "Записано" in page
+    assert path.read_bytes() == fixed.encode("utf-8")
+    baseline = [v for v in versions(app, OTHER) if v.status == "baseline"]
+    assert [v.raw for v in baseline] == [original]  # the very original bytes
+    assert "Продължете с черновата" not in trainer.get(EDIT_OTHER).get_data(as_text=True)

@@ -36,7 +36,7 @@ from webapp.authoring_forms import ConvertForm, DiscardForm, RestoreForm, Source
 from webapp.bodies import json_body
 from webapp.models import SourceVersion
 from webapp.routing import parse_id
-from webapp.services import authoring
+from webapp.services import authoring, source_versions
 from webapp.services.authoring import (
     RESTORED,
     SAVED,
@@ -102,7 +102,7 @@ def index() -> str:
     groups = [(group, list(items)) for group, items in
               itertools.groupby(sources, key=lambda s: s.group)]
     return render_template("authoring/index.html", groups=groups, topics=topics,
-                           saved=authoring.latest_written(db.session()))
+                           saved=source_versions.latest_written(db.session()))
 
 
 @bp.route("/edit", methods=["GET", "POST"])
@@ -134,14 +134,14 @@ def _open(paths: Paths, rel: str, form: SourceForm) -> Any:
             return _undecodable(paths, rel, undecodable)
         text, sha = "", undecodable.sha
     form.text.data, form.base.data = chosen or text, sha
-    draft = None if chosen else authoring.pending_draft(db.session(), rel, me(), sha)
+    draft = None if chosen else source_versions.pending_draft(db.session(), rel, me(), sha)
     return _editor(form, rel, _check(paths, rel, form.text.data), draft=draft)
 
 
 def _draft(rel: str) -> str | None:
     """The text of a version asked for with ``?version=`` (to go on editing a draft)."""
     version_id = parse_id(request.args.get("version"))
-    found = authoring.version(db.session(), version_id) if version_id is not None else None
+    found = source_versions.version(db.session(), version_id) if version_id is not None else None
     return found[0].content if found and found[0].path == rel else None
 
 
@@ -154,7 +154,7 @@ def _undecodable(paths: Paths, rel: str, undecodable: NotUtf8) -> str:
     return render_template(
         "authoring/undecodable.html", converted=converted,
         encoding=encoding_name(undecodable.codec), form=ConvertForm(base=undecodable.sha),
-        draft=authoring.pending_draft(db.session(), rel, me(), undecodable.sha),
+        draft=source_versions.pending_draft(db.session(), rel, me(), undecodable.sha),
         discard=DiscardForm(), **context)
 
 
@@ -184,11 +184,11 @@ def convert() -> Any:
 @bp.post("/draft/<int:version_id>/discard")
 @role_required(*STAFF)
 def discard(version_id: int) -> Any:
-    found = authoring.version(db.session(), version_id) or abort(404)
+    found = source_versions.version(db.session(), version_id) or abort(404)
     user = me()
     if found[0].author_id != (user.id if user else None) or not DiscardForm().validate_on_submit():
         abort(404)
-    authoring.discard_drafts(db.session(), found[0], user)  # type: ignore[arg-type]
+    source_versions.discard_drafts(db.session(), found[0], user)  # type: ignore[arg-type]
     flash(_("The draft was set aside; it stays in the history."), "info")
     return redirect(url_for(".edit", file=found[0].path))
 
@@ -227,13 +227,13 @@ def history() -> str:
     rel = _known(paths)
     sha = authoring.file_sha(paths.root, rel)
     return render_template("authoring/history.html", rel=rel, current_sha=sha,
-                           versions=authoring.history(db.session(), rel))
+                           versions=source_versions.history(db.session(), rel))
 
 
 @bp.get("/version/<int:version_id>")
 @role_required(*STAFF)
 def version(version_id: int) -> str:
-    found = authoring.version(db.session(), version_id) or abort(404)
+    found = source_versions.version(db.session(), version_id) or abort(404)
     paths = _paths()
     try:
         data = authoring.resolve(paths.root, found[0].path).read_bytes()
@@ -252,7 +252,7 @@ def version(version_id: int) -> str:
 @bp.post("/version/<int:version_id>/restore")
 @role_required(*STAFF)
 def restore(version_id: int) -> Any:
-    found = authoring.version(db.session(), version_id) or abort(404)
+    found = source_versions.version(db.session(), version_id) or abort(404)
     paths = _paths()
     rel = _known(paths, found[0].path)
     form = RestoreForm()
@@ -333,11 +333,11 @@ def _editor(form: SourceForm, rel: str, result: CheckResult | None, rejected: bo
     diff = authoring.diff_lines(conflict.current, form.text.data or "", _("current file"),
                                 _("your text")) if conflict else []
     context = _preview_context(rel, result) if result else {"rel": rel, "result": None}
-    stale = draft is not None and authoring.changed_after(_paths(), rel, draft.created_at)
+    stale = draft is not None and source_versions.changed_after(_paths(), rel, draft.created_at)
     return render_template("authoring/edit.html", form=form, rejected=rejected,
                            conflict=conflict, diff=diff, draft=draft, stale_draft=stale,
                            discard=DiscardForm(),
-                           saved=authoring.latest_written(db.session(), rel).get(rel),
+                           saved=source_versions.latest_written(db.session(), rel).get(rel),
                            **context)
 
 

@@ -1,0 +1,79 @@
+"""The versions of the course sources: each file's history, and a refused draft offered
+again to its author until it is saved over, continued or set aside."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import Session, col, func, select
+
+from webapp.models import SourceVersion, User
+from webapp.services.authoring import REJECTED, RESTORED, SAVED, WRITTEN, Paths, resolve
+
+DISCARDED = "discarded"  # a rejected draft its author chose not to go on with
+
+
+def history(session: Session, rel: str) -> list[tuple[SourceVersion, User | None]]:
+    """Every version of ``rel``, newest first, with its author."""
+    rows = session.exec(
+        select(SourceVersion, User).join(User, isouter=True)
+        .where(SourceVersion.path == rel).order_by(col(SourceVersion.id).desc())).all()
+    return [(version, user) for version, user in rows]
+
+
+def latest_written(session: Session, rel: str | None = None,
+                   ) -> dict[str, tuple[SourceVersion, User | None]]:
+    """Each edited path's (or just ``rel``'s) latest version saved from the web, with its author."""
+    newest = (select(func.max(SourceVersion.id))
+              .where(col(SourceVersion.status).in_((SAVED, RESTORED)))
+              .group_by(SourceVersion.path))
+    if rel is not None:
+        newest = newest.where(SourceVersion.path == rel)
+    rows = session.exec(select(SourceVersion, User).join(User, isouter=True)
+                        .where(col(SourceVersion.id).in_(newest))).all()
+    return {version.path: (version, user) for version, user in rows}
+
+
+def version(session: Session, version_id: int) -> tuple[SourceVersion, User | None] | None:
+    """One version with its author, or None."""
+    row = session.exec(select(SourceVersion, User).join(User, isouter=True)
+                       .where(SourceVersion.id == version_id)).first()
+    return (row[0], row[1]) if row else None
+
+
+def pending_draft(session: Session, rel: str, author: User | None,
+                  current_sha: str) -> SourceVersion | None:
+    """``author``'s newest refused draft of ``rel``, if no version was written after it."""
+    if author is None:
+        return None
+    written = session.exec(select(func.max(SourceVersion.id))
+                           .where(SourceVersion.path == rel,
+                                  col(SourceVersion.status).in_(WRITTEN))).one()
+    draft = session.exec(
+        select(SourceVersion).where(SourceVersion.path == rel, SourceVersion.status == REJECTED,
+                                    SourceVersion.author_id == author.id,
+                                    col(SourceVersion.id) > (written or 0))
+        .order_by(col(SourceVersion.id).desc()).limit(1)).first()
+    return draft if draft is not None and draft.sha256 != current_sha else None
+
+
+def discard_drafts(session: Session, draft: SourceVersion, author: User) -> int:
+    """Mark ``author``'s refused drafts of the file, up to ``draft``, as not to be offered.
+
+    The texts stay in the history: discarding only stops the editor offering them.
+    """
+    drafts = session.exec(select(SourceVersion).where(
+        SourceVersion.path == draft.path, SourceVersion.status == REJECTED,
+        SourceVersion.author_id == author.id, col(SourceVersion.id) <= draft.id)).all()
+    for found in drafts:
+        found.status = DISCARDED
+        session.add(found)
+    session.commit()
+    return len(drafts)
+
+
+def changed_after(paths: Paths, rel: str, when: datetime) -> bool:
+    """Tell whether ``rel`` changed on disk after ``when`` (a git pull, another editor)."""
+    modified = datetime.fromtimestamp(resolve(paths.root, rel).stat().st_mtime, UTC)
+    moment = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return modified > moment
