@@ -194,6 +194,18 @@ def test_moving_what_is_not_there_says_so(trainer: FlaskClient, course_root: Pat
     assert (course_root / MANIFEST).read_bytes() == before
 
 
+def test_a_file_not_in_utf8_is_left_alone_with_a_message(trainer: FlaskClient,
+                                                         course_root: Path) -> None:
+    module = course_root / "modules/vtora/01-byudzhet.md"
+    module.write_bytes(BYUDZHET.encode("cp1251"))
+    before = (course_root / MANIFEST).read_bytes()
+    status, page = post(trainer, f"{BASE}/module?module=byudzhet",
+                        {"place": "vtora:1", "requires": ["obshtinata"]})
+    assert status == 404 and "Няма такъв модул" in page  # it cannot be read: not a module now
+    assert module.read_bytes() == BYUDZHET.encode("cp1251")
+    assert (course_root / MANIFEST).read_bytes() == before
+
+
 def test_move_a_module_to_another_topic(trainer: FlaskClient, course_root: Path) -> None:
     status, page = post(trainer, f"{BASE}/module?module=byudzhet",
                         {"place": "osnovi:1", "requires": ["obshtinata"]})

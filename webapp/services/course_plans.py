@@ -50,7 +50,11 @@ def current(paths: Paths) -> Course:
 
 
 def _text(paths: Paths, rel: str) -> str:
-    return authoring.decode((paths.root / rel).read_bytes())
+    """A file's text; one that is not UTF-8 is refused (the editor converts it first)."""
+    try:
+        return authoring.decode((paths.root / rel).read_bytes())
+    except authoring.NotUtf8:
+        raise EditError("not-utf8", rel) from None
 
 
 def _manifest(paths: Paths) -> Manifest:

@@ -270,6 +270,8 @@ def refusal_message(refusal: EditError) -> str:
         "unknown-pool": _("Choose the question pool the test draws from."),
         "unknown-kind": _("Choose the kind of test."),
         "self-prerequisite": _("A module cannot be its own prerequisite."),
+        "not-utf8": _("The file %(path)s is not saved as UTF-8: open it in the editor and convert "
+                      "it first.", path=value),
     }
     return str(messages.get(refusal.code, _("The change could not be made.")))
 

@@ -12,7 +12,7 @@ from course.build import build, check
 from course.sources import MANIFEST
 from tests.conftest import REPO
 from webapp.models import SourceVersion, User
-from webapp.services import course_changes
+from webapp.services import course_changes, course_plans
 from webapp.services.authoring import Paths
 from webapp.services.course_edit import (
     EditError,
@@ -208,3 +208,12 @@ def test_apply_writes_nothing_when_the_change_adds_an_error(db: Session, real: P
                                   learner, "")
     assert not result.written and {p.code for p in result.problems} == {"unlisted-module"}
     assert not (real.root / rel).exists() and db.exec(select(SourceVersion)).all() == []
+
+
+def test_a_manifest_not_in_utf8_is_refused_not_garbled(real: Paths) -> None:
+    manifest = real.root / MANIFEST
+    manifest.write_bytes(REAL_MANIFEST.encode("cp1251"))
+    with pytest.raises(EditError) as raised:
+        course_plans.shift(real, "samoupravlenie", "obshtinskiyat-savet", -1)
+    assert raised.value.code == "not-utf8" and raised.value.value == MANIFEST
+    assert manifest.read_bytes() == REAL_MANIFEST.encode("cp1251")
