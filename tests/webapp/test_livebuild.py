@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -63,9 +65,11 @@ def test_a_new_image_triggers_a_rebuild(live_app: Flask, course_root: Path) -> N
 def test_pages_load_the_reload_script_only_in_live_mode(live_app: Flask, client: Any) -> None:
     page = live_app.test_client().get("/").get_data(as_text=True)
     assert '<script src="/static/js/live.js" defer' in page
-    assert 'data-status-url="/_build-status"' in page and 'data-version="1"' in page
+    token = livebuild.build_status(live_app).state.token
+    assert 'data-events-url="/_build-events"' in page and f'data-version="{token}"' in page
     assert "live.js" not in client.get("/").get_data(as_text=True)
     assert client.get("/_build-status").status_code == 404
+    assert client.get("/_build-events").status_code == 404
 
 
 def test_a_first_build_that_fails_explains_both_problems(make_app: Any,
@@ -98,7 +102,61 @@ def test_build_status_replaces_its_state_whole() -> None:
     first = status.state
     problem = Problem("modules/x.md", 3, 1, "error", "счупено", "code")
     status.record([problem])
-    assert first == livebuild.BuildState(0, True, ())
-    assert status.state == livebuild.BuildState(1, False, (problem,))
+    boot = first.boot
+    assert first == livebuild.BuildState(0, True, (), boot) and len(boot) == 8
+    assert status.state == livebuild.BuildState(1, False, (problem,), boot)
     status.record(None)
-    assert status.state == livebuild.BuildState(2, True, ())
+    assert status.state == livebuild.BuildState(2, True, (), boot)
+    status.record(None, changed=False)  # nothing new to show: pages need not reload
+    assert status.state.version == 2
+    assert livebuild.BuildStatus().state.boot != boot  # a restarted server reloads pages
+
+
+def test_the_event_stream_pushes_each_build(live_app: Flask) -> None:
+    status = livebuild.build_status(live_app)
+    assert status is not None
+    response = live_app.test_client().get("/_build-events")
+    assert response.status_code == 200 and response.mimetype == "text/event-stream"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Content-Security-Policy" in response.headers
+    events = (chunk.decode() for chunk in response.response)
+    assert next(events) == "retry: 500\n\n"
+    token = status.state.token
+    assert next(events) == f'event: build\ndata: {{"token": "{token}", "ok": true}}\n\n'
+    recorder = threading.Timer(0.1, status.record, [[Problem("m.md", 1, 1, "error", "x", "c")]])
+    recorder.start()
+    started = time.monotonic()
+    pushed = next(events)
+    assert time.monotonic() - started < 2  # pushed when recorded, not on a timer
+    assert f'"token": "{token[:-1]}{status.state.version}", "ok": false' in pushed
+    response.close()
+
+
+def test_an_idle_stream_sends_keep_alives() -> None:
+    status = livebuild.BuildStatus()
+    events = livebuild.event_stream(status, keepalive=0.01)
+    assert next(events).startswith("retry:") and next(events).startswith("event: build")
+    assert next(events) == ": keep-alive\n\n"
+
+
+@pytest.mark.parametrize("name", ["modules/osnovi/notes.txt", "modules/osnovi/.02.md.swp",
+                                  "modules/osnovi/02-savetat.md~", "README.md",
+                                  "instance/dobro.db", "quizzes/osnovi/notes.docx"])
+def test_the_watcher_ignores_files_that_are_not_sources(live_app: Flask, course_root: Path,
+                                                       name: str) -> None:
+    watcher = livebuild.watcher(live_app)
+    path = course_root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"x")
+    assert not watcher.poll_once()
+
+
+def test_a_touched_file_rebuilds_without_reloading_pages(live_app: Flask,
+                                                         course_root: Path) -> None:
+    watcher = livebuild.watcher(live_app)
+    version = watcher.status.state.version
+    source = course_root / MODULE
+    source.write_bytes(source.read_bytes())
+    os.utime(source, ns=(time.time_ns(), time.time_ns() + 10**9))
+    assert watcher.poll_once()  # it looked
+    assert watcher.status.state.version == version  # but nothing changed for the pages

@@ -47,6 +47,15 @@ def build_status() -> Response:
     return response
 
 
+@bp.get("/_build-events")
+def build_events() -> Response:
+    status = livebuild.build_status(current_app) or abort(404)
+    response = Response(livebuild.event_stream(status), mimetype="text/event-stream")
+    response.cache_control.no_store = True
+    response.headers["X-Accel-Buffering"] = "no"  # a proxy must pass each event on at once
+    return response
+
+
 def local_url(target: str | None) -> str:
     """``target`` if it is a path on this site, else the home page (no open redirects)."""
     parts = urlsplit(target or "")
