@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import posixpath
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -259,10 +260,11 @@ def write_changed(plan: dict[str, Output], out: Path, digests: dict[str, str],
     """
     new_digests, new_keys = {}, {}
     for path, (key, make) in plan.items():
-        target = out / path
-        if key and keys.get(path) == key and path in digests and target.exists():
+        if (key and keys.get(path) == key and path in digests
+                and os.path.exists(os.path.join(out, path))):  # no Path: most are skipped
             new_digests[path], new_keys[path] = digests[path], key
             continue
+        target = out / path
         data = make()
         new_digests[path], new_keys[path] = hashlib.sha256(data).hexdigest(), key
         if digests.get(path) != new_digests[path] or not target.exists():

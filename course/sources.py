@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import posixpath
 from pathlib import Path
 
 from course.errors import Problem
@@ -23,11 +25,15 @@ def source_files(root: Path, problems: list[Problem], with_manifest: bool = Fals
             continue
         if with_images:
             suffixes = suffixes | IMAGE_SUFFIXES
-        # Sorted by parts, the order of paths, without the cost of comparing Path objects.
-        for path in sorted(base.rglob("*"), key=lambda p: p.parts):
-            if path.suffix.lower() not in suffixes:
-                continue
-            rel = path.relative_to(root).as_posix()
-            if path.is_file() and (with_manifest or rel != MANIFEST):
+        # os.walk, as rglob would (symlinked folders are not entered), in the order of
+        # sorted paths (by parts), without the cost of making a Path for every entry.
+        listed = []
+        for parent, _, names in os.walk(base):
+            rel_parent = posixpath.join(folder, *Path(parent).relative_to(base).parts)
+            listed += [(*rel_parent.split("/"), name) for name in names
+                       if posixpath.splitext(name)[1].lower() in suffixes]
+        for parts in sorted(listed):
+            rel = "/".join(parts)
+            if os.path.isfile(root / rel) and (with_manifest or rel != MANIFEST):
                 found.append(rel)
     return found
