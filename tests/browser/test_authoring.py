@@ -126,3 +126,21 @@ def test_a_windows_1251_file_opens_read_only_on_a_phone(phone: Any, live_server:
         phone.get_by_role("button", name="Запиши като UTF-8").click()
     assert "Записано" in phone.content()
     assert path.read_text(encoding="utf-8").startswith("---\nid: savetat\ntitle: Общинският съвет")
+
+
+def test_typed_text_survives_leaving_without_saving(desktop: Any, live_server: str) -> None:
+    sign_in(desktop, live_server, "trainer")
+    desktop.goto(f"{live_server}{EDITOR}")
+    desktop.locator("#text").focus()
+    desktop.keyboard.press("Control+End")
+    desktop.keyboard.type("\n" + GOOD + "\n")
+    desktop.wait_for_function(  # the live check answered (it keeps the text as a draft)
+        "document.querySelector('.authoring-status').textContent.includes('Няма грешки')",
+        timeout=10_000)
+    desktop.goto(f"{live_server}/trainer/authoring/")  # the tab is left without "Save"
+    desktop.goto(f"{live_server}{EDITOR}")
+    assert GOOD not in desktop.locator("#text").input_value()
+    desktop.get_by_role("link", name=re.compile("^Продължете с черновата от ")).click()
+    desktop.wait_for_url(lambda url: "version=" in url)
+    assert GOOD in desktop.locator("#text").input_value()
+    assert_accessible(desktop)

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import select
 
-from tests.webapp.conftest import People, login, submit
+from tests.webapp.conftest import People, csrf_token, login, submit
 from webapp import db
 from webapp.models import SourceVersion
 from webapp.services import authoring
@@ -285,3 +285,26 @@ def test_a_refused_conversion_is_kept_and_can_be_finished(
     baseline = [v for v in versions(app, OTHER) if v.status == "baseline"]
     assert [v.raw for v in baseline] == [original]  # the very original bytes
     assert "Продължете с черновата" not in trainer.get(EDIT_OTHER).get_data(as_text=True)
+
+
+def test_text_typed_but_never_saved_is_offered_too(app: Flask, trainer: FlaskClient,
+                                                   course_root: Path) -> None:
+    before = (course_root / MODULE).read_bytes()
+    token = csrf_token(trainer, EDIT)
+    preview = f"/trainer/authoring/preview?file={MODULE}"
+    for typed in ("\nПърва мисъл", "\nПърва мисъл, довършена."):  # the live check, as one types
+        response = trainer.post(preview, json={"text": before.decode() + typed},
+                                headers={"X-CSRFToken": token})
+        assert response.status_code == 200
+    kept = versions(app, MODULE)
+    assert [v.status for v in kept] == ["unsaved"]  # one row, kept up to date
+    assert kept[0].content.endswith("Първа мисъл, довършена.")
+    assert (course_root / MODULE).read_bytes() == before  # nothing written to the file
+
+    page = trainer.get(EDIT).get_data(as_text=True)  # the tab was closed; the trainer returns
+    assert "Продължете с черновата от" in page and f"version={kept[0].id}" in page
+    resumed = trainer.get(f"{EDIT}&version={kept[0].id}").get_data(as_text=True)
+    assert "Първа мисъл, довършена." in resumed
+
+    trainer.post(preview, json={"text": before.decode()}, headers={"X-CSRFToken": token})
+    assert len(versions(app, MODULE)) == 1  # the file's own text is no draft

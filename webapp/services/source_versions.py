@@ -7,10 +7,23 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, col, func, select
 
-from webapp.models import SourceVersion, User
-from webapp.services.authoring import REJECTED, RESTORED, SAVED, WRITTEN, Paths, resolve
+from webapp.models import SourceVersion, User, utcnow
+from webapp.services.authoring import (
+    REJECTED,
+    RESTORED,
+    SAVED,
+    WRITTEN,
+    Paths,
+    digest,
+    encode,
+    record,
+    resolve,
+    shown,
+)
 
-DISCARDED = "discarded"  # a rejected draft its author chose not to go on with
+DISCARDED = "discarded"  # a draft its author chose not to go on with
+UNSAVED = "unsaved"  # a text typed and checked in the editor, never sent with "Save"
+DRAFTS = (REJECTED, UNSAVED)
 
 
 def history(session: Session, rel: str) -> list[tuple[SourceVersion, User | None]]:
@@ -43,14 +56,16 @@ def version(session: Session, version_id: int) -> tuple[SourceVersion, User | No
 
 def pending_draft(session: Session, rel: str, author: User | None,
                   current_sha: str) -> SourceVersion | None:
-    """``author``'s newest refused draft of ``rel``, if no version was written after it."""
+    """``author``'s newest draft of ``rel`` (refused or unsaved), if no version was written
+    after it and it is not the file's text."""
     if author is None:
         return None
     written = session.exec(select(func.max(SourceVersion.id))
                            .where(SourceVersion.path == rel,
                                   col(SourceVersion.status).in_(WRITTEN))).one()
     draft = session.exec(
-        select(SourceVersion).where(SourceVersion.path == rel, SourceVersion.status == REJECTED,
+        select(SourceVersion).where(SourceVersion.path == rel,
+                                    col(SourceVersion.status).in_(DRAFTS),
                                     SourceVersion.author_id == author.id,
                                     col(SourceVersion.id) > (written or 0))
         .order_by(col(SourceVersion.id).desc()).limit(1)).first()
@@ -58,12 +73,12 @@ def pending_draft(session: Session, rel: str, author: User | None,
 
 
 def discard_drafts(session: Session, draft: SourceVersion, author: User) -> int:
-    """Mark ``author``'s refused drafts of the file, up to ``draft``, as not to be offered.
+    """Mark ``author``'s drafts of the file, up to ``draft``, as not to be offered.
 
     The texts stay in the history: discarding only stops the editor offering them.
     """
     drafts = session.exec(select(SourceVersion).where(
-        SourceVersion.path == draft.path, SourceVersion.status == REJECTED,
+        SourceVersion.path == draft.path, col(SourceVersion.status).in_(DRAFTS),
         SourceVersion.author_id == author.id, col(SourceVersion.id) <= draft.id)).all()
     for found in drafts:
         found.status = DISCARDED
@@ -77,3 +92,27 @@ def changed_after(paths: Paths, rel: str, when: datetime) -> bool:
     modified = datetime.fromtimestamp(resolve(paths.root, rel).stat().st_mtime, UTC)
     moment = when if when.tzinfo else when.replace(tzinfo=UTC)
     return modified > moment
+
+
+def keep_unsaved(session: Session, paths: Paths, rel: str, text: str,
+                 author: User | None) -> None:
+    """Keep the text being typed as ``author``'s unsaved draft of ``rel``.
+
+    The live check sends the text every few seconds; it is kept in one row per author,
+    updated in place while no one else's version comes after it, so a closed tab or a
+    crashed browser loses at most the last seconds of typing.
+    """
+    current = resolve(paths.root, rel).read_bytes()
+    data = encode(text, current)
+    if author is None or data == current:
+        return
+    latest = session.exec(select(SourceVersion).where(SourceVersion.path == rel)
+                          .order_by(col(SourceVersion.id).desc()).limit(1)).first()
+    if latest is not None and latest.sha256 == digest(data):
+        return
+    if latest is not None and latest.status == UNSAVED and latest.author_id == author.id:
+        latest.content, latest.sha256, latest.created_at = shown(data), digest(data), utcnow()
+        session.add(latest)
+    else:
+        record(session, rel, data, UNSAVED, author, "")
+    session.commit()

@@ -206,6 +206,7 @@ def preview() -> tuple[Response, int]:
         result = authoring.check_text(paths, rel, text)
     except TooLarge:
         return too_large(RequestEntityTooLarge())  # type: ignore[return-value]
+    source_versions.keep_unsaved(db.session(), paths, rel, text, me())
     return jsonify(_preview_json(rel, result)), 200
 
 
