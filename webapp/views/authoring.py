@@ -186,9 +186,10 @@ def convert() -> Any:
 def discard(version_id: int) -> Any:
     found = source_versions.version(db.session(), version_id) or abort(404)
     user = me()
-    if found[0].author_id != (user.id if user else None) or not DiscardForm().validate_on_submit():
+    # Only its author may set a draft aside; to anyone else it does not exist.
+    if user is None or found[0].author_id != user.id or not DiscardForm().validate_on_submit():
         abort(404)
-    source_versions.discard_drafts(db.session(), found[0], user)  # type: ignore[arg-type]
+    source_versions.discard_drafts(db.session(), found[0], user)
     flash(_("The draft was set aside; it stays in the history."), "info")
     return redirect(url_for(".edit", file=found[0].path))
 
