@@ -252,8 +252,10 @@ def _write_cache(out: Path, cache: BuildCache, base: BuildCache | None) -> None:
 
 def _dump(path: Path, cache: BuildCache) -> None:
     tmp = path.with_name(path.name + ".tmp")
+    from course.storedtext import CachePickler
+
     with open(tmp, "wb") as handle, _no_gc():
-        pickle.dump(cache, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        CachePickler(handle, protocol=pickle.HIGHEST_PROTOCOL).dump(cache)
     tmp.replace(path)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from course.build import build
+from course.build import build, check
 from course.errors import ContentError
 from course.serial import quiz_from_dict
 from course.urls import UrlScheme
@@ -225,3 +225,18 @@ def test_an_edit_that_keeps_size_and_time_is_still_seen(minimal: Path, tmp_path:
     assert module.stat().st_size == before.st_size
     build(minimal, out, jobs=1)
     assert "Бюджатът" in (out / "modules/second.html").read_text(encoding="utf-8")
+
+
+def test_documents_from_the_cache_equal_freshly_loaded_ones(minimal: Path,
+                                                            tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(minimal, out, jobs=1)
+    page = minimal / "modules/pages/intro.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nОще.\n", encoding="utf-8")
+    build(minimal, out, jobs=1)  # a delta next to the base: both are read below
+    cached, _ = check(minimal, jobs=1, build_dir=out)
+    fresh, _ = check(minimal, jobs=1)
+    assert cached.modules == fresh.modules and cached.pages == fresh.pages
+    assert [d.rendered.html for d in cached.modules] == [d.rendered.html for d in fresh.modules]
+    assert "Бюджетът" in cached.modules[1].rendered.text
+    assert "Още." in cached.pages[0].rendered.html
