@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app
 
 from course.build import build
 from course.errors import ContentError, Problem
@@ -211,3 +211,21 @@ def watcher(app: Flask) -> ContentWatcher:
     """The app's watcher (live-reload mode only)."""
     found: ContentWatcher = app.extensions[WATCHER_KEY]
     return found
+
+
+def rebuild_now(root: Path, out: Path) -> bool:
+    """Rebuild after a change made in the browser, so the next request serves it.
+
+    Tell whether the course was rebuilt; the files are saved whatever happens here.
+    """
+    if current_app.config["LIVE_RELOAD"]:
+        # The watcher's own build: it notes the new sources, so it will not build them twice.
+        return watcher(current_app).rebuild().ok
+    try:
+        build(root, out, jobs=1)
+    except ContentError:
+        return False  # errors in a file (this one or another): the page lists them
+    except Exception:
+        current_app.logger.exception("rebuilding the course after a change in the browser failed")
+        return False
+    return True

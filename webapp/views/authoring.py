@@ -27,9 +27,7 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from course.build import build
 from course.encoding import encoding_name, guess_encoding, is_utf8
-from course.errors import ContentError
 from webapp import db, livebuild
 from webapp.auth import STAFF, me, role_required
 from webapp.authoring_forms import ConvertForm, DiscardForm, RestoreForm, SourceForm
@@ -277,7 +275,7 @@ def _store(paths: Paths, rel: str, form: SourceForm, comment: str, status: str,
     try:
         with authoring.writing(paths):
             outcome = (action or save)()
-            rebuilt = _rebuild(paths) if outcome.written else True
+            rebuilt = livebuild.rebuild_now(paths.root, paths.build) if outcome.written else True
     except Conflict as conflict:
         return _editor(form, rel, _check(paths, rel, form.text.data), conflict=conflict), 409
     except UnknownSource:
@@ -299,21 +297,6 @@ def _store(paths: Paths, rel: str, form: SourceForm, comment: str, status: str,
         flash(_("Saved, but the course could not be rebuilt; learners still see the previous "
                 "text. Tell the administrator."), "error")
     return redirect(url_for(".edit", file=rel))
-
-
-def _rebuild(paths: Paths) -> bool:
-    """Rebuild the course now, so the next request serves the new text; tell whether it did."""
-    if current_app.config["LIVE_RELOAD"]:
-        # The watcher's own build: it notes the new sources, so it will not build them twice.
-        return livebuild.watcher(current_app).rebuild().ok
-    try:
-        build(paths.root, paths.build, jobs=1)
-    except ContentError:
-        return False  # errors in a file (this one restored as it was, or another): listed
-    except Exception:  # the file is saved whatever happens here; the page says the rest
-        current_app.logger.exception("rebuilding the course after a web save failed")
-        return False
-    return True
 
 
 def _blocked(result: CheckResult, rel: str) -> list[str]:

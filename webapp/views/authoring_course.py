@@ -17,7 +17,6 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from course.build import build
 from course.model import Course, Document, Topic
 from webapp import db, livebuild
 from webapp.auth import STAFF, me, role_required
@@ -289,7 +288,7 @@ def _commit(planner: tuple[Callable[[], Planned], Any], comment: str, done: str 
             if blocking:
                 return render_template("authoring/course_links.html", blocking=blocking), 409
             result = course_changes.apply(db.session(), paths, plan.changes, me(), comment)
-            rebuilt = _rebuild(paths) if result.written else True
+            rebuilt = livebuild.rebuild_now(paths.root, paths.build) if result.written else True
     except EditError as refusal:
         message = refusal_message(refusal)
         if template and field is not None:
@@ -318,13 +317,3 @@ def _form(template: str, form: Any, **context: Any) -> tuple[str, int]:
         422 if request.method == "POST" else 200)
 
 
-def _rebuild(paths: Paths) -> bool:
-    """Rebuild the course now, as a web save does, so the reader shows the change."""
-    if current_app.config["LIVE_RELOAD"]:
-        return livebuild.watcher(current_app).rebuild().ok
-    try:
-        build(paths.root, paths.build, jobs=1)
-    except Exception:  # the files are written whatever happens here; the page says the rest
-        current_app.logger.exception("rebuilding the course after a course change failed")
-        return False
-    return True
