@@ -111,7 +111,7 @@ def test_an_old_version_can_be_restored(app: Flask, trainer: FlaskClient,
     baseline = versions(app)[0]
     url = f"/trainer/authoring/version/{baseline.id}"
     page = trainer.get(url).get_data(as_text=True)
-    assert "diff-remove" in page and NEW_SENTENCE in page  # the diff against the current file
+    assert "<del>" in page and NEW_SENTENCE in page  # the diff against the current file
     response = submit(trainer, f"{url}/restore", {"base": sha(text.encode())}, page=url)
     assert response.status_code == 302
     assert (course_root / MODULE).read_bytes() == before

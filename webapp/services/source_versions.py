@@ -3,6 +3,8 @@ again to its author until it is saved over, continued or set aside."""
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlmodel import Session, col, func, select
@@ -16,6 +18,7 @@ from webapp.services.authoring import (
     Paths,
     digest,
     encode,
+    file_sha,
     record,
     resolve,
     shown,
@@ -32,6 +35,56 @@ def history(session: Session, rel: str) -> list[tuple[SourceVersion, User | None
         select(SourceVersion, User).join(User, isouter=True)
         .where(SourceVersion.path == rel).order_by(col(SourceVersion.id).desc())).all()
     return [(version, user) for version, user in rows]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of a history: a version, its number within its file, its author, and
+    whether its text is the file on disk now ("текуща")."""
+
+    version: SourceVersion
+    number: int
+    author: User | None
+    current: bool
+
+
+def numbered(session: Session, rel: str, current_sha: str) -> list[Entry]:
+    """Every version of ``rel``, newest first, numbered 1, 2, 3… from the oldest.
+
+    Only one is current: the newest whose text is the file on disk.
+    """
+    rows = history(session, rel)
+    return _entries(rows, {rel: current_sha})
+
+
+def topic_history(session: Session, paths: Paths, rels: list[str]) -> list[Entry]:
+    """Every version of the files ``rels`` (a topic's modules and quizzes), newest first."""
+    if not rels:
+        return []
+    rows = session.exec(
+        select(SourceVersion, User).join(User, isouter=True)
+        .where(col(SourceVersion.path).in_(rels)).order_by(col(SourceVersion.id).desc())).all()
+    return _entries([(v, u) for v, u in rows], {rel: file_sha(paths.root, rel) for rel in rels})
+
+
+def _entries(rows: list[tuple[SourceVersion, User | None]],
+             current: dict[str, str]) -> list[Entry]:
+    counts = Counter(version.path for version, _ in rows)
+    seen: set[str] = set()
+    entries = []
+    for version, user in rows:  # newest first
+        is_current = version.path not in seen and version.sha256 == current.get(version.path)
+        if is_current:
+            seen.add(version.path)
+        entries.append(Entry(version, counts[version.path], user, is_current))
+        counts[version.path] -= 1
+    return entries
+
+
+def number(session: Session, found: SourceVersion) -> int:
+    """The number of ``found`` within its file's history (1 is the oldest)."""
+    return session.exec(select(func.count()).select_from(SourceVersion).where(
+        SourceVersion.path == found.path, col(SourceVersion.id) <= found.id)).one()
 
 
 def latest_written(session: Session, rel: str | None = None,

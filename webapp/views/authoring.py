@@ -226,8 +226,20 @@ def history() -> str:
     paths = _paths()
     rel = _known(paths)
     sha = authoring.file_sha(paths.root, rel)
-    return render_template("authoring/history.html", rel=rel, current_sha=sha,
-                           versions=source_versions.history(db.session(), rel))
+    return render_template("authoring/history.html", rel=rel,
+                           entries=source_versions.numbered(db.session(), rel, sha))
+
+
+@bp.get("/topic/<topic>/history")
+@role_required(*STAFF)
+def topic_history(topic: str) -> str:
+    paths = _paths()
+    _sources, topics = authoring.catalogue(paths)
+    if topic not in topics:
+        abort(404)
+    rels = authoring.topic_sources(paths.root, topic)
+    return render_template("authoring/topic_history.html", topic=topic, title=topics[topic],
+                           entries=source_versions.topic_history(db.session(), paths, rels))
 
 
 @bp.get("/version/<int:version_id>")
@@ -240,13 +252,24 @@ def version(version_id: int) -> str:
         current, sha = authoring.shown(data), authoring.digest(data)
     except UnknownSource:
         current, sha = "", ""
-    diff = authoring.diff_lines(current, found[0].content, _("current file"),
-                                _("version %(number)s", number=version_id)) if sha else []
+    lines = request.args.get("diff") == "lines"
+    number = source_versions.number(db.session(), found[0])
+    diff = _version_diff(current, found[0].content, number, lines) if sha else []
     form = RestoreForm(formdata=None, base=sha)
     raw = found[0].raw
     not_utf8 = encoding_name(guess_encoding(raw)) if raw is not None and not is_utf8(raw) else ""
     return render_template("authoring/version.html", version=found[0], author=found[1],
-                           current_sha=sha, diff=diff, form=form, not_utf8=not_utf8)
+                           number=number, current_sha=sha, diff=diff, lines=lines, form=form,
+                           not_utf8=not_utf8)
+
+
+def _version_diff(current: str, text: str, number: int, lines: bool) -> list[tuple[str, str]]:
+    """The changes from the file on disk to a version: by words, or as a line diff."""
+    if lines:
+        return authoring.diff_lines(current, text, _("current file"),
+                                    _("version %(number)s", number=number))
+    runs = authoring.diff_words(current, text)
+    return runs if any(kind in ("ins", "del") for kind, _text in runs) else []
 
 
 @bp.post("/version/<int:version_id>/restore")
@@ -260,7 +283,8 @@ def restore(version_id: int) -> Any:
         flash(_("The form was incomplete; nothing was restored."), "error")
         return redirect(url_for(".version", version_id=version_id))
     editor = SourceForm(formdata=None, text=found[0].content, base=form.base.data)
-    comment = _("Restored version %(number)s", number=version_id)
+    comment = _("Restored version %(number)s",
+                number=source_versions.number(db.session(), found[0]))
     return _store(paths, rel, editor, comment, RESTORED, lambda: authoring.restore(
         db.session(), paths, found[0], form.base.data or "", me(), comment))
 
