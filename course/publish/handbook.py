@@ -160,6 +160,9 @@ def _linker(root: Path, included: set[str], standalone: bool) -> Linker:
 
     def image(path: str) -> str:
         file = (root / path).resolve()
+        # An image uploaded in the browser keeps a larger copy for print beside the web one.
+        printed = file.parent / "print" / file.name
+        file = printed if printed.is_file() else file
         return data_uri(file) if standalone else file.as_uri()
 
     return Linker(module=module, glossary=lambda key: f"#g-{key}", image=image)

@@ -30,11 +30,18 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from course.encoding import encoding_name, guess_encoding, is_utf8
 from webapp import db, livebuild
 from webapp.auth import STAFF, me, role_required
-from webapp.authoring_forms import ConvertForm, DiscardForm, RestoreForm, SourceForm
+from webapp.authoring_forms import (
+    ConvertForm,
+    DiscardForm,
+    ImageForm,
+    RestoreForm,
+    SourceForm,
+    image_refusal,
+)
 from webapp.bodies import json_body
 from webapp.models import SourceVersion
 from webapp.routing import parse_id
-from webapp.services import authoring, source_versions
+from webapp.services import authoring, images, source_versions
 from webapp.services.authoring import (
     RESTORED,
     SAVED,
@@ -49,6 +56,7 @@ from webapp.services.authoring import (
 
 bp = Blueprint("authoring", __name__, url_prefix="/trainer/authoring")
 # A 1 MB source sent url-encoded: a Cyrillic letter is two UTF-8 bytes, each "%XX".
+# The editor's form with an image is multipart: the text as it is (1 MB) and the image (5 MB).
 FORM_LIMIT = 7 * authoring.MAX_BYTES
 # The same source as JSON: raw UTF-8, with quotes, backslashes and line breaks escaped.
 PREVIEW_LIMIT = 2 * authoring.MAX_BYTES + 1024
@@ -62,6 +70,10 @@ def allow_large_sources(_endpoint: str | None, _values: dict[str, Any] | None) -
 
 
 def too_long() -> str:
+    if request.mimetype == "multipart/form-data":
+        return _("Too much to send at once: an image may have at most %(image)s MB and a "
+                 "source file at most %(limit)s MB.", image=images.MAX_UPLOAD // 1_000_000,
+                 limit=authoring.MAX_BYTES // 1_000_000)
     return _("The text is too long: a source file may have at most %(limit)s MB.",
              limit=authoring.MAX_BYTES // 1_000_000)
 
@@ -115,6 +127,8 @@ def edit() -> Any:
         return _editor(form, rel, None), 400
     if form.save.data:
         return _store(paths, rel, form, form.comment.data or "", SAVED)
+    if request.form.get("insert"):
+        return _insert_image(paths, rel, form)
     return _editor(form, rel, _check(paths, rel, form.text.data))
 
 
@@ -289,6 +303,29 @@ def restore(version_id: int) -> Any:
         db.session(), paths, found[0], form.base.data or "", me(), comment))
 
 
+def _insert_image(paths: Paths, rel: str, form: SourceForm) -> Any:
+    """Write the uploaded image beside the module, then save the text with the image at the
+    cursor through the same checks as any save (the text typed so far comes with it)."""
+    image = ImageForm()
+    if not image.validate():
+        return _editor(form, rel, None, image=image), 400
+    upload = image.image.data
+    cursor = int(image.cursor.data) if image.cursor.data else None
+    try:
+        added = images.add(paths.root, rel, upload.read(images.MAX_UPLOAD + 1) if upload else b"",
+                           getattr(upload, "filename", None) or "", image.alt.data or "",
+                           form.text.data or "", cursor)
+    except images.ImageRefused as refused:
+        if refused.code == "not-a-module":  # a quiz's editor has no image field to mark
+            flash(image_refusal(refused), "error")
+        field = image.alt if refused.code.endswith("-alt") else image.image
+        field.errors = [image_refusal(refused)]
+        return _editor(form, rel, None, image=image), 400
+    form.text.data = added.text
+    comment = form.comment.data or _("Added the image %(name)s", name=added.target)
+    return _store(paths, rel, form, comment, SAVED)
+
+
 def _store(paths: Paths, rel: str, form: SourceForm, comment: str, status: str,
            action: Callable[[], Outcome] | None = None) -> Any:
     """Save (or restore) through the checks; on success rebuild and redirect to the editor."""
@@ -338,14 +375,14 @@ def _check(paths: Paths, rel: str, text: str | None) -> CheckResult | None:
 
 def _editor(form: SourceForm, rel: str, result: CheckResult | None, rejected: bool = False,
             conflict: Conflict | None = None, draft: SourceVersion | None = None,
-            ) -> str:
+            image: ImageForm | None = None) -> str:
     diff = authoring.diff_lines(conflict.current, form.text.data or "", _("current file"),
                                 _("your text")) if conflict else []
     context = _preview_context(rel, result) if result else {"rel": rel, "result": None}
     stale = draft is not None and source_versions.changed_after(_paths(), rel, draft.created_at)
     return render_template("authoring/edit.html", form=form, rejected=rejected,
                            conflict=conflict, diff=diff, draft=draft, stale_draft=stale,
-                           discard=DiscardForm(),
+                           discard=DiscardForm(), image=image or ImageForm(formdata=None),
                            saved=source_versions.latest_written(db.session(), rel).get(rel),
                            **context)
 

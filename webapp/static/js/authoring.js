@@ -127,8 +127,17 @@
   // --- Never lose typing -----------------------------------------------------------------
 
   var submitting = false;
+  var placed = false; // the trainer has put the cursor in the text: an image goes there
+  source.addEventListener("focus", function () {
+    placed = true;
+  });
   form.addEventListener("submit", function () {
     submitting = true;
+    if (placed && form.elements.cursor) {
+      // The server counts characters, the textarea UTF-16 units: count as the server does.
+      form.elements.cursor.value = String(
+        Array.from(source.value.slice(0, source.selectionStart)).length);
+    }
   });
   window.addEventListener("beforeunload", function (event) {
     if (!submitting && source.value !== original) {
