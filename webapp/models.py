@@ -200,7 +200,8 @@ class QuestionScore(SQLModel, table=True):
     """One graded question of a finished attempt, in display order.
 
     Written with the grade, never changed: the quiz statistics read these few
-    numbers instead of every attempt's question snapshot (tens of kilobytes each).
+    numbers instead of every attempt's question snapshot (tens of kilobytes each),
+    the fingerprint of the question's key among them.
     """
 
     __tablename__ = "question_score"
@@ -208,6 +209,9 @@ class QuestionScore(SQLModel, table=True):
     attempt_id: int = Field(foreign_key="attempt.id", primary_key=True)
     position: int = Field(primary_key=True)  # 0-based, as the learner saw the questions
     question_id: str = Field(max_length=100)
+    # course.questionkey.question_key of the question as graded: answers to two versions
+    # of a question with different keys are counted apart (0011).
+    question_key: str = Field(max_length=12, default="")
     score: float
     points: float
 

@@ -27,6 +27,7 @@ from sqlmodel import Session, col, func, select
 from course.attempts import Drawn, draw, to_source
 from course.grading import AttemptGrade, Graded, Response, grade_attempt, quiz_grade
 from course.model import Question, Quiz
+from course.questionkey import question_key
 from course.serial import question_from_dict, question_to_dict, quiz_from_dict
 from webapp.models import Answer, Attempt, QuestionScore, User, utcnow
 
@@ -240,7 +241,8 @@ def _close(db: Session, attempt: Attempt, state: str, now: datetime,
     db.exec(update(Attempt).where(col(Attempt.id) == attempt.id).values(
         {k: v for k, v in values.items() if k not in ("state", "submitted_at")}))
     scored = [{"attempt_id": attempt.id, "position": position, "question_id": question.id,
-               "score": graded.score, "points": graded.points}
+               "question_key": question_key(question), "score": graded.score,
+               "points": graded.points}
               for position, (question, graded) in enumerate(zip(questions, result.results,
                                                                 strict=True))]
     if scored:  # what the quiz statistics read (webapp.services.statistics)

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlmodel import Session
 
+from course.questionkey import snapshot_key
 from course.stats import AttemptScores
 from webapp.models import Answer, Attempt, QuestionScore
 from webapp.services.attempts import decode
@@ -61,6 +62,7 @@ class Counted(NamedTuple):
     points: tuple[float, ...]
     percent: float | None
     responses: tuple[str | None, ...]  # each saved response as stored (JSON); None: unanswered
+    keys: tuple[str, ...] = ()  # each question's key fingerprint (course.questionkey)
 
     def scores(self) -> AttemptScores:
         return AttemptScores(dict(zip(self.question_ids, zip(self.fractions, self.points,
@@ -144,11 +146,13 @@ def _read_attempts(db: Session, ids: Sequence[int]) -> dict[int, Counted]:
                 .where(_ANSWER.c.attempt_id.in_(chunk))).all():  # .all(): one fetch, not per row
             responses[(attempt_id, question_id)] = response
         items: dict[int, dict[str, tuple[float, float]]] = defaultdict(dict)
-        for attempt_id, question_id, score, points in db.connection().execute(
-                sa.select(_SCORE.c.attempt_id, _SCORE.c.question_id, _SCORE.c.score,
-                          _SCORE.c.points).where(_SCORE.c.attempt_id.in_(chunk))
+        keys: dict[int, dict[str, str]] = defaultdict(dict)
+        for attempt_id, question_id, key, score, points in db.connection().execute(
+                sa.select(_SCORE.c.attempt_id, _SCORE.c.question_id, _SCORE.c.question_key,
+                          _SCORE.c.score, _SCORE.c.points).where(_SCORE.c.attempt_id.in_(chunk))
                 .order_by(_SCORE.c.attempt_id, _SCORE.c.position)).all():
             items[attempt_id][question_id] = (score / points if points else 0.0, points)
+            keys[attempt_id][question_id] = key
         percents = dict(db.connection().execute(
             sa.select(_ATTEMPT.c.id, _ATTEMPT.c.percent).where(_ATTEMPT.c.id.in_(chunk))).all())
         missing = [i for i in chunk if i not in items]
@@ -157,13 +161,16 @@ def _read_attempts(db: Session, ids: Sequence[int]) -> dict[int, Counted]:
                     sa.select(_ATTEMPT.c.id, _ATTEMPT.c.questions, _ATTEMPT.c.results)
                     .where(_ATTEMPT.c.id.in_(missing))):
                 items[attempt_id] = scores(questions, results, None).items
+                keys[attempt_id] = {slot["question"]["id"]: snapshot_key(slot["question"])
+                                    for slot in questions}
         for attempt_id in chunk:
             scored = items.get(attempt_id, {})
             question_ids = tuple(scored)
             found[attempt_id] = Counted(
                 question_ids, tuple(scored[q][0] for q in question_ids),
                 tuple(scored[q][1] for q in question_ids), percents.get(attempt_id),
-                tuple(responses.get((attempt_id, q)) for q in question_ids))
+                tuple(responses.get((attempt_id, q)) for q in question_ids),
+                tuple(keys[attempt_id].get(q, "") for q in question_ids))
     return found
 
 

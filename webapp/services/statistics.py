@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 from course.model import Question, Quiz
 from course.serial import question_from_dict
 from course.stats import (
+    AttemptScores,
     Frequency,
     Gain,
     QuestionStats,
@@ -67,6 +68,7 @@ class QuestionRow:
     stats: QuestionStats
     frequencies: tuple[Frequency, ...]
     unanswered: int
+    version: int | None = None  # which version of the question, when its key changed
 
     @property
     def short_text(self) -> str:
@@ -114,13 +116,18 @@ def _finished(user: User, quiz_id: str, first_only: bool) -> Select[Any]:
 def _quiz_report(db: Session, quiz: Quiz, counted: Sequence[tuple[int, int]],
                  first_only: bool, true_false: tuple[str, str]) -> QuizReport:
     found = cache().attempts(db, [attempt_id for attempt_id, _uid in counted])
-    stats = quiz_stats([a.scores() for a in found], [q.id for q in quiz.questions])
-    questions = _latest_questions(db, quiz, counted, found)
+    versions = Versions(counted, found)
+    labelled = [versions.labels(attempt) for attempt in found]
+    stats = quiz_stats([AttemptScores(dict(zip(ids, zip(a.fractions, a.points, strict=True),
+                                                strict=True)), a.percent)
+                        for a, ids in zip(found, labelled, strict=True)],
+                       [label for q in quiz.questions for label in versions.of(q.id)])
+    questions = _latest_questions(db, quiz, counted, labelled, versions)
     given: dict[str, list[Any]] = defaultdict(list)
     decoded: dict[str, Any] = {}
-    for attempt in found:
-        for question_id, response in attempt.given(decoded):
-            given[question_id].append(response)
+    for attempt, ids in zip(found, labelled, strict=True):
+        for label, (_question_id, response) in zip(ids, attempt.given(decoded), strict=True):
+            given[label].append(response)
     rows = []
     for item in stats.questions:
         question = questions.get(item.question_id)
@@ -132,27 +139,83 @@ def _quiz_report(db: Session, quiz: Quiz, counted: Sequence[tuple[int, int]],
             labels, right = true_false, [question.answer is True, question.answer is False]
         frequencies, unanswered = choice_frequencies(question.type, labels, right,
                                                      given.get(item.question_id, []))
-        rows.append(QuestionRow(question, item, frequencies, unanswered))
+        rows.append(QuestionRow(question, item, frequencies, unanswered,
+                                versions.number(item.question_id)))
     return QuizReport(stats, tuple(rows), len({uid for _id, uid in counted}), first_only)
 
 
+class Versions:
+    """The versions of each question that the counted attempts answered.
+
+    A question keeps its id when its key changes, but its old and new answers do not mean
+    the same: each (id, key) is counted as its own question, labelled ``id~v1``, ``id~v2``…
+    in the order learners first met them. A question with one version keeps its plain id.
+    """
+
+    def __init__(self, counted: Sequence[tuple[int, int]], found: Sequence[Counted]) -> None:
+        first: dict[tuple[str, str], int] = {}
+        for (attempt_id, _uid), attempt in zip(counted, found, strict=True):
+            for pair in zip(attempt.question_ids, self.keys(attempt), strict=True):
+                first[pair] = min(first.get(pair, attempt_id), attempt_id)
+        self.keys_of: dict[str, list[str]] = defaultdict(list)
+        for (question_id, key), _first in sorted(first.items(), key=lambda item: item[1]):
+            self.keys_of[question_id].append(key)
+        self.base: dict[str, str] = {}
+        self.numbers: dict[str, int] = {}
+        for question_id, keys in self.keys_of.items():
+            for index, key in enumerate(keys):
+                label = self.label(question_id, key)
+                self.base[label] = question_id
+                if len(keys) > 1:
+                    self.numbers[label] = index + 1
+
+    @staticmethod
+    def keys(attempt: Counted) -> tuple[str, ...]:
+        return attempt.keys or ("",) * len(attempt.question_ids)
+
+    def label(self, question_id: str, key: str) -> str:
+        keys = self.keys_of.get(question_id, [])
+        return question_id if len(keys) <= 1 else f"{question_id}~v{keys.index(key) + 1}"
+
+    def labels(self, attempt: Counted) -> tuple[str, ...]:
+        return tuple(self.label(q, k) for q, k in zip(attempt.question_ids, self.keys(attempt),
+                                                      strict=True))
+
+    def of(self, question_id: str) -> list[str]:
+        """The labels of ``question_id``'s versions, oldest first."""
+        keys = self.keys_of.get(question_id) or [""]
+        return [self.label(question_id, key) for key in keys]
+
+    def number(self, label: str) -> int | None:
+        """The version's number, None when the question has only one."""
+        return self.numbers.get(label)
+
+
 def _latest_questions(db: Session, quiz: Quiz, counted: Sequence[tuple[int, int]],
-                      found: Sequence[Counted]) -> dict[str, Question]:
-    """Each question as the learners saw it last (the newest attempt's snapshot), else as
-    today's quiz has it. Only the few attempts holding a latest snapshot are read again."""
+                      labelled: Sequence[tuple[str, ...]], versions: Versions,
+                      ) -> dict[str, Question]:
+    """Each question (each version of one) as the learners saw it last (the newest attempt's
+    snapshot), else as today's quiz has it. Only the few attempts holding a latest snapshot
+    are read again."""
     newest: dict[str, int] = {}
-    for (attempt_id, _uid), attempt in zip(counted, found, strict=True):
-        for question_id in attempt.question_ids:
-            newest[question_id] = max(newest.get(question_id, 0), attempt_id)
-    questions: dict[str, Question] = {q.id: q for q in quiz.questions}
-    wanted = {attempt_id: [q for q, a in newest.items() if a == attempt_id]
-              for attempt_id in set(newest.values())}
+    for (attempt_id, _uid), ids in zip(counted, labelled, strict=True):
+        for label in ids:
+            newest[label] = max(newest.get(label, 0), attempt_id)
+    current = {q.id: q for q in quiz.questions}
+    questions: dict[str, Question] = {label: current[versions.base.get(label, label)]
+                                      for label in versions.base
+                                      if versions.base.get(label, label) in current}
+    questions.update(current)
+    wanted: dict[int, dict[str, str]] = defaultdict(dict)  # attempt → question id → label
+    for label, attempt_id in newest.items():
+        wanted[attempt_id][versions.base.get(label, label)] = label
     for chunk in chunks(sorted(wanted)):
         for attempt_id, slots in db.connection().execute(
                 sa.select(_ATTEMPT.c.id, _ATTEMPT.c.questions).where(_ATTEMPT.c.id.in_(chunk))):
             for slot in slots:
-                if slot["question"]["id"] in wanted[attempt_id]:
-                    questions[slot["question"]["id"]] = question_from_dict(slot["question"])
+                label = wanted[attempt_id].get(slot["question"]["id"])
+                if label is not None:
+                    questions[label] = question_from_dict(slot["question"])
     return questions
 
 

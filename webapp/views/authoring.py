@@ -41,7 +41,7 @@ from webapp.authoring_forms import (
 from webapp.bodies import json_body
 from webapp.models import SourceVersion
 from webapp.routing import parse_id
-from webapp.services import authoring, images, source_versions
+from webapp.services import authoring, images, quiz_changes, source_versions
 from webapp.services.authoring import (
     RESTORED,
     SAVED,
@@ -125,11 +125,24 @@ def edit() -> Any:
         return _open(paths, rel, form)
     if not form.validate_on_submit():
         return _editor(form, rel, None), 400
-    if form.save.data:
-        return _store(paths, rel, form, form.comment.data or "", SAVED)
+    if form.save.data or request.form.get("new_ids"):
+        return _save(paths, rel, form)
     if request.form.get("insert"):
         return _insert_image(paths, rel, form)
     return _editor(form, rel, _check(paths, rel, form.text.data))
+
+
+def _save(paths: Paths, rel: str, form: SourceForm) -> Any:
+    """Save, after the trainer confirmed a change to questions learners are answering now
+    or have answered (or chose new ids for the questions whose key changed)."""
+    change = quiz_changes.review(db.session(), paths, rel, form.text.data or "")
+    if change is not None and request.form.get("new_ids"):
+        form.text.data = quiz_changes.with_new_ids(form.text.data or "", change.quiz,
+                                                   change.answered_keys)
+    elif change is not None and not request.form.get("confirm_change"):
+        return render_template("authoring/quiz_change.html", form=form, rel=rel, change=change,
+                               asked="confirming" in request.form)
+    return _store(paths, rel, form, form.comment.data or "", SAVED)
 
 
 def _open(paths: Paths, rel: str, form: SourceForm) -> Any:
