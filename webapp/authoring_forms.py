@@ -55,7 +55,7 @@ class ImageForm(FlaskForm):
                       validators=[Optional(), Length(max=ALT_LENGTH)])
     # Where the cursor was in the text (filled by authoring.js); without it, at the end.
     cursor = HiddenField(validators=[Optional(), Regexp(r"^\d{1,7}$")])
-    insert = SubmitField(_l("Insert the image and save"))
+    insert = SubmitField(_l("Insert the image"))
 
 
 def image_refusal(refused: ImageRefused) -> str:
