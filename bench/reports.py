@@ -91,6 +91,7 @@ from course.attempts import draw
 from course.completion import Facts, checklist, programme_complete
 from course.grading import Graded, correct_response, grade, quiz_grade
 from course.model import Question, Quiz
+from course.questionkey import question_key
 from course.serial import question_to_dict
 from webapp import create_app
 from webapp.content import CompiledCourse, load_course
@@ -163,6 +164,7 @@ class CourseData:
     tracks: dict[str, list[TopicPlan]]  # by audience
     question_json: dict[tuple[str, str], str]  # (quiz id, question id) → its snapshot as JSON
     difficulty: dict[str, float]  # by question id
+    keys: dict[tuple[str, str], str]  # (quiz id, question id) → course.questionkey fingerprint
 
     @classmethod
     def load(cls, build_dir: Path) -> CourseData:
@@ -181,7 +183,9 @@ class CourseData:
                          for quiz in quizzes.values() for q in quiz.questions}
         difficulty = {q.id: random.Random(f"difficulty:{q.id}").gauss(-0.3, 1.0)
                       for quiz in quizzes.values() for q in quiz.questions}
-        return cls(course, quizzes, tracks, question_json, difficulty)
+        keys = {(quiz.id, q.id): question_key(q)
+                for quiz in quizzes.values() for q in quiz.questions}
+        return cls(course, quizzes, tracks, question_json, difficulty, keys)
 
     def questions_drawn(self, quiz_id: str) -> int:
         quiz = self.quizzes[quiz_id]
@@ -567,8 +571,9 @@ class Generator:
             points += graded.points
             results.append(self.result(question, response, graded))
             scored.append({"attempt_id": self.attempt_id, "position": position,
-                           "question_id": question.id, "score": graded.score,
-                           "points": graded.points})
+                           "question_id": question.id,
+                           "question_key": self.data.keys[(quiz.id, question.id)],
+                           "score": graded.score, "points": graded.points})
         percent = round(100 * score / points, 2) if points else 0.0
         finished = not is_open
         self.attempt_rows.append({
