@@ -27,6 +27,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from webapp.views import (
         admin,
         authoring_course,
+        authoring_questions,
         certificates,
         dashboard,
         learn,
@@ -66,6 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(authoring_views.bp)
     app.register_blueprint(authoring_course.bp)
+    app.register_blueprint(authoring_questions.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(admin.bp)
     return app
