@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,17 @@ def test_long_unchanged_stretches_are_counted_not_shown() -> None:
     runs = diff_words("Начало.\n" + body + "Край.\n", "Начало.\n" + body + "Краят.\n")
     assert ("skip", "19") in runs  # 20 paragraphs and the first line, two kept beside the change
     assert ("del", "Край") in runs and ("ins", "Краят") in runs
+
+
+def test_a_rewritten_file_is_compared_quickly_and_loses_nothing() -> None:
+    old = "".join(f"Ред {i}: кметът издава заповед {i * 7}.\n" for i in range(4000))
+    new = "".join(f"Абзац {i}: съветът приема решение {i * 3}.\n" for i in range(4000))
+    started = time.perf_counter()
+    runs = diff_words(old, new)
+    assert time.perf_counter() - started < 5  # word matching over it all would take minutes
+    assert "".join(text for kind, text in runs if kind in ("same", "del")) == old
+    assert "".join(text for kind, text in runs if kind in ("same", "ins")) == new
+    assert ("del", "кметът") in runs and ("ins", "съветът") in runs  # word by word in a line
 
 
 def test_the_same_text_has_no_changes() -> None:

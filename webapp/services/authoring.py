@@ -397,6 +397,8 @@ def _kind(rel: str) -> tuple[str, str]:
 
 
 # A word, a run of spaces, or one other character: Cyrillic letters are \w in Python.
+# Word pairs compared at most in one changed block (difflib is quadratic in the worst case).
+WORD_BUDGET = 400_000
 WORD = re.compile(r"\w+|\s+|[^\w\s]")
 
 
@@ -438,6 +440,8 @@ def _unchanged(lines: list[str], context: int, first: bool, last: bool) -> list[
 
 def _changed(old: str, new: str) -> list[tuple[str, str]]:
     before, after = words(old), words(new)
+    if len(before) * len(after) > WORD_BUDGET:
+        return _changed_by_line(old, new)
     runs: list[tuple[str, str]] = []
     matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -449,6 +453,21 @@ def _changed(old: str, new: str) -> list[tuple[str, str]]:
         if j2 > j1:
             runs.append(("ins", "".join(after[j1:j2])))
     return runs
+
+
+def _changed_by_line(old: str, new: str) -> list[tuple[str, str]]:
+    """A large rewritten block, compared line with line: word matching over all of it would
+    take time that grows with the square of its length."""
+    before, after = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    runs: list[tuple[str, str]] = []
+    for index in range(max(len(before), len(after))):
+        line_before = before[index] if index < len(before) else ""
+        line_after = after[index] if index < len(after) else ""
+        if len(line_before) * len(line_after) > WORD_BUDGET:
+            runs += [("del", line_before), ("ins", line_after)]
+        else:
+            runs += _changed(line_before, line_after)
+    return [(kind, text) for kind, text in runs if text]
 
 
 def _merged(runs: list[tuple[str, str]]) -> list[tuple[str, str]]:
