@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.webapp.conftest import People, login, submit
+from webapp.services import question_forms
 
 BASE = "/trainer/authoring/questions"
 QUIZ = "quizzes/osnovi/obshtinata-proverka.yaml"
@@ -179,3 +180,17 @@ def test_move_up_and_down_and_csrf(trainer: FlaskClient, course_root: Path) -> N
 def test_the_editor_links_to_the_forms(trainer: FlaskClient) -> None:
     page = trainer.get(f"/trainer/authoring/edit?file={QUIZ}").get_data(as_text=True)
     assert f"{BASE}/?file={QUIZ}" in page.replace("%2F", "/")
+
+
+def test_odd_input_is_refused_or_kept_whole(trainer: FlaskClient, course_root: Path) -> None:
+    status, page = post(trainer, f"{BASE}/edit?file={QUIZ}&type=single",
+                        {**SINGLE, "points": "много"})
+    assert status == 422 and "Not a valid" not in page
+    assert 'id="points-errors"' in page
+    lines = "Първи ред: #1\nвтори ред — 'кавички' и \"други\""
+    status, page = post(trainer, f"{BASE}/edit?file={QUIZ}&type=text", {
+        "text": "Кой закон?", "answers-0-text": "ЗМСМА", "explanation": lines})
+    assert status == 302, page
+    text = (course_root / QUIZ).read_text(encoding="utf-8")
+    added = question_forms.questions(text)[-1]
+    assert added["explanation"] == lines and added["answers"] == [{"text": "ЗМСМА"}]
