@@ -17,7 +17,10 @@
   }
   // Out of the address bar and the history, where the next user of the computer would see it.
   window.history.replaceState(null, "", window.location.pathname + window.location.search);
-  if (document.activeElement === field) {
+  // The page may not have applied its autofocus yet (it does so at a later rendering step):
+  // focusing the next field now also cancels it, so the code field never takes focus back.
+  var active = document.activeElement;
+  if (!active || active === document.body || active === field) {
     var next = field.form && field.form.querySelector("input:not([type=hidden]):not(#code)");
     if (next) { next.focus(); }
   }
