@@ -141,3 +141,21 @@ def test_statistics_count_the_old_and_the_new_version_apart(
     assert 'id="q-q1~v1"' in page and 'id="q-q1~v2"' in page
     assert "(версия 1 на въпроса)" in page and "(версия 2 на въпроса)" in page
     assert not re.search(r'id="q-q1"', page)  # never the two mixed in one row
+
+
+def test_the_question_forms_ask_the_same_confirmation(app: Flask, build_dir: Path,
+                                                      client: FlaskClient, people: People,
+                                                      course_root: Path,
+                                                      flipped: tuple[str, str, str]) -> None:
+    before, _base, after = flipped
+    start(app, build_dir, people.learner)
+    login(client, "trainer")
+    form = f"/trainer/authoring/questions/edit?file={QUIZ}&id=q1"
+    data = {"text": "Общината е юридическо лице.", "answer": "false",
+            "explanation": "Така гласи Конституцията.", "ref": "obshtinata#kakvo-e"}
+    page = submit(client, form, data).get_data(as_text=True)
+    assert "1 обучаем има отворен опит" in page and 'name="confirm_change"' in page
+    assert (course_root / QUIZ).read_text(encoding="utf-8") == before  # nothing written yet
+    done = submit(client, form, {**data, "confirm_change": "1"})
+    assert done.status_code == 302
+    assert (course_root / QUIZ).read_text(encoding="utf-8") == after

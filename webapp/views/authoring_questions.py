@@ -22,7 +22,7 @@ from webapp import db, livebuild
 from webapp.auth import STAFF, me, role_required
 from webapp.models import SourceVersion
 from webapp.question_forms import FORMS, KEY_FIELDS, TYPES, DeleteForm, MoveForm, QuestionForm
-from webapp.services import authoring, course_plans
+from webapp.services import authoring, course_plans, quiz_changes
 from webapp.services import question_forms as service
 from webapp.services.authoring import Conflict, NotUtf8, Paths, TooLarge, UnknownSource
 from webapp.services.course_edit import EditError
@@ -93,9 +93,11 @@ def edit() -> Any:
 
 
 def _page(form: QuestionForm, rel: str, qid: str | None, qtype: str,
-          top: list[str] | None = None) -> tuple[str, int]:
+          top: list[str] | None = None,
+          change: quiz_changes.QuizChange | None = None) -> tuple[str, int]:
     return render_template("authoring/question_edit.html", form=form, rel=rel, qid=qid,
-                           qtype=qtype, top=top or []), 422 if request.method == "POST" else 200
+                           qtype=qtype, top=top or [], change=change
+                           ), 422 if request.method == "POST" else 200
 
 
 def _earlier(rel: str) -> list[str]:
@@ -123,6 +125,10 @@ def _store(rel: str, sha: str, new_text: str, qid: str, form: QuestionForm | Non
            qtype: str = "", old_id: str | None = None) -> Any:
     """Save a new text of the quiz as a web save does; show what the checks refused."""
     paths = _paths()
+    change = quiz_changes.review(db.session(), paths, rel, new_text)
+    if change is not None and form is not None and not request.form.get("confirm_change"):
+        # The same confirmation as in the editor: learners are answering or have answered.
+        return _page(form, rel, old_id, qtype, change=change)
     try:
         with authoring.writing(paths):
             outcome = authoring.save(db.session(), paths, rel, new_text, sha, me(),
