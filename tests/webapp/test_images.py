@@ -130,10 +130,17 @@ def test_a_file_over_the_upload_limit_is_refused() -> None:
     assert refused.value.code == "too-large"
 
 
-def test_a_truncated_png_is_refused() -> None:
-    with pytest.raises(ImageRefused) as refused:
-        images.prepare(png(300, 300)[:60], "a.png")
-    assert refused.value.code == "broken"
+@pytest.mark.parametrize("kind", ["png", "jpeg"])
+def test_a_truncated_image_is_refused_even_once_weasyprint_is_loaded(kind: str) -> None:
+    # WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES for the whole process when it is
+    # imported (any certificate PDF does it): a cut-off upload must still be refused.
+    import weasyprint  # noqa: F401
+
+    whole = png(300, 300) if kind == "png" else jpeg(300, 300)
+    for cut in (60, len(whole) // 2):
+        with pytest.raises(ImageRefused) as refused:
+            images.prepare(whole[:cut], f"a.{kind}")
+        assert refused.value.code == "broken"
 
 
 # --- SVG -------------------------------------------------------------------------------------

@@ -17,14 +17,17 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from webapp.services.course_edit import slugify
 
@@ -135,15 +138,39 @@ def _open(data: bytes) -> Image.Image:
             image = Image.open(io.BytesIO(data))
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise ImageRefused("too-many-pixels", str(MAX_PIXELS // 1_000_000)) from None
+        except UnidentifiedImageError:
+            raise  # not a raster image: perhaps an SVG
+        except (OSError, ValueError, SyntaxError):
+            raise ImageRefused("broken") from None  # a known format, cut off in its header
     if image.width * image.height > MAX_PIXELS:
         raise ImageRefused("too-many-pixels", str(MAX_PIXELS // 1_000_000))
     return image
 
 
+_DECODING = threading.Lock()
+
+
+@contextmanager
+def _strict_decoding() -> Iterator[None]:
+    """Decode as Pillow does by default, refusing a cut-off file.
+
+    WeasyPrint sets ``LOAD_TRUNCATED_IMAGES`` for the whole process when it is imported
+    (every certificate PDF imports it), and Pillow then pads a truncated upload silently.
+    """
+    with _DECODING:
+        lenient = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = lenient
+
+
 def _raster(image: Image.Image, kind: str) -> tuple[bytes, bytes | None]:
     """The web copy and, for a large original, the print copy, re-encoded without metadata."""
     try:
-        image.load()
+        with _strict_decoding():
+            image.load()
         image = ImageOps.exif_transpose(image)
     except (OSError, ValueError, SyntaxError):
         raise ImageRefused("broken") from None
