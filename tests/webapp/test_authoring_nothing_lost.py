@@ -4,17 +4,14 @@ save nor go unnamed."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlmodel import select
 
 from tests.webapp.conftest import People, csrf_token, login, submit
-from webapp import db
-from webapp.models import SourceVersion
+from tests.webapp.test_authoring import sha, versions
 from webapp.services import authoring
 
 MODULE = "modules/osnovi/01-obshtinata.md"
@@ -24,16 +21,6 @@ EDIT_OTHER = f"/trainer/authoring/edit?file={OTHER}"
 CONVERT = f"/trainer/authoring/convert?file={OTHER}"
 CYRILLIC = "абвгдежзийклмнопрстуфхцчшщъьюяАБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЬЮЯ „Цитат“ — №5"
 NEW_SENTENCE = "Общината се управлява от избрани органи."
-
-
-def sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def versions(app: Flask, rel: str) -> list[SourceVersion]:
-    with app.app_context():
-        return list(db.session().exec(select(SourceVersion).where(SourceVersion.path == rel)
-                                      .order_by(SourceVersion.id)).all())  # type: ignore[arg-type]
 
 
 @pytest.fixture
