@@ -12,8 +12,6 @@ import gc
 import hashlib
 import json
 import os
-import pickle
-import secrets
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -22,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from course.errors import ContentError, Problem, has_errors
-from course.sources import MANIFEST, source_files
+from course.sources import MANIFEST, source_stats
 from course.urls import COMPILED_SCHEMA, UrlScheme
 
 if TYPE_CHECKING:
@@ -38,7 +36,7 @@ DELTA_SHARE = 10  # rewrite the whole cache once the delta holds 1/10 of its fil
 RACY_NS = 2_000_000_000  # see ``source_stamp``
 STAMP_FILE = ".dobro-stamp.json"
 # Bump when loading or rendering changes, so old cached results are not reused.
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 
 
 @dataclass
@@ -144,14 +142,14 @@ def source_stamp(root: Path, strict: bool, scheme: UrlScheme,
     taken = time.time_ns()
     stamp = hashlib.sha256(f"{CACHE_VERSION}:{COMPILED_SCHEMA}:{strict}:{scheme}".encode())
     digests, files = {}, {}
-    for rel in source_files(root, [], with_manifest=True, with_images=True):
-        stat = os.stat(root / rel)
+    for rel, stat in source_stats(root, [], with_manifest=True, with_images=True):
         seen = known.get(rel)
         if (seen is not None and seen[:2] == [stat.st_mtime_ns, stat.st_size]
                 and stat.st_mtime_ns < known_taken - RACY_NS):
             digest = str(seen[2])
         else:
-            digest = hashlib.sha256((root / rel).read_bytes()).hexdigest()
+            with open(os.path.join(root, rel), "rb") as handle:
+                digest = hashlib.sha256(handle.read()).hexdigest()
         digests[rel] = digest
         files[rel] = [stat.st_mtime_ns, stat.st_size, digest]
         stamp.update(f"{rel}\0{digest}\0".encode())
@@ -212,15 +210,14 @@ def _read_stored(out: Path) -> tuple[BuildCache, BuildCache | None]:
     delta = _load(out / DELTA_FILE)
     if delta is None or delta.generation != base.generation:
         return base, base
-    fragments = _fragments()
-    fragments.words = {**base.fragments.words, **delta.fragments.words}
-    fragments.search = {**base.fragments.search, **delta.fragments.search}
     merged = BuildCache(CACHE_VERSION, {**base.files, **delta.files}, delta.digests,
-                        delta.keys, fragments, base.generation)
+                        delta.keys, base.fragments.updated(delta.fragments), base.generation)
     return merged, base
 
 
 def _load(path: Path) -> BuildCache | None:
+    import pickle  # here: a rebuild without changes never reads the cache
+
     try:
         with open(path, "rb") as handle, _no_gc():
             cache = pickle.load(handle)
@@ -237,23 +234,21 @@ def _write_cache(out: Path, cache: BuildCache, base: BuildCache | None) -> None:
     if base is not None and base.generation == cache.generation:
         files = {k: v for k, v in cache.files.items() if k not in base.files}
         if len(files) <= max(1, len(cache.files) // DELTA_SHARE):
-            fragments = _fragments()
-            fragments.words = {k: v for k, v in cache.fragments.words.items()
-                               if k not in base.fragments.words}
-            fragments.search = {k: v for k, v in cache.fragments.search.items()
-                                if k not in base.fragments.search}
             _dump(out / DELTA_FILE, BuildCache(CACHE_VERSION, files, cache.digests, cache.keys,
-                                               fragments, base.generation))
+                                               cache.fragments.added_to(base.fragments),
+                                               base.generation))
             return
-    cache.generation = secrets.token_hex(8)
+    cache.generation = os.urandom(8).hex()  # as secrets.token_hex, without its imports
     _dump(out / CACHE_FILE, cache)  # first: a delta left behind no longer matches it
     (out / DELTA_FILE).unlink(missing_ok=True)
 
 
 def _dump(path: Path, cache: BuildCache) -> None:
-    tmp = path.with_name(path.name + ".tmp")
+    import pickle
+
     from course.storedtext import CachePickler
 
+    tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as handle, _no_gc():
         CachePickler(handle, protocol=pickle.HIGHEST_PROTOCOL).dump(cache)
     tmp.replace(path)

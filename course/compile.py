@@ -84,19 +84,34 @@ Output = tuple[str, Callable[[], bytes]]  # the key of an output's inputs, and h
 class Fragments:
     """Pieces of the compiled course kept between builds, by the content they came from.
 
-    A module's word count and its search-index entry depend only on its file, so a
-    rebuild reuses them for every unchanged module instead of recounting all the text.
+    A module's word count, its search-index entry and its entry in course.json depend
+    only on its file (and its images and topic), so a rebuild reuses them for every
+    unchanged module instead of recounting and re-encoding all of them.
     """
 
     words: dict[str, int] = field(default_factory=dict)
     search: dict[str, bytes] = field(default_factory=dict)
+    modules: dict[str, bytes] = field(default_factory=dict)  # encoded course.json entries
 
     def pruned(self, course: Course) -> Fragments:
         """Only the fragments of the course's current documents, for the next build."""
         docs = course.modules + course.pages
         versions, keys = {d.version for d in docs}, {_search_key(d) for d in docs}
+        entries = set(_module_keys(course).values())
         return Fragments({v: n for v, n in self.words.items() if v in versions},
-                         {k: e for k, e in self.search.items() if k in keys})
+                         {k: e for k, e in self.search.items() if k in keys},
+                         {k: e for k, e in self.modules.items() if k in entries})
+
+    def added_to(self, base: Fragments) -> Fragments:
+        """The fragments ``base`` does not hold (what a cache delta keeps)."""
+        return Fragments({k: v for k, v in self.words.items() if k not in base.words},
+                         {k: v for k, v in self.search.items() if k not in base.search},
+                         {k: v for k, v in self.modules.items() if k not in base.modules})
+
+    def updated(self, delta: Fragments) -> Fragments:
+        """These fragments with those of ``delta`` added."""
+        return Fragments({**self.words, **delta.words}, {**self.search, **delta.search},
+                         {**self.modules, **delta.modules})
 
 
 def compiled_files(course: Course, root: Path, scheme: UrlScheme) -> dict[str, bytes]:
@@ -150,7 +165,39 @@ def _quiz_json(quiz: Quiz, quizzes: dict[str, Quiz]) -> bytes:
 
 
 def _course_bytes(course: Course, quizzes: dict[str, Quiz], fragments: Fragments) -> bytes:
-    return _json(_course_json(course, quizzes, fragments))
+    """``course.json``: the bytes ``_json`` gives for ``_course_json``, with each module's
+    entry taken from ``fragments`` when its inputs did not change."""
+    whole = _course_json(course, quizzes, fragments, with_modules=False)
+    keys = list(whole)
+    at = keys.index("modules")
+    head = _json({k: whole[k] for k in keys[:at]})
+    tail = _json({k: whole[k] for k in keys[at + 1:]})
+    modules = b",".join(_json(doc_id) + b":" + entry
+                        for doc_id, entry in _module_entries(course, fragments).items())
+    return head[:-1] + b',"modules":{' + modules + b"}," + tail[1:]
+
+
+def _module_keys(course: Course) -> dict[str, str]:
+    """Each module's id → a key of everything its course.json entry is made from."""
+    assert course.manifest is not None, "compile runs only on a course without errors"
+    audiences = {t.id: t.audiences for t in course.manifest.topics}
+    return {d.id: _key(d.path, module_version(d, course), *audiences.get(d.topic, ()))
+            for d in course.modules}
+
+
+def _module_entries(course: Course, fragments: Fragments) -> dict[str, bytes]:
+    """Each module's encoded course.json entry, reused from ``fragments`` when it can be."""
+    assert course.manifest is not None, "compile runs only on a course without errors"
+    topics = {t.id: t for t in course.manifest.topics}
+    keys = _module_keys(course)
+    entries = {}
+    for doc in course.modules:
+        entry = fragments.modules.get(keys[doc.id])
+        if entry is None:
+            entry = fragments.modules[keys[doc.id]] = _json(
+                _module_json(doc, course, topics[doc.topic], fragments))
+        entries[doc.id] = entry
+    return entries
 
 
 def _join_list(items: Iterable[bytes]) -> bytes:
@@ -162,8 +209,8 @@ def _json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _course_json(course: Course, quizzes: dict[str, Quiz],
-                 fragments: Fragments) -> dict[str, Any]:
+def _course_json(course: Course, quizzes: dict[str, Quiz], fragments: Fragments,
+                 with_modules: bool = True) -> dict[str, Any]:
     manifest = course.manifest
     assert manifest is not None, "compile runs only on a course without errors"
     topics = {t.id: t for t in manifest.topics}
@@ -178,7 +225,7 @@ def _course_json(course: Course, quizzes: dict[str, Quiz],
         "audiences": [{"id": a.id, "title": a.title} for a in manifest.audiences],
         "topics": [_topic_json(t) for t in manifest.topics],
         "modules": {d.id: _module_json(d, course, topics[d.topic], fragments)
-                    for d in course.modules},
+                    for d in course.modules} if with_modules else {},
         "pages": {d.id: {"title": d.title, "version": d.version,
                          "headings": _headings(d)} for d in course.pages},
         "quizzes": {q.id: _quiz_meta(q, quizzes) for q in course.quizzes if q.kind != "pool"},
@@ -259,9 +306,9 @@ def write_changed(plan: dict[str, Output], out: Path, digests: dict[str, str],
     whose file is still there is not even made again.
     """
     new_digests, new_keys = {}, {}
+    present = _present(out, plan)
     for path, (key, make) in plan.items():
-        if (key and keys.get(path) == key and path in digests
-                and os.path.exists(os.path.join(out, path))):  # no Path: most are skipped
+        if key and keys.get(path) == key and path in digests and path in present:
             new_digests[path], new_keys[path] = digests[path], key
             continue
         target = out / path
@@ -275,3 +322,15 @@ def write_changed(plan: dict[str, Output], out: Path, digests: dict[str, str],
     for path in set(digests) - set(plan):
         (out / path).unlink(missing_ok=True)
     return new_digests, new_keys
+
+
+def _present(out: Path, paths: Iterable[str]) -> set[str]:
+    """Which of ``paths`` exist under ``out``: one listing per folder, not a look per file."""
+    present: set[str] = set()
+    for folder in {posixpath.dirname(path) for path in paths}:
+        try:
+            names = os.listdir(os.path.join(out, folder))
+        except OSError:
+            continue
+        present.update(posixpath.join(folder, name) for name in names)
+    return present

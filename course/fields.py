@@ -8,7 +8,6 @@ Bulgarian message for a missing key, a wrong type or a value out of range.
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any, TypeVar
 
@@ -204,6 +203,8 @@ class Fields:
         for key in self.data:
             if key in self.seen:
                 continue
+            import difflib  # only for an unknown key: not worth its import on every build
+
             close = difflib.get_close_matches(key, known, n=1)
             hint = f" — може би „{close[0]}“?" if close else f" (позволени: {', '.join(known)})"
             self.report(self.data.key_pos.get(key, self.data.pos),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -23,5 +22,7 @@ def problem_summary(errors: int, warnings: int) -> str:
 
 def did_you_mean(word: str, known: Iterable[str], quote: str = "„{}“") -> str:
     """A " — може би „x“?" suffix naming the closest known word, or "" when none is close."""
+    import difflib  # only a faulty course needs it: not worth its import on every build
+
     close = difflib.get_close_matches(word, sorted(set(known)), n=1, cutoff=0.6)
     return f" — може би {quote.format(close[0])}?" if close else ""

@@ -18,7 +18,6 @@ from typing import Any
 import yaml
 
 from course.errors import Problem
-from course.yamlhints import explain
 
 Pos = tuple[int, int]  # 1-based line, column
 MAX_ANCHOR_PROBLEMS = 20  # per file: enough to show the pattern, not a flood
@@ -124,6 +123,9 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[Any, list[Pr
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError, text: str, path: str, line_offset: int) -> Problem:
+    # Imported here: only a file with a syntax error needs the hints (and their regexes).
+    from course.yamlhints import explain
+
     hint = explain(exc, text)
     return Problem(path, hint.line + 1 + line_offset, hint.col + 1, "error", hint.message,
                    hint.code)

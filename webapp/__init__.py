@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from webapp import config
-
 if TYPE_CHECKING:
     from flask import Flask
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the app; ``test_config`` overrides what the environment sets."""
-    # Imported here: `dobro check` and `dobro build` load this package without needing Flask.
+    # Imported here: `dobro check` and `dobro build` load this package without needing Flask
+    # (nor the settings, whose instance-folder helpers bring in logging and secrets).
     from flask import Flask
+
+    from webapp import config
 
     overrides = dict(test_config or {})
     instance = config.instance_path(overrides)

@@ -240,3 +240,21 @@ def test_documents_from_the_cache_equal_freshly_loaded_ones(minimal: Path,
     assert [d.rendered.html for d in cached.modules] == [d.rendered.html for d in fresh.modules]
     assert "Бюджетът" in cached.modules[1].rendered.text
     assert "Още." in cached.pages[0].rendered.html
+
+
+def test_course_json_is_canonical_json_after_reusing_module_entries(minimal: Path,
+                                                                   tmp_path: Path) -> None:
+    """course.json splices cached module entries: the result is still the one JSON text."""
+    out = tmp_path / "out"
+    build(minimal, out, jobs=1)
+    module = minimal / "modules/t1/02-second.md"
+    module.write_text(module.read_text(encoding="utf-8").replace("minutes: 20\n",
+                                                                 "minutes: 25\n"),
+                      encoding="utf-8")
+    build(minimal, out, jobs=1)
+    data = (out / "course.json").read_bytes()
+    course = json.loads(data)
+    assert data == json.dumps(course, ensure_ascii=False, separators=(",", ":")).encode()
+    assert list(course)[list(course).index("modules") + 1] == "pages"
+    assert course["modules"]["second"]["minutes"] == 25
+    assert set(course["modules"]) == {"first", "second"}
