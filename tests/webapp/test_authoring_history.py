@@ -16,7 +16,7 @@ from sqlmodel import select
 from tests.webapp.conftest import People, login, submit
 from webapp import db
 from webapp.models import SourceVersion
-from webapp.services.authoring import diff_words, words
+from webapp.services.textdiff import diff_words, words
 
 MODULE = "modules/osnovi/01-obshtinata.md"
 QUIZ = "quizzes/osnovi/obshtinata-proverka.yaml"

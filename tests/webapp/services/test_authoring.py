@@ -103,8 +103,3 @@ def test_the_written_file_keeps_its_permissions(paths: Paths) -> None:
     authoring.write_atomically(file, b"new")
     assert file.read_bytes() == b"new" and file.stat().st_mode & 0o777 == 0o640
     assert [p.name for p in file.parent.iterdir() if p.name.endswith(".tmp")] == []
-
-
-def test_diff_lines_mark_additions_and_removals() -> None:
-    kinds = [kind for kind, _ in authoring.diff_lines("a\nb\n", "a\nc\n", "old", "new")]
-    assert kinds == ["file", "file", "hunk", "context", "remove", "add"]
