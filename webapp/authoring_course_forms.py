@@ -86,3 +86,7 @@ class RenameForm(FlaskForm):
 
 class RemoveForm(FlaskForm):
     remove = SubmitField(_l("Remove the module"))
+
+
+class RecreateForm(FlaskForm):
+    recreate = SubmitField(_l("Bring the file back with this text"))

@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import select
 
+from course.build import check
 from tests.conftest import copy_course
 from tests.webapp.conftest import MINI, People, csrf_token, login, submit
 from webapp import db
@@ -216,10 +217,37 @@ def test_move_a_module_to_another_topic(trainer: FlaskClient, course_root: Path)
     assert "requires: [obshtinata]" in moved and moved.endswith("Текст.\n")
 
 
-def test_a_module_linked_by_path_does_not_move(trainer: FlaskClient, course_root: Path) -> None:
-    status, page = post(trainer, f"{BASE}/module?module=savetat", {"place": "vtora:0"})
-    assert status == 409 and "modules/osnovi/01-obshtinata.md" in page
-    assert (course_root / "modules/osnovi/02-savetat.md").is_file()
+def test_a_module_with_links_and_images_moves_with_them_rewritten(
+        trainer: FlaskClient, course_root: Path) -> None:
+    status, page = post(trainer, f"{BASE}/module?module=obshtinata", {"place": "vtora:2"})
+    assert status == 302, page
+    assert not (course_root / "modules/osnovi/01-obshtinata.md").exists()
+    moved = (course_root / "modules/vtora/03-obshtinata.md").read_text(encoding="utf-8")
+    # Its own links and images point where they did; the image stays in the old topic.
+    assert "![Схема на общината](../osnovi/img/shema.png)" in moved
+    assert "[следващия модул](../osnovi/02-savetat.md#kvorum)" in moved
+    assert "[ЗМСМА](glossary:змсма)" in moved
+    assert (course_root / "modules/osnovi/img/shema.png").is_file()
+    # Links to it from its old neighbour and from a page follow it.
+    savetat = (course_root / "modules/osnovi/02-savetat.md").read_text(encoding="utf-8")
+    assert "[първия модул](../vtora/03-obshtinata.md#kakvo-e)" in savetat
+    assert "Виж [кворума](#kvorum)" in savetat
+    page_text = (course_root / "modules/pages/vavedenie.md").read_text(encoding="utf-8")
+    assert "[първия модул](../vtora/03-obshtinata.md)" in page_text
+    assert topic_modules(course_root, "vtora") == ["byudzhet", "danaci", "obshtinata"]
+    _, problems = check(course_root, jobs=1)
+    assert not [p for p in problems if p.is_error]
+
+
+def test_moving_back_gives_the_links_back(trainer: FlaskClient, course_root: Path) -> None:
+    assert post(trainer, f"{BASE}/module?module=obshtinata", {"place": "vtora:0"})[0] == 302
+    assert post(trainer, f"{BASE}/module?module=obshtinata", {"place": "osnovi:0"})[0] == 302
+    moved = (course_root / "modules/osnovi/03-obshtinata.md").read_text(encoding="utf-8")
+    assert "](img/shema.png)" in moved and "](02-savetat.md#kvorum)" in moved
+    savetat = (course_root / "modules/osnovi/02-savetat.md").read_text(encoding="utf-8")
+    assert "[първия модул](03-obshtinata.md#kakvo-e)" in savetat
+    page_text = (course_root / "modules/pages/vavedenie.md").read_text(encoding="utf-8")
+    assert "[първия модул](../osnovi/03-obshtinata.md)" in page_text
 
 
 def test_required_for_an_audience_and_prerequisites(trainer: FlaskClient,
@@ -329,3 +357,62 @@ def test_csrf_token_is_on_every_form(trainer: FlaskClient) -> None:
                 f"{BASE}/new-page", f"{BASE}/tracks?topic=osnovi", f"{BASE}/module?module=savetat",
                 f"{BASE}/rename?module=savetat"):
         assert csrf_token(trainer, url)
+
+
+def removed_version(app: Flask, rel: str) -> int:
+    with app.app_context():
+        found = db.session().exec(select(SourceVersion).where(SourceVersion.path == rel)).all()
+        return max(v.id for v in found if v.id is not None)
+
+
+def test_a_removed_module_keeps_its_history_read_only_and_comes_back(
+        app: Flask, trainer: FlaskClient, course_root: Path) -> None:
+    rel = "modules/vtora/02-danaci.md"
+    text = (course_root / rel).read_text(encoding="utf-8")
+    status, _ = post(trainer, f"{BASE}/remove?module=danaci", {"remove": "1"})
+    assert status == 302 and not (course_root / rel).exists()
+    topic = trainer.get("/trainer/authoring/topic/vtora/history").get_data(as_text=True)
+    assert f"/trainer/authoring/history?file={rel}" in topic  # where a trainer finds it
+    history = trainer.get(f"/trainer/authoring/history?file={rel}")
+    assert history.status_code == 200 and "премахнат от курса" in history.get_data(as_text=True)
+    version_id = removed_version(app, rel)
+    url = f"/trainer/authoring/version/{version_id}"
+    page = trainer.get(url).get_data(as_text=True)
+    assert "премахнат от курса" in page and "Данъците" in page
+    assert 'name="csrf_token"' in page and "/recreate/" in page
+    # Restoring as if the file were there says what to do, and changes nothing.
+    response = submit(trainer, f"{url}/restore", {"base": "0" * 64}, page=url)
+    assert response.status_code == 302 and response.headers["Location"].endswith(url)
+    assert not (course_root / rel).exists()
+    # Without the form's token nothing comes back.
+    bare = trainer.post(f"{BASE}/recreate/{version_id}")
+    assert bare.status_code in (302, 400) and not (course_root / rel).exists()
+    status, _ = post(trainer, f"{BASE}/recreate/{version_id}", {"recreate": "1"})
+    assert status == 302
+    assert (course_root / rel).read_text(encoding="utf-8") == text
+    assert topic_modules(course_root, "vtora") == ["byudzhet", "danaci"]
+    # Once back, the file is edited and restored as any other.
+    status, page = post(trainer, f"{BASE}/recreate/{version_id}", {"recreate": "1"})
+    assert "отново в курса" in page
+
+
+def test_a_removed_module_comes_back_with_its_self_check(
+        app: Flask, trainer: FlaskClient, course_root: Path) -> None:
+    post(trainer, f"{BASE}/new-quiz?topic=vtora", {"kind": "self-check",
+                                                  "title": "Бюджетът – проверка",
+                                                  "module": "byudzhet"})
+    quiz = "quizzes/vtora/byudzhetat-proverka.yaml"
+    assert (course_root / quiz).is_file()
+    status, _ = post(trainer, f"{BASE}/remove?module=byudzhet", {"remove": "1"})
+    assert status == 302 and not (course_root / quiz).exists()
+    version_id = removed_version(app, "modules/vtora/01-byudzhet.md")
+    status, page = post(trainer, f"{BASE}/recreate/{version_id}", {"recreate": "1"})
+    assert status == 302, page
+    assert (course_root / quiz).is_file()
+    assert (course_root / "modules/vtora/01-byudzhet.md").is_file()
+    assert topic_modules(course_root, "vtora") == ["danaci", "byudzhet"]
+
+
+def test_the_history_of_a_file_never_in_the_course_is_a_404(trainer: FlaskClient) -> None:
+    for rel in ("modules/vtora/99-nyama.md", "../etc/passwd"):
+        assert trainer.get(f"/trainer/authoring/history?file={rel}").status_code == 404

@@ -160,17 +160,44 @@ def test_an_image_cannot_be_added_to_a_quiz(trainer: FlaskClient, course_root: P
     assert not (course_root / "quizzes/osnovi/img").exists()
 
 
-def test_a_text_with_errors_keeps_the_image_and_its_reference_for_the_next_save(
+def test_a_refused_save_takes_the_image_back_and_keeps_the_typed_text(
         app: Flask, trainer: FlaskClient, course_root: Path) -> None:
+    before = (course_root / MODULE).read_bytes()
+    broken = before.decode().replace("02-savetat.md#kvorum", "02-savetat.md#nyama") + TYPED
+    response = upload(trainer, course_root, png(2400, 1200), "x.png", text=broken)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    # No orphan files: nothing on disk shows the image, so the upload's files are gone.
+    assert sorted(p.name for p in (course_root / "modules/osnovi/img").rglob("*")) == ["shema.png"]
+    assert (course_root / MODULE).read_bytes() == before
+    # The trainer's text is back as it was typed, without the image, with a message.
+    textarea = page.split("<textarea", 1)[1].split("</textarea")[0]
+    assert TYPED in textarea and "img/x.png)" not in textarea
+    assert "Изображението img/x.png не е запазено" in page
+    # The refused text, with the image, is kept as a draft as any refused save.
+    latest = versions(app)[-1]
+    assert latest.status == "rejected" and f"![{ALT}](img/x.png)" in latest.content
+
+
+def test_a_refused_save_keeps_an_image_another_module_already_shows(
+        trainer: FlaskClient, course_root: Path) -> None:
+    other = course_root / "modules/osnovi/02-savetat.md"
+    other.write_text(other.read_text() + "\n![Схема](img/x.png)\n")  # missing: an error there
     before = (course_root / MODULE).read_bytes()
     broken = before.decode().replace("02-savetat.md#kvorum", "02-savetat.md#nyama")
     response = upload(trainer, course_root, png(10, 10), "x.png", text=broken)
     assert response.status_code == 422
-    page = response.get_data(as_text=True)
-    assert f"![{ALT}](img/x.png)" in page  # in the textarea, ready to save once fixed
-    assert (course_root / MODULE).read_bytes() == before
     assert (course_root / "modules/osnovi/img/x.png").is_file()
-    assert versions(app)[-1].status == "rejected"
+    assert "не е запазено" not in response.get_data(as_text=True)
+
+
+def test_an_upload_after_the_file_changed_takes_the_image_back(
+        trainer: FlaskClient, course_root: Path) -> None:
+    before = (course_root / MODULE).read_bytes()
+    response = upload(trainer, course_root, png(10, 10), "x.png", base=sha(b"stale"))
+    assert response.status_code == 409
+    assert not (course_root / "modules/osnovi/img/x.png").exists()
+    assert (course_root / MODULE).read_bytes() == before
 
 
 def test_an_upload_needs_the_csrf_token(trainer: FlaskClient, course_root: Path) -> None:

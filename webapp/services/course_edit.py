@@ -10,15 +10,17 @@ titles stay as the author wrote them.
 from __future__ import annotations
 
 import io
+import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from course.model import Course, Document
+from course.model import Course, Document, Link
 
 TITLE_LENGTH = 200
 SLUG_LENGTH = 60
@@ -327,3 +329,45 @@ def links_to(course: Course, doc: Document) -> list[Incoming]:
         found += [Incoming(ref.path, ref.pos[0], "course-page")
                   for ref in pages if ref.target == doc.id]
     return sorted(set(found), key=lambda i: (i.path, i.line))
+
+
+# A link's destination in Markdown: inline ``](dest)`` / ``](<dest>)``, or a reference
+# definition ``[label]: dest``. Only the lines where the parser found links are searched.
+_DESTINATION = re.compile(r"(\]\(\s*<?|^\s{0,3}\[[^\]]+\]:\s*<?)([^\s()<>]+)")
+
+
+def relink(text: str, links: Iterable[Link], old_dir: str, new_dir: str,
+           moved: Mapping[str, str]) -> str:
+    """``text`` (a module or page living in ``old_dir``, to live in ``new_dir``) with every
+    link and image path rewritten so it points where it did, ``moved`` files (old path →
+    new path) at their new place.
+
+    ``links`` are the document's links as parsed: only their lines are touched, and only
+    destinations that resolve to one of them, so code and plain text stay as they are.
+    """
+    targets: dict[int, set[str]] = {}
+    for link in links:
+        if link.kind in ("module", "image"):
+            targets.setdefault(link.line, set()).add(link.target)
+    if not targets:
+        return text
+
+    def rewrite(match: re.Match[str], line_targets: set[str]) -> str:
+        destination = match.group(2)
+        target, hash_, anchor = destination.partition("#")
+        if not target or "://" in target or target.startswith(("/", "mailto:", "glossary:")):
+            return match.group(0)
+        resolved = posixpath.normpath(posixpath.join(old_dir, unquote(target)))
+        if resolved not in line_targets:
+            return match.group(0)
+        goal = moved.get(resolved, resolved)
+        if goal == resolved and old_dir == new_dir:
+            return match.group(0)  # neither end moves
+        return match.group(1) + posixpath.relpath(goal, new_dir or ".") + hash_ + anchor
+
+    lines = text.splitlines(keepends=True)
+    for number, line_targets in targets.items():
+        if 1 <= number <= len(lines):
+            lines[number - 1] = _DESTINATION.sub(lambda m, t=line_targets: rewrite(m, t),
+                                                 lines[number - 1])
+    return "".join(lines)

@@ -7,7 +7,9 @@ and returns them as one change (path → text, or None to remove), for
 
 from __future__ import annotations
 
+import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +30,7 @@ from webapp.services.course_edit import (
     next_file_name,
     page_text,
     quiz_text,
+    relink,
     slugify,
 )
 
@@ -154,35 +157,50 @@ def set_tracks(paths: Paths, topic: str, required: list[str], optional: list[str
 
 
 def settings(paths: Paths, module_id: str, audiences: list[str], requires: list[str],
-             topic: str, position: int) -> tuple[Plan, list[Incoming]]:
+             topic: str, position: int) -> Plan:
     """A module's audiences and prerequisites, and its topic and place in it.
 
-    Moving to another topic moves the file to that topic's folder, which breaks
-    every Markdown link to it: the links are returned and nothing is planned then.
+    Moving to another topic moves the file to that topic's folder: the links and
+    image paths in it, and the links to it from other modules and pages, are
+    rewritten to point where they did (its images stay in the old topic's ``img/``).
     """
     course, manifest = current(paths), _manifest(paths)
     doc = module(course, module_id)
     manifest.topic(topic)
     if module_id in requires:
         raise EditError("self-prerequisite", module_id)
-    matter = FrontMatter(_text(paths, doc.path))
-    matter.set_list("audiences", audiences)
-    matter.set_list("requires", requires, after="quiz" if "quiz" in matter.data else "minutes")
     rel = doc.path
-    old_topic = manifest.topic_of(module_id) or doc.topic
-    manifest.remove(old_topic, module_id)
-    manifest.insert(topic, module_id, position)
-    changes: Changes = {MANIFEST: manifest.dump()}
+    text = _text(paths, rel)
+    changes: Changes = {}
     if topic != doc.topic:
-        blocking = [i for i in links_to(course, doc) if i.what == "link"]
-        if blocking:
-            return Plan({}, doc.path), blocking
         folder = f"modules/{topic}"
         slug = re.sub(r"^\d+-", "", Path(rel).stem)
         rel = f"{folder}/{next_file_name(_folder_names(paths, folder), slug)}"
+        changes.update(_relinked(paths, course, doc, rel))
+        text = relink(text, doc.rendered.links, posixpath.dirname(doc.path), folder,
+                      {doc.path: rel})
         changes[doc.path] = None
+    matter = FrontMatter(text)
+    matter.set_list("audiences", audiences)
+    matter.set_list("requires", requires, after="quiz" if "quiz" in matter.data else "minutes")
+    old_topic = manifest.topic_of(module_id) or doc.topic
+    manifest.remove(old_topic, module_id)
+    manifest.insert(topic, module_id, position)
+    changes[MANIFEST] = manifest.dump()
     changes[rel] = matter.dump()
-    return Plan(changes, rel), []
+    return Plan(changes, rel)
+
+
+def _relinked(paths: Paths, course: Course, doc: Document, new_rel: str) -> Changes:
+    """The modules and pages that link to ``doc``, their links pointing to ``new_rel``."""
+    linking = {i.path for i in links_to(course, doc) if i.what == "link"}
+    changes: Changes = {}
+    for other in course.modules + course.pages:
+        if other.path in linking:
+            folder = posixpath.dirname(other.path)
+            changes[other.path] = relink(_text(paths, other.path), other.rendered.links,
+                                         folder, folder, {doc.path: new_rel})
+    return changes
 
 
 def _own_quiz(course: Course, doc: Document) -> str | None:
@@ -239,3 +257,37 @@ def rename(paths: Paths, module_id: str, title: str, new_id: bool) -> tuple[Plan
         pattern = re.compile(rf"^(\s*ref:\s*){re.escape(module_id)}(?=#|\s*$)", re.M)
         changes[own] = pattern.sub(rf"\g<1>{target}", _text(paths, own))
     return Plan(changes, rel), []
+
+
+def recreate(paths: Paths, rel: str, text: str, last_text: Callable[[str], str | None]) -> Plan:
+    """A removed file back with ``text``; a module listed again at the end of its topic,
+    with its self-check back too (``last_text`` gives a removed file's last text).
+
+    A module and its self-check are removed together and name each other: one without
+    the other would not pass the checks.
+    """
+    if (paths.root / rel).exists():
+        raise EditError("exists", rel)
+    changes: Changes = {rel: text}
+    parts = rel.split("/")
+    if len(parts) != 3 or parts[0] != "modules" or not rel.endswith(".md"):
+        return Plan(changes, rel)
+    try:
+        matter = FrontMatter(text)
+    except EditError:
+        return Plan(changes, rel)  # the checks say what is wrong with it
+    manifest, topic = _manifest(paths), parts[1]
+    module_id, quiz_id = str(matter.data.get("id") or ""), str(matter.data.get("quiz") or "")
+    if module_id and topic in topic_ids(manifest) and manifest.topic_of(module_id) is None:
+        manifest.insert(topic, module_id, len(manifest.modules(topic)))
+        changes[MANIFEST] = manifest.dump()
+    quiz_rel = f"quizzes/{topic}/{quiz_id}.yaml"
+    if re.fullmatch(r"[a-z0-9-]+", quiz_id) and not (paths.root / quiz_rel).exists():
+        quiz = last_text(quiz_rel)
+        if quiz is not None:
+            changes[quiz_rel] = quiz
+    return Plan(changes, rel)
+
+
+def topic_ids(manifest: Manifest) -> list[str]:
+    return [str(t.get("id")) for t in manifest.data.get("topics") or [] if isinstance(t, dict)]

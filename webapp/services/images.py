@@ -19,7 +19,7 @@ import io
 import re
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -29,6 +29,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
+from course.model import Course
 from webapp.services.course_edit import slugify
 
 MAX_UPLOAD = 5_000_000  # bytes of one uploaded image
@@ -314,3 +315,29 @@ def _create(file: Path, data: bytes) -> Path:
         out.write(data)
     file.chmod(0o644)
     return file
+
+
+def referenced(course: Course) -> set[str]:
+    """The images the course's modules and pages show, as paths from the course root."""
+    return {link.target for doc in course.modules + course.pages
+            for link in doc.rendered.links if link.kind == "image"}
+
+
+def take_back(root: Path, added: Added, in_use: Collection[str]) -> bool:
+    """Remove the files an upload wrote, unless a source shows the image (``in_use``);
+    say whether they were removed.
+
+    A refused save leaves its text only as a draft: an image nothing on disk shows
+    would stay in ``img/`` for ever, and the build would never publish it.
+    """
+    if not added.files or added.files[0] in in_use:
+        return False
+    for rel in added.files:
+        (root / rel).unlink(missing_ok=True)
+    folder = root / PurePosixPath(added.files[0]).parent
+    for empty in (folder / PRINT_FOLDER, folder):  # made for this upload, or left empty by it
+        try:
+            empty.rmdir()
+        except OSError:
+            pass
+    return True

@@ -3,11 +3,12 @@ again to its author until it is saved over, continued or set aside."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, func, or_, select
 
 from webapp.models import SourceVersion, User, utcnow
 from webapp.services.authoring import (
@@ -19,6 +20,7 @@ from webapp.services.authoring import (
     digest,
     encode,
     file_sha,
+    known_sources,
     record,
     resolve,
     shown,
@@ -27,6 +29,8 @@ from webapp.services.authoring import (
 DISCARDED = "discarded"  # a draft its author chose not to go on with
 UNSAVED = "unsaved"  # a text typed and checked in the editor, never sent with "Save"
 DRAFTS = (REJECTED, UNSAVED)
+# The shape of a course source's path, for one no longer on disk (a removed file's history).
+STORED_PATH = re.compile(r"(modules|quizzes)(/[\w-][\w.-]*)+")
 
 
 def history(session: Session, rel: str) -> list[tuple[SourceVersion, User | None]]:
@@ -64,7 +68,17 @@ def topic_history(session: Session, paths: Paths, rels: list[str]) -> list[Entry
     rows = session.exec(
         select(SourceVersion, User).join(User, isouter=True)
         .where(col(SourceVersion.path).in_(rels)).order_by(col(SourceVersion.id).desc())).all()
-    return _entries([(v, u) for v, u in rows], {rel: file_sha(paths.root, rel) for rel in rels})
+    known = set(known_sources(paths.root))  # a removed file has no current version
+    return _entries([(v, u) for v, u in rows],
+                    {rel: file_sha(paths.root, rel) for rel in rels if rel in known})
+
+
+def removed(session: Session, paths: Paths, folders: tuple[str, ...]) -> list[str]:
+    """The files under ``folders`` that have versions but are no longer course sources."""
+    rows = session.exec(select(SourceVersion.path).distinct().where(or_(
+        *(col(SourceVersion.path).startswith(f"{folder}/", autoescape=True)
+          for folder in folders)))).all()
+    return sorted(set(rows) - set(known_sources(paths.root)))
 
 
 def _entries(rows: list[tuple[SourceVersion, User | None]],
@@ -105,6 +119,13 @@ def version(session: Session, version_id: int) -> tuple[SourceVersion, User | No
     row = session.exec(select(SourceVersion, User).join(User, isouter=True)
                        .where(SourceVersion.id == version_id)).first()
     return (row[0], row[1]) if row else None
+
+
+def last_written(session: Session, rel: str) -> SourceVersion | None:
+    """The newest version of ``rel`` that was on disk (for a removed file: its last text)."""
+    return session.exec(select(SourceVersion).where(SourceVersion.path == rel,
+                                                    col(SourceVersion.status).in_(WRITTEN))
+                        .order_by(col(SourceVersion.id).desc()).limit(1)).first()
 
 
 def pending_draft(session: Session, rel: str, author: User | None,

@@ -12,9 +12,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
-from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from course.model import Course, Document, Topic
@@ -26,11 +35,12 @@ from webapp.authoring_course_forms import (
     NewModuleForm,
     NewPageForm,
     NewQuizForm,
+    RecreateForm,
     RemoveForm,
     RenameForm,
     TracksForm,
 )
-from webapp.services import authoring, course_changes, course_plans
+from webapp.services import authoring, course_changes, course_plans, source_versions
 from webapp.services.authoring import Paths, TooLarge
 from webapp.services.course_edit import EditError, Incoming
 from webapp.services.course_plans import Plan
@@ -239,6 +249,28 @@ def remove() -> Any:
                    "authoring/course_remove.html", doc=doc, blocking=[])
 
 
+@bp.post("/recreate/<int:version_id>")
+@role_required(*STAFF)
+def recreate(version_id: int) -> Any:
+    """Bring a removed file back with the text of one of its versions, through the checks."""
+    session = db.session()
+    found = source_versions.version(session, version_id) or _not_found(
+        _("There is no such version."))
+    version = found[0]
+    if not RecreateForm().validate_on_submit():
+        flash(_("The form was incomplete; nothing was changed."), "error")
+        return redirect(url_for("authoring.version", version_id=version_id))
+
+    def last_text(rel: str) -> str | None:
+        last = source_versions.last_written(session, rel)
+        return last.content if last is not None else None
+
+    plan = _plan(lambda: course_plans.recreate(_paths(), version.path, version.content,
+                                               last_text))
+    return _commit(plan, _("Brought back from version %(number)s",
+                           number=source_versions.number(session, version)), None)
+
+
 Planned = Plan | tuple[Plan, list[Incoming]]
 
 
@@ -269,6 +301,8 @@ def refusal_message(refusal: EditError) -> str:
         "unknown-pool": _("Choose the question pool the test draws from."),
         "unknown-kind": _("Choose the kind of test."),
         "self-prerequisite": _("A module cannot be its own prerequisite."),
+        "exists": _("The file %(path)s is in the course again: restore the version from its "
+                    "history instead.", path=value),
         "not-utf8": _("The file %(path)s is not saved as UTF-8: open it in the editor and convert "
                       "it first.", path=value),
     }

@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import Session, select
 
 from course.build import build, check
+from course.render import render_markdown
 from course.sources import MANIFEST
 from tests.conftest import REPO
 from webapp.models import SourceVersion, User
@@ -24,6 +25,7 @@ from webapp.services.course_edit import (
     module_text,
     next_file_name,
     quiz_text,
+    relink,
     slugify,
 )
 
@@ -217,3 +219,38 @@ def test_a_manifest_not_in_utf8_is_refused_not_garbled(real: Paths) -> None:
         course_plans.shift(real, "samoupravlenie", "obshtinskiyat-savet", -1)
     assert raised.value.code == "not-utf8" and raised.value.value == MANIFEST
     assert manifest.read_bytes() == REAL_MANIFEST.encode("cp1251")
+
+
+OLD, NEW = "modules/osnovi", "modules/vtora"
+
+
+def moved(body: str, files: dict[str, str] | None = None, old: str = OLD,
+          new: str = NEW) -> str:
+    links = render_markdown(body, base_dir=old).links
+    return relink(body, links, old, new, files or {})
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("[x](02-other.md)\n", "[x](../osnovi/02-other.md)\n"),
+    ("[x](02-other.md#kvorum) и ![a](img/a.png)\n",
+     "[x](../osnovi/02-other.md#kvorum) и ![a](../osnovi/img/a.png)\n"),
+    ("[x](<02-other.md>)\n", "[x](<../osnovi/02-other.md>)\n"),
+    ("[x](../vtora/01-b.md)\n", "[x](01-b.md)\n"),
+    ("[x](#kvorum) [y](glossary:обс) [z](https://example.org/a.md)\n",
+     "[x](#kvorum) [y](glossary:обс) [z](https://example.org/a.md)\n"),
+    ("[x][r]\n\n[r]: 02-other.md\n", "[x][r]\n\n[r]: ../osnovi/02-other.md\n"),
+])
+def test_the_moved_module_points_where_it_did(body: str, expected: str) -> None:
+    assert moved(body) == expected
+
+
+def test_code_and_plain_text_stay_as_written() -> None:
+    body = "Пишете `[x](02-other.md)` така.\n\n```\n![a](img/a.png)\n```\n"
+    assert moved(body) == body
+
+
+def test_a_link_to_the_moved_file_follows_it() -> None:
+    body = "[първия](01-obshtinata.md#kakvo-e) и [втория](02-savetat.md).\n"
+    files = {"modules/osnovi/01-obshtinata.md": "modules/vtora/03-obshtinata.md"}
+    assert moved(body, files, OLD, OLD) == (
+        "[първия](../vtora/03-obshtinata.md#kakvo-e) и [втория](02-savetat.md).\n")
