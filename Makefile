@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
 .PHONY: run test install dev translations lint typecheck pytest check build bench messages \
-	serve-dev clean handbook offline
+	serve-dev clean handbook offline editor
 
 # The address printed with the demo logins follows HOST and PORT unless set explicitly.
 run: export DOBRO_BASE_URL ?= http://$(HOST):$(PORT)
@@ -43,6 +43,12 @@ dev: $(VENV)/.installed-dev translations
 # every wheel; this recompiles them in the source tree after the .po files change.
 translations:
 	@if [ -d webapp/translations ]; then $(BIN)/pybabel compile -d webapp/translations 2>/dev/null; fi
+
+# The browser's source editor (CodeMirror 6) bundled from npm into webapp/static/vendor/.
+# The bundle is committed: only a change to webapp/editor/ or to its packages needs Node.js.
+editor:
+	npm ci --no-audit --no-fund
+	node webapp/editor/build.mjs
 
 check: install
 	$(BIN)/dobro check . --strict

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, request, session
+import secrets
+
+from flask import Flask, Response, current_app, g, request, session
 
 # No inline scripts or styles anywhere: every script and stylesheet is a static file.
 CONTENT_SECURITY_POLICY = (
@@ -31,10 +33,27 @@ SHARED_ENDPOINTS = frozenset({"static", "learn.asset"})
 def init_app(app: Flask) -> None:
     """Add the headers to every response."""
     app.after_request(add_security_headers)
+    app.jinja_env.globals["style_nonce"] = style_nonce
+
+
+def style_nonce() -> str:
+    """A nonce that lets this response's scripts add ``<style>`` elements, and nothing else.
+
+    The source editor (CodeMirror) writes its styles into a ``<style>`` element it creates;
+    only a page that asks for a nonce gets one, and the policy of every other page stays
+    ``default-src 'self'``: no inline style anywhere.
+    """
+    nonce: str | None = g.get("style_nonce")
+    if nonce is None:
+        nonce = g.style_nonce = secrets.token_urlsafe(18)
+    return nonce
 
 
 def add_security_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    policy = CONTENT_SECURITY_POLICY
+    if g.get("style_nonce"):
+        policy += f"; style-src 'self' 'nonce-{g.style_nonce}'"
+    response.headers.setdefault("Content-Security-Policy", policy)
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
     if str(current_app.config["BASE_URL"]).startswith("https://"):

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.browser.conftest import assert_accessible, assert_fits, sign_in
+from tests.browser.source import source_selection, source_text, type_at_end
 
 MODULE = "modules/osnovi/01-obshtinata.md"
 EDITOR = f"/trainer/authoring/edit?file={MODULE}"
@@ -16,14 +17,13 @@ GOOD = "Общината се управлява от избрани орган�
 
 
 def line_of(page: Any, needle: str) -> int:
-    """The line of the textarea that holds ``needle`` (1-based)."""
-    return int(page.evaluate(
-        "n => document.getElementById('text').value.split('\\n')"
-        ".findIndex(l => l.includes(n)) + 1", needle))
+    """The line of the text that holds ``needle`` (1-based)."""
+    return next(i for i, line in enumerate(source_text(page).split("\n"), 1) if needle in line)
 
 
-def selection(page: Any) -> tuple[bool, int, str]:
-    """Whether the textarea has the focus, the line its selection starts on, the selected text."""
+def plain_selection(page: Any) -> tuple[bool, int, str]:
+    """In the plain text field: whether it has the focus, the line its selection starts on,
+    the selected text."""
     found = page.evaluate("""() => { const t = document.getElementById('text');
         return [document.activeElement === t,
                 t.value.slice(0, t.selectionStart).split('\\n').length,
@@ -39,26 +39,25 @@ def test_a_trainer_fixes_an_error_at_its_line_and_publishes(desktop: Any,
     desktop.wait_for_url(lambda url: url.endswith(EDITOR))
     assert_accessible(desktop)
 
-    desktop.locator("#text").focus()
-    desktop.keyboard.press("Control+End")
-    desktop.keyboard.type("\n" + BAD + "\n")
+    type_at_end(desktop, "\n" + BAD + "\n")
     line = line_of(desktop, "nyama.md")
     problem = desktop.locator(f"#authoring-problems a.problem-link[data-line='{line}']")
     problem.wait_for(timeout=10_000)  # the live check, without a page load
     assert "nyama.md" in desktop.locator("#authoring-problems").inner_text()
     assert "грешка" in desktop.locator(".authoring-status").inner_text()
+    desktop.locator(".cm-gutter-lint .cm-lint-marker-error").first.wait_for()  # beside the line
     problem.click()
-    focused, at, selected = selection(desktop)
+    focused, at, selected = source_selection(desktop)
     assert focused and at == line and "nyama.md" in selected
 
     with desktop.expect_navigation():
         desktop.get_by_role("button", name="Запиши").click()  # refused: the text stays
     assert "Не е записано: проверката откри грешки" in desktop.content()
-    assert BAD in desktop.locator("#text").input_value()
+    assert BAD in source_text(desktop)
     assert_accessible(desktop)
 
     desktop.locator(f".panel a.problem-link[data-line='{line}']").click()  # from the banner
-    focused, at, selected = selection(desktop)
+    focused, at, selected = source_selection(desktop)
     assert focused and at == line and "nyama.md" in selected
     desktop.keyboard.type(GOOD)  # replaces the selected, broken link
     desktop.locator(".authoring-summary-ok").wait_for(timeout=10_000)
@@ -83,16 +82,15 @@ def test_the_editor_fits_a_phone_and_is_accessible(phone: Any, live_server: str)
         assert_fits(phone)
         assert_accessible(phone)
     phone.goto(f"{live_server}{EDITOR}")
-    width = phone.evaluate("document.getElementById('text').getBoundingClientRect().width")
-    assert width >= 300  # the textarea takes the phone's width
+    width = phone.evaluate(
+        "document.querySelector('.authoring-code').getBoundingClientRect().width")
+    assert width >= 300  # the editor takes the phone's width
 
 
 def test_a_refused_draft_is_offered_again_on_a_phone(phone: Any, live_server: str) -> None:
     sign_in(phone, live_server, "trainer")
     phone.goto(f"{live_server}{EDITOR}")
-    phone.locator("#text").focus()
-    phone.keyboard.press("Control+End")
-    phone.keyboard.type("\n" + BAD + "\n")
+    type_at_end(phone, "\n" + BAD + "\n")
     with phone.expect_navigation():
         phone.get_by_role("button", name="Запиши").click()
     assert "Не е записано: проверката откри грешки" in phone.content()
@@ -100,14 +98,14 @@ def test_a_refused_draft_is_offered_again_on_a_phone(phone: Any, live_server: st
     phone.get_by_role("link", name="Файлове на курса").first.click()  # leave the editor
     phone.wait_for_url("**/trainer/authoring/")
     phone.goto(f"{live_server}{EDITOR}")  # and come back: the file as it is, and the offer
-    assert BAD not in phone.locator("#text").input_value()
+    assert BAD not in source_text(phone)
     offer = phone.get_by_role("link", name=re.compile("^Продължете с черновата от "))
     assert offer.is_visible()
     assert_fits(phone)
     assert_accessible(phone)
     offer.click()
     phone.wait_for_url(lambda url: "version=" in url)
-    assert BAD in phone.locator("#text").input_value()
+    assert BAD in source_text(phone)
     assert phone.get_by_role("link", name=re.compile("^Продължете с черновата")).count() == 0
     assert_accessible(phone)
 
@@ -131,16 +129,14 @@ def test_a_windows_1251_file_opens_read_only_on_a_phone(phone: Any, live_server:
 def test_typed_text_survives_leaving_without_saving(desktop: Any, live_server: str) -> None:
     sign_in(desktop, live_server, "trainer")
     desktop.goto(f"{live_server}{EDITOR}")
-    desktop.locator("#text").focus()
-    desktop.keyboard.press("Control+End")
-    desktop.keyboard.type("\n" + GOOD + "\n")
+    type_at_end(desktop, "\n" + GOOD + "\n")
     desktop.wait_for_function(  # the live check answered (it keeps the text as a draft)
         "document.querySelector('.authoring-status').textContent.includes('Няма грешки')",
         timeout=10_000)
     desktop.goto(f"{live_server}/trainer/authoring/")  # the tab is left without "Save"
     desktop.goto(f"{live_server}{EDITOR}")
-    assert GOOD not in desktop.locator("#text").input_value()
+    assert GOOD not in source_text(desktop)
     desktop.get_by_role("link", name=re.compile("^Продължете с черновата от ")).click()
     desktop.wait_for_url(lambda url: "version=" in url)
-    assert GOOD in desktop.locator("#text").input_value()
+    assert GOOD in source_text(desktop)
     assert_accessible(desktop)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.browser.conftest import assert_accessible, assert_fits, sign_in
+from tests.browser.source import set_source, source_text
 from webapp import db
 from webapp.models import User
 from webapp.services import attempts
@@ -18,9 +19,9 @@ QUIZ = "quizzes/osnovi/obshtinata-proverka.yaml"
 
 def save_in_editor(page: Any, base: str, rel: str, old: str, new: str) -> None:
     page.goto(f"{base}/trainer/authoring/edit?file={rel}")
-    text = page.locator("#text").input_value()
+    text = source_text(page)
     assert old in text
-    page.locator("#text").fill(text.replace(old, new, 1))
+    set_source(page, text.replace(old, new, 1))
     with page.expect_navigation():
         page.get_by_role("button", name="Запиши", exact=True).click()
 

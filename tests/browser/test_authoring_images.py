@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.browser.conftest import assert_accessible, assert_fits, sign_in
+from tests.browser.source import put_cursor_before, type_at_end
 from tests.webapp.test_images import png
 
 MODULE = "modules/osnovi/01-obshtinata.md"
@@ -25,12 +26,9 @@ def test_a_trainer_inserts_an_image_at_the_cursor_on_a_phone(
     assert_fits(phone)
     assert_accessible(phone)
 
-    source = phone.locator("#text")
-    source.focus()
-    phone.keyboard.press("Control+End")
-    phone.keyboard.type("\n" + TYPED + "\n")
-    phone.evaluate("""() => { const t = document.getElementById('text');
-        const at = t.value.indexOf('Органите са'); t.focus(); t.setSelectionRange(at, at); }""")
+    source = phone.locator("#text")  # the form's field, behind the editor
+    type_at_end(phone, "\n" + TYPED + "\n")
+    put_cursor_before(phone, "Органите са")
 
     phone.locator("#image").set_input_files(str(picture))
     with phone.expect_navigation():
@@ -40,8 +38,7 @@ def test_a_trainer_inserts_an_image_at_the_cursor_on_a_phone(
     assert_fits(phone)
     assert_accessible(phone)
 
-    phone.evaluate("""() => { const t = document.getElementById('text');
-        const at = t.value.indexOf('Органите са'); t.focus(); t.setSelectionRange(at, at); }""")
+    put_cursor_before(phone, "Органите са")
     phone.locator("#image").set_input_files(str(picture))
     phone.get_by_label("Алтернативен текст").fill(ALT)
     with phone.expect_navigation():

@@ -28,6 +28,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from course.encoding import encoding_name, guess_encoding, is_utf8
+from course.render import CALLOUTS
 from webapp import db, livebuild
 from webapp.auth import STAFF, me, role_required
 from webapp.authoring_forms import (
@@ -41,7 +42,14 @@ from webapp.authoring_forms import (
 from webapp.bodies import json_body
 from webapp.models import SourceVersion
 from webapp.routing import parse_id
-from webapp.services import authoring, images, quiz_changes, source_versions
+from webapp.services import (
+    authoring,
+    course_plans,
+    images,
+    link_targets,
+    quiz_changes,
+    source_versions,
+)
 from webapp.services.authoring import (
     RESTORED,
     SAVED,
@@ -244,6 +252,7 @@ def _preview_json(rel: str, result: CheckResult) -> dict[str, Any]:
         "items": [{"path": p.path, "line": p.line, "col": p.col, "severity": p.severity,
                    "message": p.message, "code": p.code}
                   for p in result.own + result.caused + result.others],
+        "editor": _editor_state(rel, result),
     }
 
 
@@ -397,7 +406,48 @@ def _editor(form: SourceForm, rel: str, result: CheckResult | None, rejected: bo
                            conflict=conflict, diff=diff, draft=draft, stale_draft=stale,
                            discard=DiscardForm(), image=image or ImageForm(formdata=None),
                            saved=source_versions.latest_written(db.session(), rel).get(rel),
-                           **context)
+                           editor=_editor_data(rel, result), **context)
+
+
+def _editor_data(rel: str, result: CheckResult | None) -> dict[str, Any]:
+    """What the source editor needs besides the text: its language, the problems and
+    headings to show beside the lines, and for Markdown the link picker's targets."""
+    markdown = rel.endswith(".md")
+    course = result.course if result else (course_plans.current(_paths()) if markdown else None)
+    return {
+        "language": "markdown" if markdown else "yaml",
+        "state": _editor_state(rel, result) if result else {"items": [], "headings": []},
+        "targets": link_targets.link_targets(course, rel) if markdown and course else [],
+        "terms": link_targets.glossary_terms(course) if markdown and course else [],
+        "callouts": [(kind, title) for kind, (_css, title) in CALLOUTS.items()],
+        "phrases": _editor_phrases(),
+    }
+
+
+def _editor_phrases() -> dict[str, str]:
+    """The editor's own words (its search panel, its list of problems) in the user's language;
+    the keys are CodeMirror's English phrases."""
+    return {
+        "Find": _("Find in the text"), "Replace": _("Replace with"), "next": _("Next match"),
+        "previous": _("Previous match"), "all": _("Select all matches"),
+        "match case": _("Match case"), "regexp": _("Regular expression"),
+        "by word": _("Whole words"), "replace": _("Replace"), "replace all": _("Replace all"),
+        "close": _("Close"), "current match": _("current match"), "on line": _("on line"),
+        "Go to line": _("Go to line"), "go": _("Go"), "Diagnostics": _("Problems"),
+        "No diagnostics": _("No problems"), "replaced $ matches": _("replaced $ matches"),
+        "replaced match on line $": _("replaced the match on line $"),
+        "Control character": _("Control character"), "Selection deleted": _("Selection deleted"),
+    }
+
+
+def _editor_state(rel: str, result: CheckResult) -> dict[str, Any]:
+    """The problems of the edited file (line, column, message) and its headings' lines."""
+    doc = authoring.document(result, rel)
+    return {
+        "items": [{"line": p.line, "col": p.col, "severity": p.severity, "message": p.message,
+                   "code": p.code} for p in result.own],
+        "headings": [[h.line, h.anchor] for h in doc.rendered.headings] if doc else [],
+    }
 
 
 def _preview_context(rel: str, result: CheckResult) -> dict[str, Any]:
