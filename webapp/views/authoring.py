@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from course.encoding import encoding_name, guess_encoding, is_utf8
 from course.render import CALLOUTS
 from webapp import db, livebuild
 from webapp.auth import STAFF, me, role_required
+from webapp.authoring_course_forms import RecreateForm
 from webapp.authoring_forms import (
     ConvertForm,
     DiscardForm,
@@ -44,11 +46,13 @@ from webapp.models import SourceVersion
 from webapp.routing import parse_id
 from webapp.services import (
     authoring,
+    course_changes,
     course_plans,
     images,
     link_targets,
     quiz_changes,
     source_versions,
+    textdiff,
 )
 from webapp.services.authoring import (
     RESTORED,
@@ -259,11 +263,19 @@ def _preview_json(rel: str, result: CheckResult) -> dict[str, Any]:
 @bp.get("/history")
 @role_required(*STAFF)
 def history() -> str:
+    """A file's versions; a file removed from the course keeps its history, read-only."""
     paths = _paths()
-    rel = _known(paths)
-    sha = authoring.file_sha(paths.root, rel)
-    return render_template("authoring/history.html", rel=rel,
-                           entries=source_versions.numbered(db.session(), rel, sha))
+    rel = request.args.get("file", "")
+    try:
+        sha = authoring.file_sha(paths.root, rel)
+    except UnknownSource:
+        sha = ""  # only looked up in the versions, never on the disk
+        if not source_versions.STORED_PATH.fullmatch(rel):
+            abort(404)
+    entries = source_versions.numbered(db.session(), rel, sha)
+    if not sha and not entries:
+        abort(404)
+    return render_template("authoring/history.html", rel=rel, entries=entries, removed=not sha)
 
 
 @bp.get("/topic/<topic>/history")
@@ -273,7 +285,8 @@ def topic_history(topic: str) -> str:
     _sources, topics = authoring.catalogue(paths)
     if topic not in topics:
         abort(404)
-    rels = authoring.topic_sources(paths.root, topic)
+    rels = authoring.topic_sources(paths.root, topic) + source_versions.removed(
+        db.session(), paths, (f"modules/{topic}", f"quizzes/{topic}"))
     return render_template("authoring/topic_history.html", topic=topic, title=topics[topic],
                            entries=source_versions.topic_history(db.session(), paths, rels))
 
@@ -296,15 +309,16 @@ def version(version_id: int) -> str:
     not_utf8 = encoding_name(guess_encoding(raw)) if raw is not None and not is_utf8(raw) else ""
     return render_template("authoring/version.html", version=found[0], author=found[1],
                            number=number, current_sha=sha, diff=diff, lines=lines, form=form,
-                           not_utf8=not_utf8)
+                           not_utf8=not_utf8, recreate=RecreateForm(formdata=None),
+                           can_recreate=bool(course_changes.NEW_FILE.match(found[0].path)))
 
 
 def _version_diff(current: str, text: str, number: int, lines: bool) -> list[tuple[str, str]]:
     """The changes from the file on disk to a version: by words, or as a line diff."""
     if lines:
-        return authoring.diff_lines(current, text, _("current file"),
+        return textdiff.diff_lines(current, text, _("current file"),
                                     _("version %(number)s", number=number))
-    runs = authoring.diff_words(current, text)
+    runs = textdiff.diff_words(current, text)
     return runs if any(kind in ("ins", "del") for kind, _text in runs) else []
 
 
@@ -313,6 +327,10 @@ def _version_diff(current: str, text: str, number: int, lines: bool) -> list[tup
 def restore(version_id: int) -> Any:
     found = source_versions.version(db.session(), version_id) or abort(404)
     paths = _paths()
+    if found[0].path not in authoring.known_sources(paths.root):
+        flash(_("This file was removed from the course: to restore it, bring it back with "
+                "this text."), "error")
+        return redirect(url_for(".version", version_id=version_id))
     rel = _known(paths, found[0].path)
     form = RestoreForm()
     if not form.validate_on_submit():
@@ -343,21 +361,46 @@ def _insert_image(paths: Paths, rel: str, form: SourceForm) -> Any:
         field = image.alt if refused.code.endswith("-alt") else image.image
         field.errors = [image_refusal(refused)]
         return _editor(form, rel, None, image=image), 400
-    form.text.data = added.text
+    typed, form.text.data = form.text.data or "", added.text
     comment = form.comment.data or _("Added the image %(name)s", name=added.target)
-    return _store(paths, rel, form, comment, SAVED)
+    return _store(paths, rel, form, comment, SAVED,
+                  lambda: _save_with_image(paths, rel, form, comment, added, typed))
+
+
+def _save_with_image(paths: Paths, rel: str, form: SourceForm, comment: str,
+                     added: images.Added, typed: str) -> Outcome:
+    """Save the text with the new image; when it is not written, the image's files go and
+    the trainer's text comes back as it was typed, checked again, to fix and save.
+
+    The refused text (with the image) stays in the history as a draft, as any refused save.
+    """
+    try:
+        outcome = _save_text(paths, rel, form, comment, SAVED)
+    except (Conflict, TooLarge):
+        _take_back(paths, form, added, typed)
+        raise
+    if outcome.written or not _take_back(paths, form, added, typed):
+        return outcome
+    return replace(outcome, result=authoring.check_text(paths, rel, typed))
+
+
+def _take_back(paths: Paths, form: SourceForm, added: images.Added, typed: str) -> bool:
+    """Remove an unsaved upload's files unless a source on disk shows the image; say so."""
+    if not images.take_back(paths.root, added, images.referenced(course_plans.current(paths))):
+        return False
+    form.text.data = typed
+    flash(_("The image %(name)s was not kept, because the text could not be saved; it was "
+            "taken out of the text. Correct the text and save it, then add the image again.",
+            name=added.target), "error")
+    return True
 
 
 def _store(paths: Paths, rel: str, form: SourceForm, comment: str, status: str,
            action: Callable[[], Outcome] | None = None) -> Any:
     """Save (or restore) through the checks; on success rebuild and redirect to the editor."""
-    def save() -> Outcome:
-        return authoring.save(db.session(), paths, rel, form.text.data or "",
-                              form.base.data or "", me(), comment, status)
-
     try:
         with authoring.writing(paths):
-            outcome = (action or save)()
+            outcome = (action or (lambda: _save_text(paths, rel, form, comment, status)))()
             rebuilt = livebuild.rebuild_now(paths.root, paths.build) if outcome.written else True
     except Conflict as conflict:
         return _editor(form, rel, _check(paths, rel, form.text.data), conflict=conflict), 409
@@ -382,6 +425,11 @@ def _store(paths: Paths, rel: str, form: SourceForm, comment: str, status: str,
     return redirect(url_for(".edit", file=rel))
 
 
+def _save_text(paths: Paths, rel: str, form: SourceForm, comment: str, status: str) -> Outcome:
+    return authoring.save(db.session(), paths, rel, form.text.data or "", form.base.data or "",
+                          me(), comment, status)
+
+
 def _blocked(result: CheckResult, rel: str) -> list[str]:
     """The files whose errors keep the course from being rebuilt."""
     own = [rel] if any(p.is_error for p in result.own) else []
@@ -398,7 +446,7 @@ def _check(paths: Paths, rel: str, text: str | None) -> CheckResult | None:
 def _editor(form: SourceForm, rel: str, result: CheckResult | None, rejected: bool = False,
             conflict: Conflict | None = None, draft: SourceVersion | None = None,
             image: ImageForm | None = None) -> str:
-    diff = authoring.diff_lines(conflict.current, form.text.data or "", _("current file"),
+    diff = textdiff.diff_lines(conflict.current, form.text.data or "", _("current file"),
                                 _("your text")) if conflict else []
     context = _preview_context(rel, result) if result else {"rel": rel, "result": None}
     stale = draft is not None and source_versions.changed_after(_paths(), rel, draft.created_at)
