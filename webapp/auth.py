@@ -9,6 +9,7 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import Flask, abort, current_app, g, request
+from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, current_user, login_required
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import SQLAlchemyError
@@ -44,6 +45,8 @@ def init_app(app: Flask) -> None:
     """Bind Flask-Login and CSRF protection."""
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    # Flask-Login's own notice is English; ours goes through the catalogue like every word.
+    login_manager.login_message = _l("Sign in to see this page.")
     login_manager.login_message_category = "info"
     csrf.init_app(app)
     app.teardown_appcontext(_touch_session)

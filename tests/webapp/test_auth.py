@@ -31,6 +31,17 @@ def test_reading_needs_an_account_and_comes_back_after_signing_in(client: FlaskC
     assert page.status_code == 200
 
 
+def test_the_sign_in_notice_speaks_the_users_language(client: FlaskClient,
+                                                      people: People) -> None:
+    response = client.get("/trainer/authoring/")
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Влезте, за да видите тази страница." in page
+    assert "Please log in" not in page
+    client.get("/language?lang=en")
+    page = client.get(client.get("/learn/obshtinata").location).get_data(as_text=True)
+    assert "Sign in to see this page." in page
+
+
 def test_wrong_password_says_so_in_bulgarian(client: FlaskClient, people: People) -> None:
     page = text(login(client, "ivan", "грешна-парола"))
     assert "Грешно потребителско име или парола." in page
