@@ -7,12 +7,10 @@ Only argparse and the pure core are imported here; a web verb imports the app
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from course import cli as core_cli
-
-Handler = Callable[[argparse.Namespace], int]
+from course.commands.common import Handler, Verbs, usage
 
 
 def web(name: str) -> Handler:
@@ -25,12 +23,7 @@ def web(name: str) -> Handler:
     return handler
 
 
-def usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help(sys.stderr)
-    return core_cli.EXIT_USAGE
-
-
-def add_web_verbs(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_web_verbs(verbs: Verbs) -> None:
     """Add serve, db upgrade, demo, organisations and participants to the core's parser."""
     p_serve = verbs.add_parser("serve", help="пусни уеб приложението")
     p_serve.add_argument("--host", default="127.0.0.1", help="адрес (по подразбиране 127.0.0.1)")

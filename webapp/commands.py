@@ -19,12 +19,12 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
-from course import cli as core_cli
+from course.commands.common import EXIT_OK, EXIT_USAGE, print_problems
 from webapp import content, create_app, db, i18n, livebuild
 from webapp.services import participants, seed
 from webapp.services.participant_files import ParticipantFileError, read_table
 
-EXIT_FAILURE = 1  # the command could not be carried out (usage errors are core_cli.EXIT_USAGE)
+EXIT_FAILURE = 1  # the command could not be carried out (usage errors are EXIT_USAGE)
 Handler = Callable[[argparse.Namespace], int]
 ROLE_NAMES = {"learner": "обучаем / learner", "trainer": "обучител / trainer",
               "coordinator": "координатор / coordinator", "admin": "администратор / admin"}
@@ -34,12 +34,12 @@ def run_serve(args: argparse.Namespace) -> int:
     """Serve the app with Flask's own server (a WSGI server such as gunicorn comes later)."""
     app = create_app({"LIVE_RELOAD": args.reload})
     if not catalogs_ready(app):
-        return core_cli.EXIT_USAGE
+        return EXIT_USAGE
     if args.reload:
         watcher = livebuild.watcher(app)
         state = watcher.rebuild()
         if not state.ok:
-            core_cli.print_problems(state.problems, strict=False)
+            print_problems(state.problems, strict=False)
             print("Курсът не е компилиран; страниците показват грешките.", file=sys.stderr)
         watcher.start()
     else:
@@ -52,8 +52,8 @@ def run_serve(args: argparse.Namespace) -> int:
         app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
     except OSError as exc:
         print(f"dobro: не мога да слушам на {args.host}:{args.port}: {exc}", file=sys.stderr)
-        return core_cli.EXIT_USAGE
-    return core_cli.EXIT_OK
+        return EXIT_USAGE
+    return EXIT_OK
 
 
 def catalogs_ready(app: Flask) -> bool:
@@ -141,7 +141,7 @@ def run_db_upgrade(_args: argparse.Namespace) -> int:
     with configured_app() as app:
         print(f"Папка на инстанцията / Instance folder: {app.instance_path}")
         migrate(app)
-    return core_cli.EXIT_OK
+    return EXIT_OK
 
 
 @one_line_errors
@@ -155,7 +155,7 @@ def run_organisations(_args: argparse.Namespace) -> int:
         database.commit()
     print(f"Организации: добавени {added}, общо в списъка {len(seed.ORGANISATIONS)}. "
           f"/ Organisations: {added} added, {len(seed.ORGANISATIONS)} in the list.")
-    return core_cli.EXIT_OK
+    return EXIT_OK
 
 
 @one_line_errors
@@ -175,7 +175,7 @@ def run_demo(args: argparse.Namespace) -> int:
             logins = seed.seed_demo(database, [t.id for t in course.topics] if course else [])
             database.commit()
     print_logins(logins, base_url.rstrip("/"))
-    return core_cli.EXIT_OK
+    return EXIT_OK
 
 
 def print_logins(logins: Sequence[seed.DemoLogin], base_url: str) -> None:
@@ -209,7 +209,7 @@ def run_participants_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         print(f"dobro: няма такъв файл: {path} / no such file", file=sys.stderr)
-        return core_cli.EXIT_USAGE
+        return EXIT_USAGE
     try:
         table = read_table(path.name, path.read_bytes())
     except ParticipantFileError as exc:
@@ -228,12 +228,12 @@ def run_participants_import(args: argparse.Namespace) -> int:
             return EXIT_FAILURE
         if args.dry_run:
             print("Пробен внос: нищо не е записано. / Dry run: nothing was saved.")
-            return core_cli.EXIT_OK
+            return EXIT_OK
         _plan, summary = participants.apply(database, table, audiences, args.group.strip())
         database.commit()
     print(f"Внесено: {summary.created} нови, {summary.updated} променени, {summary.unchanged} "
           f"без промяна, {summary.groups_created} нови групи. / Imported.")
-    return core_cli.EXIT_OK
+    return EXIT_OK
 
 
 def print_preview(path: Path, plan: participants.Preview) -> None:

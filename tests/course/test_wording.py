@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from course import cli
 from course.build import BuildResult
-from course.cli import main, print_problems
+from course.cli import main
+from course.commands import build as build_command
+from course.commands.common import print_problems
 from course.errors import ContentError, Problem
 from course.wording import count, did_you_mean, problem_summary
 
@@ -51,7 +52,7 @@ def test_build_counts_one_module_one_quiz_one_file(minimal: Path, tmp_path: Path
     def one_of_each(*_args: object, **_kwargs: object) -> BuildResult:
         return BuildResult(problems=[], written=1, reused=0, modules=1, quizzes=1)
 
-    monkeypatch.setattr(cli, "build", one_of_each)
+    monkeypatch.setattr(build_command, "build", one_of_each)
     assert main(["build", str(minimal), "--out", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
     assert "Компилирани 1 модул и 1 тест в " in out and "(1 записан файл, " in out, out

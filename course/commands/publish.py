@@ -12,12 +12,21 @@ import sys
 import time
 from pathlib import Path
 
+from course.commands.common import (
+    EXIT_CONTENT,
+    EXIT_OK,
+    EXIT_USAGE,
+    Verbs,
+    course_root,
+    print_problems,
+    usage,
+)
 from course.errors import ContentError, UsageError
 
 PUBLICATIONS = "build/publications"
 
 
-def add_publish_verbs(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_verbs(verbs: Verbs) -> None:
     """Add the publication verbs to the ``dobro`` parser."""
     p_hb = verbs.add_parser("handbook", help="наръчникът като PDF (или един HTML файл)")
     p_hb.add_argument("dir", nargs="?", type=Path, help="папката на курса (по подразбиране .)")
@@ -35,7 +44,7 @@ def add_publish_verbs(verbs: argparse._SubParsersAction) -> None:  # type: ignor
                       help=f"папка за файловете (по подразбиране DIR/{PUBLICATIONS})")
     p_bu.set_defaults(handler=run_bulletin)
     p_ex = verbs.add_parser("export", help="износ на курса")
-    p_ex.set_defaults(handler=lambda _args: _usage(p_ex))
+    p_ex.set_defaults(handler=lambda _args: usage(p_ex))
     ex_verbs = p_ex.add_subparsers(dest="export_verb", metavar="WHAT")
     p_off = ex_verbs.add_parser("offline", help="статично HTML копие на курса в един ZIP")
     p_off.add_argument("dir", nargs="?", type=Path, help="папката на курса (по подразбиране .)")
@@ -44,13 +53,8 @@ def add_publish_verbs(verbs: argparse._SubParsersAction) -> None:  # type: ignor
     p_off.set_defaults(handler=run_export_offline)
 
 
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help(sys.stderr)
-    return 2
-
-
 def run_handbook(args: argparse.Namespace) -> int:
-    from course.cli import EXIT_CONTENT, EXIT_OK, EXIT_USAGE, course_root, print_problems
+    """Write the Handbook as a PDF or one HTML file."""
     from course.publish.handbook import HandbookOptions, handbook_html, handbook_pdf, load
 
     root = course_root(args)
@@ -85,7 +89,7 @@ def run_handbook(args: argparse.Namespace) -> int:
 
 
 def run_bulletin(args: argparse.Namespace) -> int:
-    from course.cli import EXIT_CONTENT, EXIT_OK, EXIT_USAGE, course_root, print_problems
+    """Write one issue of the Bulletin as a PDF and as HTML."""
     from course.publish.bulletin import bulletin_html, bulletin_pdf, load_bulletins
 
     root = course_root(args)
@@ -112,7 +116,7 @@ def run_bulletin(args: argparse.Namespace) -> int:
 
 
 def run_export_offline(args: argparse.Namespace) -> int:
-    from course.cli import EXIT_CONTENT, EXIT_OK, EXIT_USAGE, course_root, print_problems
+    """Write the static offline copy of the course as one ZIP."""
     from course.publish.offline import offline_zip
 
     root = course_root(args)
