@@ -11,10 +11,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, NoReturn
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlmodel import select
-from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from course.model import Course
