@@ -1,207 +1,44 @@
-"""The compiled course as the app reads it: typed, loaded once, reloaded when rebuilt.
+"""The compiled course in the app: one store per app, reloaded when the course is rebuilt.
 
-Only ``course.json``, ``search.json``, the module and page HTML and the images
-are read. ``quizzes/*.json`` hold answer keys; nothing here opens them, and the
-assets route serves the ``assets/`` folder alone.
+The model and its reader are the core's (``course.compiled``, next to the writer
+``course.compile``); this module is only the Flask glue: where the build is (the
+``COURSE_BUILD`` setting), one store per app, and the pages rendered from each snapshot.
 """
 
 from __future__ import annotations
 
-import json
 import threading
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
 
 from flask import Flask, current_app
-from markupsafe import Markup
 
-from course.compile import COMPILED_SCHEMA
-from course.model import term_key
+from course.compiled import (
+    ASSETS_DIR,
+    COURSE_FILE,
+    CompiledCourse,
+    CourseUnavailable,
+    Module,
+    QuizInfo,
+    Topic,
+    read_compiled,
+)
 from webapp import health
 from webapp.pagecache import PageCache
 
+# The model's names stay importable from here for the modules that still do so.
+__all__ = ["CompiledCourse", "CourseStore", "CourseUnavailable", "Module", "QuizInfo",
+           "ServedCourse", "Topic", "current_course", "init_app", "load_course", "store"]
+
 STORE_KEY = "dobro.course"
-COURSE_FILE = "course.json"
-SEARCH_FILE = "search.json"
-ASSETS_DIR = "assets"
-
-
-class CourseUnavailable(Exception):
-    """There is no usable compiled course (never built, or unreadable)."""
-
-    def __init__(self, build_dir: Path, reason: str) -> None:
-        self.build_dir = build_dir
-        self.reason = reason
-        super().__init__(f"{build_dir}: {reason}")
 
 
 @dataclass(frozen=True)
-class Heading:
-    level: int
-    text: str
-    anchor: str
+class ServedCourse(CompiledCourse):
+    """A compiled course as the app serves it, with the pages rendered from it."""
 
-
-TocEntry = tuple[Heading, tuple[Heading, ...]]
-
-
-def outline(headings: tuple[Heading, ...]) -> tuple[TocEntry, ...]:
-    """Nest level-3 headings under their level-2 heading; deeper levels stay out of the TOC."""
-    entries: list[tuple[Heading, list[Heading]]] = []
-    for heading in headings:
-        if heading.level == 3 and entries:
-            entries[-1][1].append(heading)
-        elif heading.level <= 3:
-            entries.append((heading, []))
-    return tuple((heading, tuple(children)) for heading, children in entries)
-
-
-@dataclass(frozen=True)
-class Module:
-    id: str
-    title: str
-    topic: str
-    minutes: int
-    objectives: tuple[str, ...]
-    headings: tuple[Heading, ...]
-    html: Markup
-    audiences: tuple[str, ...] = ()  # the audiences that must study it
-    quiz: str = ""  # its self-check
-    requires: tuple[str, ...] = ()
-    version: str = ""
-
-    @property
-    def toc(self) -> tuple[TocEntry, ...]:
-        return outline(self.headings)
-
-
-@dataclass(frozen=True)
-class Page:
-    id: str
-    title: str
-    headings: tuple[Heading, ...]
-    html: Markup
-
-    @property
-    def toc(self) -> tuple[TocEntry, ...]:
-        return outline(self.headings)
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A topic's completion rule (for one audience)."""
-
-    attended_hours: float = 0
-    modules: str = "required"  # required | all | none
-    final: str = "passed"  # passed | none
-
-
-@dataclass(frozen=True)
-class Topic:
-    id: str
-    title: str
-    module_ids: tuple[str, ...]
-    in_person_hours: float
-    online_hours: float
-    audiences: tuple[str, ...]
-    optional_for: tuple[str, ...]
-    pretest: str = ""
-    final: str = ""
-    completion: Rule = Rule()
-    completion_by_audience: tuple[tuple[str, Rule], ...] = ()
-
-    def rule_for(self, audience: str | None) -> Rule:
-        """The completion rule that applies to ``audience``."""
-        return dict(self.completion_by_audience).get(audience or "", self.completion)
-
-
-@dataclass(frozen=True)
-class QuizInfo:
-    """What the app may show of a quiz before it is taken: settings, never questions."""
-
-    id: str
-    title: str
-    kind: str
-    topic: str
-    version: str
-    questions: int
-    pass_mark: float
-    attempts: int
-    time_limit: int
-
-
-@dataclass(frozen=True)
-class Term:
-    term: str
-    key: str
-    definition: str
-    aliases: tuple[tuple[str, str], ...]  # (alias, its anchor), the anchor "" when taken
-    see: tuple[str, ...]  # module or page ids, optionally with "#anchor"
-
-    @property
-    def letter(self) -> str:
-        """The letter the term is filed under in the glossary's index."""
-        return self.term[:1].upper()
-
-
-@dataclass(frozen=True)
-class SearchEntry:
-    id: str
-    title: str
-    topic: str
-    headings: tuple[str, ...]
-    text: str
-
-
-@dataclass(frozen=True)
-class CompiledCourse:
-    """One consistent snapshot of a build."""
-
-    title: str
-    language: str
-    introduction: Page | None
-    audiences: dict[str, str]
-    topics: tuple[Topic, ...]
-    modules: dict[str, Module]
-    pages: dict[str, Page]
-    glossary: tuple[Term, ...]
-    search_entries: tuple[SearchEntry, ...]
-    built_at: datetime
-    quizzes: dict[str, QuizInfo] = field(default_factory=dict)
     # Pages rendered from this snapshot (webapp.pagecache): a new build starts empty.
     page_cache: PageCache = field(default_factory=PageCache, compare=False, repr=False)
-
-    def topic(self, topic_id: str) -> Topic | None:
-        return next((t for t in self.topics if t.id == topic_id), None)
-
-    def neighbours(self, module: Module) -> tuple[Module | None, Module | None]:
-        """The previous and next module in the module's topic."""
-        topic = self.topic(module.topic)
-        ids = topic.module_ids if topic else ()
-        index = ids.index(module.id) if module.id in ids else -1
-        before = self.modules.get(ids[index - 1]) if index > 0 else None
-        after = self.modules.get(ids[index + 1]) if 0 <= index < len(ids) - 1 else None
-        return before, after
-
-    def find(self, target: str) -> tuple[str, str, str] | None:
-        """Resolve ``module-or-page-id[#anchor]`` to (kind, id, anchor), kind module or page."""
-        doc_id, _, anchor = target.partition("#")
-        if doc_id in self.modules:
-            return "module", doc_id, anchor
-        if doc_id in self.pages:
-            return "page", doc_id, anchor
-        return None
-
-    def title_of(self, target: str) -> str:
-        """A readable name for ``module-or-page-id[#anchor]``: the title, and the section."""
-        doc_id, _, anchor = target.partition("#")
-        doc: Module | Page | None = self.modules.get(doc_id) or self.pages.get(doc_id)
-        if doc is None:
-            return target
-        section = next((h.text for h in doc.headings if h.anchor == anchor), "")
-        return f"{doc.title} – {section}" if section else doc.title
 
 
 class CourseStore:
@@ -215,9 +52,9 @@ class CourseStore:
         self.build_dir = build_dir
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
-        self._course: CompiledCourse | None = None
+        self._course: ServedCourse | None = None
 
-    def course(self) -> CompiledCourse:
+    def course(self) -> ServedCourse:
         """Return the current course, loading it if the build changed since the last call."""
         stamp = self._read_stamp()
         if stamp != self._stamp or self._course is None:
@@ -227,7 +64,7 @@ class CourseStore:
                     self._stamp = stamp
         return self._course
 
-    def peek(self) -> CompiledCourse | None:
+    def peek(self) -> ServedCourse | None:
         """The current course, or None when there is none (never raises)."""
         try:
             return self.course()
@@ -260,91 +97,12 @@ def store() -> CourseStore:
     return found
 
 
-def current_course() -> CompiledCourse:
+def current_course() -> ServedCourse:
     """The current app's compiled course; raises ``CourseUnavailable`` when there is none."""
     return store().course()
 
 
-def load_course(build_dir: Path) -> CompiledCourse:
-    """Read a compiled course from ``build_dir``."""
-    try:
-        data = json.loads((build_dir / COURSE_FILE).read_text(encoding="utf-8"))
-        if data.get("schema") != COMPILED_SCHEMA:
-            raise CourseUnavailable(build_dir, f"unknown schema {data.get('schema')!r}")
-        index = json.loads((build_dir / SEARCH_FILE).read_text(encoding="utf-8"))
-        built_at = (build_dir / COURSE_FILE).stat().st_mtime
-        return _parse(build_dir, data, index, datetime.fromtimestamp(built_at, UTC))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise CourseUnavailable(build_dir, f"unreadable build: {exc}") from exc
-
-
-def _parse(build_dir: Path, data: dict[str, Any], index: list[dict[str, Any]],
-           built_at: datetime) -> CompiledCourse:
-    modules = {mid: _module(build_dir, mid, m) for mid, m in data["modules"].items()}
-    pages = {pid: Page(pid, p["title"], _headings(p), _read_html(build_dir, "pages", pid))
-             for pid, p in data["pages"].items()}
-    return CompiledCourse(
-        title=data["title"], language=data.get("language") or "bg",
-        introduction=pages.get(data.get("introduction") or ""),
-        audiences={a["id"]: a["title"] for a in data.get("audiences", [])},
-        topics=tuple(_topic(t) for t in data["topics"]),
-        modules=modules, pages=pages, glossary=_glossary(data.get("glossary", [])),
-        search_entries=tuple(SearchEntry(e["id"], e["title"], e.get("topic", ""),
-                                         tuple(e.get("headings", [])), e.get("text", ""))
-                             for e in index),
-        built_at=built_at,
-        quizzes={qid: QuizInfo(qid, q["title"], q["kind"], q["topic"], q["version"],
-                               int(q["questions"]), float(q["pass_mark"]), int(q["attempts"]),
-                               int(q["time_limit"]))
-                 for qid, q in data.get("quizzes", {}).items()},
-    )
-
-
-def _module(build_dir: Path, module_id: str, data: dict[str, Any]) -> Module:
-    return Module(module_id, data["title"], data["topic"], int(data.get("minutes") or 0),
-                  tuple(data.get("objectives", [])), _headings(data),
-                  _read_html(build_dir, "modules", module_id),
-                  audiences=tuple(data.get("audiences", [])), quiz=data.get("quiz") or "",
-                  requires=tuple(data.get("requires", [])), version=data.get("version", ""))
-
-
-def _topic(data: dict[str, Any]) -> Topic:
-    hours = data.get("hours", {})
-    return Topic(data["id"], data["title"], tuple(data["modules"]),
-                 float(hours.get("in_person") or 0), float(hours.get("online") or 0),
-                 tuple(data.get("audiences", [])), tuple(data.get("optional_for", [])),
-                 pretest=data.get("pretest") or "", final=data.get("final") or "",
-                 completion=_rule(data.get("completion") or {}),
-                 completion_by_audience=tuple(
-                     (a, _rule(r)) for a, r in (data.get("completion_by_audience") or {}).items()))
-
-
-def _rule(data: dict[str, Any]) -> Rule:
-    return Rule(float(data.get("attended_hours") or 0), data.get("modules") or "required",
-                data.get("final") or "passed")
-
-
-def _headings(data: dict[str, Any]) -> tuple[Heading, ...]:
-    return tuple(Heading(h["level"], h["text"], h["anchor"]) for h in data.get("headings", []))
-
-
-def _glossary(entries: list[dict[str, Any]]) -> tuple[Term, ...]:
-    # An alias gets its own anchor so that links to glossary:<alias> land on the entry;
-    # an alias whose key is some term's own key keeps no anchor (ids must be unique).
-    taken = {e["key"] for e in entries}
-    terms = []
-    for entry in entries:
-        aliases = []
-        for alias in entry.get("aliases", []):
-            key = term_key(alias)
-            aliases.append((alias, "" if key in taken else key))
-            taken.add(key)
-        terms.append(Term(entry["term"], entry["key"], entry["definition"], tuple(aliases),
-                          tuple(entry.get("see", []))))
-    return tuple(terms)
-
-
-def _read_html(build_dir: Path, folder: str, doc_id: str) -> Markup:
-    text = (build_dir / folder / f"{doc_id}.html").read_text(encoding="utf-8")
-    # The compiled HTML comes from the course's own renderer, which has raw HTML off.
-    return Markup(text)
+def load_course(build_dir: Path) -> ServedCourse:
+    """Read the compiled course in ``build_dir`` for serving (``course.compiled`` reads it)."""
+    read = read_compiled(build_dir)
+    return ServedCourse(**{f.name: getattr(read, f.name) for f in fields(CompiledCourse)})

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from webapp.content import CourseUnavailable
+from course.compiled import CourseUnavailable
 
 ResponseTuple = tuple[str, int]
 FALLBACK_500 = "Възникна грешка в сървъра. Опитайте отново по-късно."

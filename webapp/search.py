@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from webapp.content import SearchEntry, Term
+from course.compiled import SearchEntry, Term
 
 MAX_QUERY_CHARS = 200
 MAX_WORDS = 8

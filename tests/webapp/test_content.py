@@ -8,12 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from webapp.content import (
-    CourseStore,
-    CourseUnavailable,
-    Heading,
-    outline,
-)
+from course.compiled import CourseUnavailable, Heading, outline
+from webapp.content import CourseStore
 
 
 def test_the_store_loads_the_course_and_reloads_when_it_changes(build_dir: Path) -> None:

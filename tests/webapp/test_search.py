@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from webapp.content import SearchEntry, Term
+from course.compiled import SearchEntry, Term
 from webapp.search import MAX_WORDS, query_words, search, search_glossary, snippet
 
 

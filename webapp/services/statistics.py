@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy import Select
 from sqlmodel import Session, col, select
 
+from course.compiled import CompiledCourse
 from course.model import Question, Quiz
 from course.serial import question_from_dict
 from course.stats import (
@@ -33,7 +34,6 @@ from course.stats import (
     knowledge_gain,
     quiz_stats,
 )
-from webapp.content import CompiledCourse
 from webapp.models import (
     Attempt,
     Group,

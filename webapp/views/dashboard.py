@@ -15,9 +15,10 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
 
+from course.compiled import CompiledCourse
 from webapp import db, spreadsheets
 from webapp.auth import STAFF, me, role_required
-from webapp.content import CompiledCourse, current_course, store
+from webapp.content import current_course, store
 from webapp.routing import parse_id
 from webapp.services import bulk, dashboard, groups, paging, standings, statistics
 from webapp.services.dashboard import LearnerRow, TopicRow

@@ -19,11 +19,12 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from course.attempts import public_question
+from course.compiled import QuizInfo
 from course.grading import band_feedback
 from course.model import PER_QUESTION_ITEMS, Quiz
 from webapp import db
 from webapp.auth import me
-from webapp.content import QuizInfo, current_course, store
+from webapp.content import current_course, store
 from webapp.models import Attempt, utcnow
 from webapp.services import attempts, certificates
 from webapp.services.attempts import QuizError, Slot

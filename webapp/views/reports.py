@@ -17,10 +17,11 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from openpyxl import Workbook
 
+from course.compiled import CompiledCourse
 from webapp import db, spreadsheets
 from webapp.auth import role_required
 from webapp.charts import Row, bar_chart
-from webapp.content import CompiledCourse, current_course, store
+from webapp.content import current_course, store
 from webapp.models import ORGANISATION_KINDS
 from webapp.services import donor_report
 from webapp.services.donor_report import Filters, FunnelRow, Indicator, Report

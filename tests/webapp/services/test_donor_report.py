@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from webapp.content import CompiledCourse, load_course
+from course.compiled import CompiledCourse
+from webapp.content import load_course
 from webapp.models import (
     Attempt,
     Attendance,
