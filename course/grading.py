@@ -16,12 +16,11 @@ into source order before grading, so shuffling can never change a grade.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from course.model import FeedbackBand, Grading, Question
+from course.model import FeedbackBand, Question
 from course.textmatch import parse_number, same_text
 
 State = Literal["correct", "partial", "wrong", "unanswered"]
@@ -171,19 +170,6 @@ def grade_attempt(questions: Sequence[Question], responses: Sequence[Response]) 
     """Grade an attempt: the questions drawn and the responses, in the same order."""
     results = tuple(grade(q, r) for q, r in zip(questions, responses, strict=True))
     return AttemptGrade(sum(r.score for r in results), sum(r.points for r in results), results)
-
-
-def quiz_grade(method: Grading, percents: Sequence[float]) -> float | None:
-    """Combine the percentages of finished attempts (in the order taken) into one grade."""
-    if not percents:
-        return None
-    if method == "highest":
-        return max(percents)
-    if method == "last":
-        return percents[-1]
-    if method == "first":
-        return percents[0]
-    return round(statistics.fmean(percents), 2)
 
 
 def band_feedback(bands: Sequence[FeedbackBand], percent: float) -> str:

@@ -13,9 +13,9 @@ from course.grading import (
     correct_response,
     grade,
     grade_attempt,
-    quiz_grade,
 )
 from course.model import Choice, FeedbackBand, NumberAnswer, Question, TextAnswer
+from course.rules import quiz_grade
 from course.textmatch import normalise_text, parse_number
 from tests.course.builders import make_question
 

@@ -24,10 +24,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, func, select
 
+from course import rules
 from course.attempts import Drawn, draw, to_source
-from course.grading import AttemptGrade, Graded, Response, grade_attempt, quiz_grade
+from course.grading import AttemptGrade, Graded, Response, grade_attempt
 from course.model import Question, Quiz
 from course.questionkey import question_key
+from course.rules import Try
 from course.serial import question_from_dict, question_to_dict, quiz_from_dict
 from webapp.models import Answer, Attempt, QuestionScore, User, utcnow
 
@@ -279,17 +281,16 @@ def expire_overdue(db: Session, user: User, quiz_id: str | None = None,
             finish(db, attempt, "expired", now)
 
 
-def quiz_result(quiz: Quiz, attempts: list[Attempt]) -> tuple[float | None, bool]:
-    """The learner's grade for the quiz (by its grading method) and whether it passes.
+def fact(attempt: Attempt) -> Try:
+    """The attempt as ``course.rules`` reads it."""
+    return Try(attempt.quiz_id, attempt.started_at, attempt.number, attempt.percent,
+               attempt.pass_mark, attempt.passed, attempt.state != "open")
 
-    The pass mark is the one the latest finished attempt was taken under, so a later
-    change of the quiz never turns a pass into a fail behind the learner's back.
-    """
-    finished = [a for a in attempts if a.state != "open" and a.percent is not None]
-    value = quiz_grade(quiz.grading, [a.percent for a in finished if a.percent is not None])
-    if value is None:
-        return None, False
-    return value, value >= finished[-1].pass_mark
+
+def quiz_result(quiz: Quiz, attempts: list[Attempt]) -> tuple[float | None, bool]:
+    """The learner's grade for the quiz and whether it passes (``course.rules.quiz_result``)."""
+    result = rules.quiz_result(quiz.grading, [fact(a) for a in attempts])
+    return result.grade, result.passed
 
 
 def review_items(quiz: Quiz, attempts: list[Attempt]) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from course.completion import (
+from course.rules import (
     PROGRAMME,
     TopicStatus,
     certificates_due,

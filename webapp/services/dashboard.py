@@ -15,7 +15,7 @@ Both decide the status with ``standings.status``, from the same facts. A learner
 is one of:
 
 * ``complete`` — every required topic of their track meets its completion rule
-  (``course.completion.programme_complete``; a learner without a required topic
+  (``course.rules.programme_complete``; a learner without a required topic
   is never complete);
 * ``not_started`` — no module page ever opened, no quiz attempt (open or finished)
   and no session attended (present or late);
@@ -32,15 +32,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import NamedTuple, cast
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from course.completion import Facts, checklist, programme_complete
+from course import rules
+from course.rules import Attended, History, Try
 from webapp.content import CompiledCourse
 from webapp.models import (
-    ATTENDED,
     Attempt,
     Attendance,
     Certificate,
@@ -48,16 +47,16 @@ from webapp.models import (
     GroupMember,
     ModuleProgress,
     Organisation,
-    TrainingSession,
     User,
     utcnow,
 )
-from webapp.services import completion, progress, sessions, standings
-from webapp.services.standings import STUCK_AFTER, Finals, Learner, naive
+from webapp.services import completion, progress, standings
+from webapp.services.standings import STUCK_AFTER, Learner, naive
 
 PAGE_SIZE = 50
 
 _ATTEMPT = Attempt.__table__  # type: ignore[attr-defined]
+_ATTENDANCE = Attendance.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,7 @@ class TopicRow:
     studied: int  # required modules studied (every module for an optional topic)
     total: int
     pretest_done: bool
-    final_percent: float | None  # the best finished final test
+    final_percent: float | None  # the final test's grade by its grading method
     final_passed: bool  # by the quiz's grading method
     hours: float  # hours of sessions attended on the topic
     certificate: str  # valid | revoked | none
@@ -85,19 +84,6 @@ class LearnerRow:
     status: str
 
 
-class _Try(NamedTuple):
-    """What the rows read of an attempt."""
-
-    user_id: int
-    quiz_id: str
-    state: str
-    percent: float | None
-    passed: bool | None
-    pass_mark: float
-    started_at: datetime
-    submitted_at: datetime | None
-
-
 def _latest(moments: Iterable[datetime | None]) -> datetime | None:
     return max((naive(t) for t in moments if t is not None), default=None)
 
@@ -107,29 +93,32 @@ def _latest(moments: Iterable[datetime | None]) -> datetime | None:
 
 def rows(db: Session, course: CompiledCourse, build_dir: Path, learners: Sequence[User],
          now: datetime | None = None) -> list[LearnerRow]:
-    """One row per learner, with a row per topic of their track, in course order."""
+    """One row per learner, with a row per topic of their track, in course order.
+
+    The facts of every learner are read in bulk; ``course.rules.outcome`` decides.
+    """
     now = naive(now or utcnow())
     ids = [u.id for u in learners if u.id is not None]
     if not ids:
         return []
+    connection = db.connection()
     done: dict[int, dict[str, ModuleProgress]] = defaultdict(dict)
     for record in db.exec(select(ModuleProgress).where(col(ModuleProgress.user_id).in_(ids))):
         done[record.user_id][record.module_id] = record
-    tries: dict[int, list[Attempt]] = defaultdict(list)
-    # Only the columns the rows need (an attempt's questions and results are large), and
-    # no ORM object: ``progress.topic_progress`` only reads these attributes.
-    for row in db.connection().execute(
-            sa.select(*(_ATTEMPT.c[name] for name in _Try._fields))
-            .where(_ATTEMPT.c.user_id.in_(ids)).order_by(_ATTEMPT.c.started_at)):
-        tries[row.user_id].append(cast(Attempt, _Try(*row)))
-    hours: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    attended: dict[int, list[datetime]] = defaultdict(list)
-    for found, user_id in db.exec(
-            select(TrainingSession, Attendance.user_id)
-            .join(Attendance, col(Attendance.session_id) == TrainingSession.id)
-            .where(col(Attendance.user_id).in_(ids), col(Attendance.status).in_(ATTENDED))):
-        hours[user_id][found.topic_id] += sessions.hours(found)
-        attended[user_id].append(found.starts_at)
+    tries: dict[int, list[Try]] = defaultdict(list)
+    moments: dict[int, list[datetime | None]] = defaultdict(list)
+    # Only the columns the rules need (an attempt's questions and results are large).
+    for uid, *row in connection.execute(
+            sa.select(*completion.TRY_COLUMNS, _ATTEMPT.c.submitted_at)
+            .where(_ATTEMPT.c.user_id.in_(ids))):
+        tries[uid].append(completion.to_try(*row[:-1]))
+        moments[uid] += [row[1], row[-1]]
+    attended: dict[int, list[Attended]] = defaultdict(list)
+    for uid, topic_id, starts, ends in connection.execute(
+            completion.attended_query().where(_ATTENDANCE.c.user_id.in_(ids))):
+        attended[uid].append(Attended(topic_id, completion.minutes(starts, ends)))
+        if naive(starts) <= now:
+            moments[uid].append(starts)
     certificates: dict[tuple[int, str], str] = {}
     for cert in db.exec(select(Certificate).where(col(Certificate.user_id).in_(ids),
                                                   Certificate.kind == "topic")):
@@ -143,40 +132,30 @@ def rows(db: Session, course: CompiledCourse, build_dir: Path, learners: Sequenc
                                  .where(col(GroupMember.user_id).in_(ids))
                                  .order_by(Group.name)):
         groups[user_id].append(name)
-    finals = Finals(build_dir, course)
+    gradings = completion.gradings(build_dir, course)
+    needs = {a: completion.requirements(course, a) for a in {u.audience for u in learners}}
 
     result = []
     for user in learners:
         uid = user.id or 0
-        history = tries.get(uid, [])
-        passed = set()
-        for quiz_id in finals.quizzes:
-            taken = [(a.percent, a.pass_mark, a.passed) for a in history
-                     if a.quiz_id == quiz_id and a.state != "open" and a.percent is not None]
-            if taken and finals.passed(quiz_id, taken):
-                passed.add(quiz_id)
         records = done.get(uid, {})
-        facts = Facts(dict(hours.get(uid, {})),
-                      frozenset(m for m, r in records.items() if r.studied_at),
-                      frozenset(passed))
-        tracks = progress.track(course, user.audience)
-        statuses = checklist(completion.requirements(course, user.audience), facts)
-        complete = {s.requirement.topic_id: s.complete for s in statuses}
+        history = History(tuple(tries.get(uid, ())),
+                          frozenset(m for m, r in records.items() if r.studied_at),
+                          tuple(attended.get(uid, ())))
+        decided = rules.outcome(needs[user.audience], history, gradings)
         topics = []
-        for item in progress.topic_progress(course, tracks, records, history):
+        for item in progress.topic_progress(progress.track(course, user.audience), records,
+                                            decided):
             topic = item.track.topic
+            found = next(t for t in decided.topics if t.topic_id == topic.id)
             topics.append(TopicRow(
                 topic.id, topic.title, item.track.required, item.studied, item.total,
-                item.pretest_done, item.final_percent, topic.final in passed,
-                round(facts.attended_hours.get(topic.id, 0.0), 2),
-                certificates.get((uid, topic.id), "none"), complete.get(topic.id, False)))
-        moments: list[datetime | None] = [
-            t for r in records.values() for t in (r.last_opened_at, r.studied_at)]
-        moments += [t for a in history for t in (a.started_at, a.submitted_at)]
-        moments += [t for t in attended.get(uid, []) if naive(t) <= now]
-        last = _latest(moments)
+                item.pretest_done, item.final_percent, item.final_passed, found.hours,
+                certificates.get((uid, topic.id), "none"), found.status.complete))
+        moments[uid] += [t for r in records.values() for t in (r.last_opened_at, r.studied_at)]
+        last = _latest(moments[uid])
         found_status = standings.status(
-            programme_complete(statuses), bool(records or history or attended.get(uid)),
+            decided.complete, bool(records or history.tries or history.attended),
             last is not None and now - last <= STUCK_AFTER)
         result.append(LearnerRow(user, organisations.get(user.organisation_id),
                                  tuple(groups.get(uid, [])), tuple(topics), last,

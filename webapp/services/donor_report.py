@@ -12,9 +12,9 @@ Definitions (the page and ``docs/administration.md`` say the same):
 * *enrolled* (reached): in the population;
 * *attended*: present or late (``ATTENDED``) at one session or more;
 * *studied*: every module the completion rules of their track require is studied
-  (``completion.requirements``, as the checklist and the dashboard decide);
+  (``course.rules.modules_done``, on the same checklist the learner sees);
 * *passed*: every required final test passed, by the quiz's grading method and
-  the pass mark of the latest finished attempt (``attempts.quiz_result``);
+  the pass mark of the latest finished attempt (``course.rules.finals_passed``);
 * *certified* (trained): holds a valid programme certificate, the one issued when
   every required topic of their track is complete;
 * each stage is counted on its own, as at the end of the period: what was done
@@ -284,13 +284,9 @@ def build(db: Session, course: CompiledCourse, build_dir: Path, filters: Filters
     _low, high = filters.bounds()
     learners = _learners(db, filters)
     audiences = {uid: learner.audience for uid, learner in learners.items()}
-    tracks = stages.tracks_of(course, set(audiences.values()) | set(course.audiences))
+    studied, passed = stages.studied_and_passed(db, course, build_dir, audiences, high)
     stage_sets = [  # in the order of STAGES after "enrolled"
-        stages.attended(db, high),
-        stages.studied(db, audiences, tracks, high),
-        stages.passed(db, build_dir, audiences, tracks, high),
-        stages.certified(db, high),
-    ]
+        stages.attended(db, high), studied, passed, stages.certified(db, high)]
     tally: Tally = Counter()
     for uid, learner in learners.items():
         mask = 1  # enrolled

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from course.rules import Outcome
 from webapp.content import CompiledCourse, Module, Topic
 from webapp.models import Attempt, ModuleProgress, User, utcnow
 
@@ -170,10 +171,10 @@ def mark_studied(db: Session, user: User, module: Module, done: dict[str, Module
 @dataclass(frozen=True)
 class TopicProgress:
     track: TopicTrack
-    studied: int  # required modules studied (all modules for an optional topic)
+    studied: int  # modules studied of those the topic counts (``course.rules.topic_progress``)
     total: int
     next_module: Module | None  # the first module not yet studied, in order
-    final_percent: float | None
+    final_percent: float | None  # the final test's grade by its grading method
     final_passed: bool
     pretest_done: bool
 
@@ -182,21 +183,17 @@ class TopicProgress:
         return round(100 * self.studied / self.total) if self.total else 0
 
 
-def topic_progress(course: CompiledCourse, tracks: list[TopicTrack],
-                   done: dict[str, ModuleProgress],
-                   attempts: list[Attempt]) -> list[TopicProgress]:
-    """Progress per topic: modules studied, the next one to read, the tests taken."""
+def topic_progress(tracks: list[TopicTrack], done: Mapping[str, ModuleProgress],
+                   outcome: Outcome) -> list[TopicProgress]:
+    """Progress per topic as ``course.rules`` decided it, with the next module to read."""
+    decided = {t.topic_id: t for t in outcome.topics}
     result = []
     for item in tracks:
-        counted = item.required_modules or frozenset(m.id for m in item.modules)
-        studied = sum(1 for m in counted if m in done and done[m].studied_at)
+        found = decided[item.topic.id]
         upcoming = next((m for m in item.modules
                          if not (m.id in done and done[m.id].studied_at)), None)
-        finals = [a for a in attempts if a.quiz_id == item.topic.final and a.state != "open"]
-        best = max((a.percent or 0 for a in finals), default=None)
-        result.append(TopicProgress(
-            item, studied, len(counted), upcoming, best, any(a.passed for a in finals),
-            any(a.quiz_id == item.topic.pretest and a.state != "open" for a in attempts)))
+        result.append(TopicProgress(item, found.progress.studied, found.progress.total, upcoming,
+                                    found.final.grade, found.final.passed, found.pretest_done))
     return result
 
 

@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -269,17 +268,6 @@ def sessions_of_learner(db: Session, user: User) -> list[TrainingSession]:
                         .join(GroupMember, col(GroupMember.group_id) == SessionGroup.group_id)
                         .where(GroupMember.user_id == user.id)
                         .order_by(col(TrainingSession.starts_at))))
-
-
-def attended_hours(db: Session, user: User) -> dict[str, float]:
-    """Hours of sessions attended (present or late), by topic."""
-    rows = db.exec(select(TrainingSession).join(
-        Attendance, col(Attendance.session_id) == TrainingSession.id).where(
-        Attendance.user_id == user.id, col(Attendance.status).in_(ATTENDED)))
-    totals: dict[str, float] = defaultdict(float)
-    for found in rows:
-        totals[found.topic_id] += hours(found)
-    return dict(totals)
 
 
 def feed_token(db: Session, user: User) -> str:

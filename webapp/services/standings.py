@@ -3,7 +3,7 @@
 ``standings`` reads narrow columns in bulk — never an attempt's questions or results —
 so that the counts, the status filter and the summary per organisation cover thousands
 of learners; ``webapp.services.dashboard.rows`` gives one page of them in full detail.
-Both decide with ``status``, on the same facts; the statuses are defined in
+Both decide with ``course.rules`` and ``status``, on the same facts; the statuses are defined in
 ``webapp.services.dashboard``.
 """
 
@@ -13,15 +13,14 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from itertools import groupby
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from course.grading import quiz_grade
-from course.model import Quiz
+from course import rules
+from course.rules import PROGRAMME, Attended, Facts
 from webapp.content import CompiledCourse
 from webapp.models import (
     ATTENDED,
@@ -35,9 +34,7 @@ from webapp.models import (
     User,
     utcnow,
 )
-from webapp.services import attempts as attempts_service
 from webapp.services import completion
-from webapp.services.certificates import PROGRAMME
 
 STUCK_AFTER = timedelta(days=14)
 STATUSES = ("not_started", "in_progress", "stuck", "complete")
@@ -119,31 +116,15 @@ def organisation_ids(db: Session, visible: sa.Select[Any]) -> set[int]:
 # --- Pass one: a status for every learner ------------------------------------------------------
 
 
-class Finals:
-    """Which final tests each learner passed, by each quiz's grading method."""
-
-    def __init__(self, build_dir: Path, course: CompiledCourse) -> None:
-        self.quizzes: dict[str, Quiz | None] = {}
-        for topic in course.topics:
-            if topic.final:
-                try:
-                    self.quizzes[topic.final] = attempts_service.load_quiz(build_dir, topic.final)
-                except attempts_service.QuizError:  # gone from the course: its passes stand
-                    self.quizzes[topic.final] = None
-
-    def passed(self, quiz_id: str, tries: Sequence[tuple[float | None, float, bool | None]]
-               ) -> bool:
-        """``tries``: the finished attempts' (percent, pass mark, passed), oldest first."""
-        quiz = self.quizzes.get(quiz_id)
-        if quiz is None:
-            return any(passed for _, _, passed in tries)
-        value = quiz_grade(quiz.grading, [p for p, _, _ in tries if p is not None])
-        return value is not None and value >= tries[-1][1]
-
-
 def standings(db: Session, course: CompiledCourse, build_dir: Path,
               found: Sequence[Learner], now: datetime | None = None) -> dict[int, Standing]:
-    """A status for each learner in ``found``, from aggregates: no per-learner query."""
+    """A status for each learner in ``found``, from aggregates: no per-learner query.
+
+    The facts are read in bulk; ``course.rules`` decides. Completion needs every
+    required final test passed, so the modules studied and hours attended are read
+    only for the learners whose final tests the rules found passed (the property
+    test ``tests/webapp/test_outcomes_agree.py`` holds this to the learner's pages).
+    """
     now = naive(now or utcnow())
     if not found:
         return {}
@@ -156,31 +137,43 @@ def standings(db: Session, course: CompiledCourse, build_dir: Path,
 
     connection = db.connection()
     recent = _recent(connection, among, now - STUCK_AFTER, now)
-    passed = _passed_finals(connection, among, Finals(build_dir, course))
     needs = {audience: completion.requirements(course, audience)
              for audience in {f.audience for f in found}}
-    finals_needed = {audience: frozenset(n.final_quiz for n in found_needs
-                                         if n.required and n.final_quiz)
-                     for audience, found_needs in needs.items()}
-    # Completion needs every required final passed: only for the learners who passed them
-    # are the hours attended and the modules studied read.
+    finals = {q: g for q, g in completion.gradings(build_dir, course).items()
+              if q in {t.final for t in course.topics}}
+    passed = completion.passed_in_bulk(connection, finals, among(_ATTEMPT.c.user_id))
     none: frozenset[str] = frozenset()
-    may_complete = {audience: any(n.required for n in found_needs)
-                    for audience, found_needs in needs.items()}
-    candidates = [f for f in found if may_complete[f.audience]
-                  and finals_needed[f.audience] <= passed.get(f.id, none)]
-    hours = _hours(connection, [f.id for f in candidates])
-    # The rest of ``course.completion.evaluate`` for every required topic: the hours
-    # attended, and every module needed studied (counted in the database).
-    gates = {audience: [(n.topic_id, n.hours_needed) for n in found_needs if n.required]
-             for audience, found_needs in needs.items()}
-    modules = {audience: sorted({m for n in found_needs if n.required for m in n.modules_needed})
-               for audience, found_needs in needs.items()}
-    studied = _studied(connection, candidates, modules)
-    complete = {f.id for f in candidates
-                if studied.get(f.id, 0) == len(modules[f.audience]) and all(
-                    need <= 0 or round(hours.get(f.id, {}).get(topic_id, 0.0), 2) >= need
-                    for topic_id, need in gates[f.audience])}
+    # Learners of one audience who passed the same finals share this verdict: decided once.
+    verdicts: dict[tuple[str | None, frozenset[str]], bool] = {}
+
+    def finals_passed(learner: Learner) -> bool:
+        key = (learner.audience, passed.get(learner.id, none))
+        if key not in verdicts:
+            verdicts[key] = rules.finals_passed(rules.checklist(
+                needs[learner.audience], Facts(passed_finals=key[1])))
+        return verdicts[key]
+
+    candidates = [f for f in found if finals_passed(f)]
+    modules = sorted({m for found_needs in needs.values() for n in found_needs
+                      for m in n.modules_needed})
+    studied: dict[int, frozenset[str]] = {}
+    ids = [f.id for f in candidates]
+    for start in range(0, len(ids), 1000):
+        studied.update(completion.studied_in_bulk(
+            connection, modules, _PROGRESS.c.user_id.in_(ids[start:start + 1000])))
+    attended = _attended(connection, [f.id for f in candidates])
+    # Candidates with the same track and the same facts share their verdict: decided once.
+    decided: dict[tuple[Any, ...], bool] = {}
+    complete = set()
+    for f in candidates:
+        hours = rules.hours_attended(attended.get(f.id, ()))
+        key = (f.audience, studied.get(f.id, none), passed.get(f.id, none),
+               tuple(sorted(hours.items())))
+        if key not in decided:
+            decided[key] = rules.programme_complete(rules.checklist(
+                needs[f.audience], Facts(hours, key[1], key[2])))
+        if decided[key]:
+            complete.add(f.id)
     certified = {row[0] for row in connection.execute(
         sa.select(_CERTIFICATE.c.user_id).where(among(_CERTIFICATE.c.user_id),
                                                 _CERTIFICATE.c.kind == PROGRAMME,
@@ -221,76 +214,20 @@ def _recent(connection: sa.Connection, among: Any, since: datetime, until: datet
         sa.select(flags.c.uid, sa.func.max(flags.c.recent)).group_by(flags.c.uid)).all()}
 
 
-def _passed_finals(connection: sa.Connection, among: Any, finals: Finals
-                   ) -> dict[int, frozenset[str]]:
-    """Per learner, the final tests passed (by each quiz's grading method)."""
-    finished = (_ATTEMPT.c.state != "open", _ATTEMPT.c.percent.is_not(None))
-    found: dict[int, set[str]] = defaultdict(set)
-    # "highest" (the usual method) is decided in the database: the best result against
-    # the pass marks; only a learner whose pass mark changed in between is read in full.
-    highest = [q for q, quiz in finals.quizzes.items() if quiz and quiz.grading == "highest"]
-    unsure: set[int] = set()
-    for uid, quiz_id, best, highest_mark in connection.execute(
-            sa.select(_ATTEMPT.c.user_id, _ATTEMPT.c.quiz_id, sa.func.max(_ATTEMPT.c.percent),
-                      sa.func.max(_ATTEMPT.c.pass_mark))
-            .where(_ATTEMPT.c.quiz_id.in_(highest), among(_ATTEMPT.c.user_id), *finished)
-            .group_by(_ATTEMPT.c.user_id, _ATTEMPT.c.quiz_id)
-            .having(sa.func.max(_ATTEMPT.c.percent) >= sa.func.min(_ATTEMPT.c.pass_mark))).all():
-        if best >= highest_mark:
-            found[uid].add(quiz_id)
-        else:
-            unsure.add(uid)
-    others = [q for q in finals.quizzes if q not in highest]
-    if others or unsure:
-        in_full = _ATTEMPT.c.quiz_id.in_(others)
-        if unsure:
-            in_full = sa.or_(in_full, sa.and_(_ATTEMPT.c.quiz_id.in_(highest),
-                                              _ATTEMPT.c.user_id.in_(sorted(unsure))))
-        rows = connection.execute(
-            sa.select(_ATTEMPT.c.user_id, _ATTEMPT.c.quiz_id, _ATTEMPT.c.percent,
-                      _ATTEMPT.c.pass_mark, _ATTEMPT.c.passed)
-            .where(in_full, among(_ATTEMPT.c.user_id), *finished)
-            .order_by(_ATTEMPT.c.user_id, _ATTEMPT.c.quiz_id, _ATTEMPT.c.started_at))
-        for (uid, quiz_id), tries in groupby(rows, key=lambda row: (row[0], row[1])):
-            if finals.passed(quiz_id, [(p, mark, ok) for _u, _q, p, mark, ok in tries]):
-                found[uid].add(quiz_id)
-    return {uid: frozenset(quizzes) for uid, quizzes in found.items()}
-
-
-def _hours(connection: sa.Connection, user_ids: Sequence[int]) -> dict[int, dict[str, float]]:
-    """Per learner, the hours of sessions attended, by topic."""
-    if not user_ids:
-        return {}
-    length = {sid: (topic_id, max((ends - starts).total_seconds(), 0) / 3600)
+def _attended(connection: sa.Connection, user_ids: Sequence[int]
+              ) -> dict[int, tuple[Attended, ...]]:
+    """Per learner, the sessions attended (present or late), as topic and minutes."""
+    length = {sid: Attended(topic_id, completion.minutes(starts, ends))
               for sid, topic_id, starts, ends in connection.execute(sa.select(
                   _SESSION.c.id, _SESSION.c.topic_id, _SESSION.c.starts_at, _SESSION.c.ends_at))}
-    found: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    found: dict[int, list[Attended]] = defaultdict(list)
     for start in range(0, len(user_ids), 1000):
         for uid, session_id in connection.execute(
                 sa.select(_ATTENDANCE.c.user_id, _ATTENDANCE.c.session_id)
                 .where(_ATTENDANCE.c.user_id.in_(user_ids[start:start + 1000]),
-                       _ATTENDANCE.c.status.in_(ATTENDED))).all():
-            topic_id, spent = length[session_id]
-            found[uid][topic_id] += spent
-    return found
-
-
-def _studied(connection: sa.Connection, found: Sequence[Learner],
-             modules: Mapping[str | None, Sequence[str]]) -> dict[int, int]:
-    """Per learner, how many of ``modules[their audience]`` they have studied."""
-    counts: dict[int, int] = {}
-    by_audience: dict[str | None, list[int]] = defaultdict(list)
-    for learner in found:
-        by_audience[learner.audience].append(learner.id)
-    for audience, ids in by_audience.items():
-        for start in range(0, len(ids), 1000):
-            counts.update((uid, count) for uid, count in connection.execute(
-                sa.select(_PROGRESS.c.user_id, sa.func.count())
-                .where(_PROGRESS.c.user_id.in_(ids[start:start + 1000]),
-                       _PROGRESS.c.module_id.in_(modules[audience]),
-                       _PROGRESS.c.studied_at.is_not(None))
-                .group_by(_PROGRESS.c.user_id)))
-    return counts
+                       _ATTENDANCE.c.status.in_(ATTENDED))):
+            found[uid].append(length[session_id])
+    return {uid: tuple(sessions) for uid, sessions in found.items()}
 
 
 def summary(db: Session, found: Sequence[Learner], standing: Mapping[int, Standing]

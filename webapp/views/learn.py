@@ -47,13 +47,14 @@ def home() -> str:
     tracks = progress.track(course, user.audience)
     done = progress.records(database, user)
     history = progress.user_attempts(database, user)
+    outcome = completion.outcome(database, user, course, store().build_dir)
     return render_template(
         "learn/dashboard.html", course=course, user=user,
-        topics=progress.topic_progress(course, tracks, done, history),
+        topics=progress.topic_progress(tracks, done, outcome),
         resume=progress.continue_target(course, done, tracks),
         results=[a for a in reversed(history) if a.state != "open"][:10],
         open_attempts=[a for a in history if a.state == "open"],
-        checklist=completion.statuses(database, user, course, store().build_dir),
+        checklist=outcome.statuses,
         held={c.topic_id: c for c in certificates.valid_for(database, user).values()
               if c.kind == "topic"},
         sessions=sessions.upcoming_for(database, user),
