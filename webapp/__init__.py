@@ -24,7 +24,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.lstrip_blocks = True
     trust_proxies(app)
 
-    from webapp import auth, content, db, errors, health, i18n, livebuild, routing, security
+    from webapp import (
+        auth,
+        content,
+        db,
+        errors,
+        health,
+        i18n,
+        livebuild,
+        routing,
+        security,
+        templating,
+    )
     from webapp.views import (
         admin,
         authoring_course,
@@ -54,6 +65,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     content.init_app(app)
     livebuild.init_app(app)
     errors.init_app(app)
+    templating.init_app(app)
     app.register_blueprint(learn.bp)
     app.register_blueprint(system.bp)
     app.register_blueprint(auth_views.bp)

@@ -22,7 +22,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import Field
 
@@ -32,6 +31,7 @@ from webapp.auth import me, role_required
 from webapp.models import ORGANISATION_KINDS, Group, Organisation
 from webapp.services import directory, groups
 from webapp.services.directory import DirectoryError, StaffCode
+from webapp.templating import KIND_NAMES, ROLE_NAMES, role_name
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 T = TypeVar("T")
@@ -39,9 +39,6 @@ T = TypeVar("T")
 ADMINS = ("admin",)
 GROUP_KEEPERS = ("coordinator", "admin")
 
-KIND_NAMES = {"municipality": _l("Municipality"), "regional": _l("Regional administration"),
-              "ngo": _l("NGO"), "other": _l("Other")}
-ROLE_NAMES = {"trainer": _l("Trainer"), "coordinator": _l("Coordinator"), "admin": _l("Admin")}
 
 
 def refusal(code: str) -> str:
@@ -71,16 +68,6 @@ def applied(change: Callable[[], T], field_for: Callable[[str], Field]) -> T | N
         return None
     database.commit()
     return done
-
-
-@bp.app_template_filter()
-def organisation_kind(kind: str) -> str:
-    return str(KIND_NAMES.get(kind, kind))
-
-
-@bp.app_template_filter()
-def role_name(role: str) -> str:
-    return str(ROLE_NAMES.get(role, role))
 
 
 @bp.get("/")

@@ -35,18 +35,6 @@ def refusal(error: CertificateError) -> str:
     return messages.get(error.code, _("Something went wrong. Please try again."))
 
 
-@bp.app_template_global()
-def certificate_status(status: str) -> str:
-    names = {"valid": _("valid"), "revoked": _("revoked"), "replaced": _("replaced")}
-    return names.get(status, status)
-
-
-@bp.app_template_global()
-def certificate_action(action: str) -> str:
-    names = {"issued": _("issued"), "revoked": _("revoked"), "reissued": _("re-issued")}
-    return names.get(action, action)
-
-
 @bp.get("/")
 @login_required
 def mine() -> str:

@@ -25,7 +25,7 @@ from webapp import search as course_search
 from webapp.auth import me
 from webapp.bodies import json_body
 from webapp.content import CompiledCourse, Module, current_course, store
-from webapp.models import Certificate
+from webapp.notices import announce
 from webapp.security import ASSET_SECURITY_POLICY
 from webapp.services import attempts, certificates, completion, progress, sessions
 
@@ -59,13 +59,6 @@ def home() -> str:
               if c.kind == "topic"},
         sessions=sessions.upcoming_for(database, user),
         feed_token=sessions.feed_token(database, user) if user.role == "learner" else "")
-
-
-def announce(issued: list[Certificate]) -> None:
-    """Tell the learner about the certificates just earned."""
-    for cert in issued:
-        flash(_("Congratulations! Certificate %(number)s is issued: %(title)s.",
-                number=cert.number, title=cert.title), "success")
 
 
 @bp.get("/learn/<module_id>")
@@ -166,24 +159,3 @@ def asset(name: str) -> Response:
     response.cache_control.immutable = True
     response.headers["Content-Security-Policy"] = ASSET_SECURITY_POLICY
     return response
-
-
-@bp.app_template_global()
-def course_link(target: str) -> str | None:
-    """The URL of ``module-or-page-id[#anchor]`` in the current course, or None."""
-    found = current_course().find(target)
-    if found is None:
-        return None
-    kind, doc_id, anchor = found
-    if kind == "module":
-        url = url_for("learn.module", module_id=doc_id)
-    else:
-        url = url_for("learn.page", page_id=doc_id)
-    # Anchors stay as the compiled HTML writes them (Cyrillic, unescaped); autoescape quotes them.
-    return url + (f"#{anchor}" if anchor else "")
-
-
-@bp.app_template_filter()
-def audience_title(audience_id: str, course: CompiledCourse) -> str:
-    """The audience's name in the course, or its id when the course does not name it."""
-    return course.audiences.get(audience_id, audience_id)

@@ -26,10 +26,8 @@ from webapp import db
 from webapp.auth import me
 from webapp.content import current_course, store
 from webapp.models import Attempt, utcnow
-from webapp.services import attempts, certificates
-from webapp.services.attempts import QuizError, Slot
-from webapp.views.learn import announce
-from webapp.views.quiz_answers import (
+from webapp.notices import announce
+from webapp.quiz_answers import (
     field,
     form_value,
     is_answered,
@@ -39,6 +37,8 @@ from webapp.views.quiz_answers import (
     readable,
     right_answer,
 )
+from webapp.services import attempts, certificates
+from webapp.services.attempts import QuizError, Slot
 
 bp = Blueprint("quiz", __name__)
 
@@ -298,11 +298,4 @@ def csrf_error(_error: CSRFError) -> tuple[str | Response, int]:
         return jsonify(error=text), 400
     back = request.full_path.rstrip("?").removesuffix("/start")
     return render_template("quiz/expired_form.html", text=text, back=back), 400
-
-
-@bp.app_template_global()
-def quiz_kind(kind: str) -> str:
-    """The name of a kind of quiz."""
-    names = {"self-check": _("Self-check"), "pre-test": _("Pre-test"), "final": _("Final test")}
-    return names.get(kind, kind)
 

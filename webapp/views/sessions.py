@@ -27,11 +27,11 @@ from webapp import db
 from webapp.auth import STAFF, me, role_required
 from webapp.content import current_course
 from webapp.models import ATTENDANCE_STATUSES, TrainingSession, User, utcnow
+from webapp.notices import announce
 from webapp.services import certificates, groups, ical, sessions
 from webapp.services.certificate_pdf import qr_svg
 from webapp.services.sessions import CheckInError, SessionNotFound
 from webapp.session_forms import CheckInForm, EnrolForm, SessionForm
-from webapp.views.learn import announce
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
 SOFIA = ZoneInfo("Europe/Sofia")

@@ -7,35 +7,29 @@ and never cached: a code exists in clear only in that one response.
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     make_response,
     redirect,
     render_template,
     url_for,
 )
-from flask_babel import force_locale
 from flask_babel import gettext as _
-from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
 from webapp import db
 from webapp.auth import STAFF, me, role_required
 from webapp.content import current_course
+from webapp.group_pages import card_context, my_group, new_join_codes, render_cards
 from webapp.models import Group
 from webapp.services import groups
 from webapp.services.groups import GroupNotFound, IssuedCode
 from webapp.trainer_forms import LearnerForm
 
 bp = Blueprint("trainer", __name__, url_prefix="/trainer")
-# Cards go to the learners, who read Bulgarian, whatever language the trainer's screen uses.
-CARD_LANGUAGE = "bg"
 
 
 @bp.get("/")
@@ -82,19 +76,6 @@ def learner_code(group_id: int, user_id: int) -> Response:
     return code_page("trainer/code.html", found, [issued])
 
 
-def new_join_codes(group_id: int) -> tuple[Group, list[Any]] | BaseResponse:
-    """Make join codes for the group's learners who have not joined (for cards or a PDF),
-    or the redirect back to the group when everyone has joined."""
-    found = my_group(group_id)
-    database = db.session()
-    issued = groups.join_codes(database, found, me())
-    if not issued:
-        flash(_("Everyone in this group has joined already: there are no codes to print."), "info")
-        return redirect(url_for("trainer.group", group_id=group_id))
-    database.commit()
-    return found, issued
-
-
 @bp.post("/groups/<int:group_id>/codes")
 @role_required(*STAFF)
 def join_codes(group_id: int) -> Response | BaseResponse:
@@ -102,14 +83,6 @@ def join_codes(group_id: int) -> Response | BaseResponse:
     if isinstance(made, BaseResponse):
         return made
     return code_page("trainer/codes.html", *made)
-
-
-def my_group(group_id: int) -> Group:
-    """The group, if the signed-in user looks after it; else 404."""
-    try:
-        return groups.group_for(db.session(), me(), group_id)
-    except GroupNotFound:
-        abort(404)
 
 
 def learner_form() -> LearnerForm:
@@ -134,14 +107,3 @@ def code_page(template: str, found: Group, issued: list[IssuedCode]) -> Response
     response = make_response(render_template(template, cards=render_cards(context), **context))
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def card_context(found: Group, issued: list[IssuedCode]) -> dict[str, Any]:
-    return {"group": found, "issued": issued,
-            "base_url": current_app.config["BASE_URL"].rstrip("/")}
-
-
-def render_cards(context: dict[str, Any]) -> Markup:
-    """The code cards, in Bulgarian (the web page and the PDF list both use them)."""
-    with force_locale(CARD_LANGUAGE):
-        return Markup(render_template("trainer/_cards.html", **context))

@@ -1,0 +1,58 @@
+"""What the trainer's group pages and the participants' pages share.
+
+The group the signed-in staff member looks after (else a 404), making join codes for
+its learners, and the code cards printed from them. Kept out of the view modules so
+that neither view imports the other.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
+from werkzeug.wrappers import Response as BaseResponse
+
+from webapp import db
+from webapp.auth import me
+from webapp.models import Group
+from webapp.services import groups
+from webapp.services.groups import GroupNotFound, IssuedCode
+
+# Cards go to the learners, who read Bulgarian, whatever language the trainer's screen uses.
+CARD_LANGUAGE = "bg"
+
+
+def my_group(group_id: int) -> Group:
+    """The group, if the signed-in user looks after it; else 404."""
+    try:
+        return groups.group_for(db.session(), me(), group_id)
+    except GroupNotFound:
+        abort(404)
+
+
+def new_join_codes(group_id: int) -> tuple[Group, list[Any]] | BaseResponse:
+    """Make join codes for the group's learners who have not joined (for cards or a PDF),
+    or the redirect back to the group when everyone has joined."""
+    found = my_group(group_id)
+    database = db.session()
+    issued = groups.join_codes(database, found, me())
+    if not issued:
+        flash(_("Everyone in this group has joined already: there are no codes to print."), "info")
+        return redirect(url_for("trainer.group", group_id=group_id))
+    database.commit()
+    return found, issued
+
+
+def card_context(found: Group, issued: list[IssuedCode]) -> dict[str, Any]:
+    """What the code pages and the cards are rendered with."""
+    return {"group": found, "issued": issued,
+            "base_url": current_app.config["BASE_URL"].rstrip("/")}
+
+
+def render_cards(context: dict[str, Any]) -> Markup:
+    """The code cards, in Bulgarian (the web page and the PDF list both use them)."""
+    with force_locale(CARD_LANGUAGE):
+        return Markup(render_template("trainer/_cards.html", **context))
