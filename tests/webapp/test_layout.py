@@ -44,3 +44,15 @@ def test_the_app_has_every_filter_and_global_templates_use(app: Flask) -> None:
         assert app.jinja_env.from_string(
             "{{ quiz_kind('final') }}|{{ certificate_status('valid') }}|{{ 'admin'|role_name }}"
         ).render() == "Заключителен тест|валиден|Администратор"
+
+
+def test_every_form_lives_in_the_forms_package() -> None:
+    """Forms are grouped in webapp/forms/; what several share is defined once, in fields.py."""
+    stray = [p.name for p in (REPO / "webapp").glob("*.py") if p.stem.endswith("forms")]
+    assert not stray
+    shared = ("def squeeze", "def optional_int", "def one_of_the_choices",
+              "class CheckboxesField", "MAX_NAME =", "TOO_LONG =")
+    for path in sorted((REPO / "webapp" / "forms").glob("*.py")):
+        if path.name != "fields.py":
+            text = path.read_text(encoding="utf-8")
+            assert not [s for s in shared if s in text], path.name

@@ -26,8 +26,8 @@ from werkzeug.wrappers import Response as BaseResponse
 from wtforms import Field
 
 from webapp import db
-from webapp.admin_forms import GroupForm, OrganisationForm, StaffForm
 from webapp.auth import me, role_required
+from webapp.forms.admin import GroupForm, OrganisationForm, StaffForm
 from webapp.models import ORGANISATION_KINDS, Group, Organisation
 from webapp.services import directory, groups
 from webapp.services.directory import DirectoryError, StaffCode

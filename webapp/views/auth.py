@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 
 from webapp import db, i18n
 from webapp.auth import SignedIn, client_address, me, session_limits
-from webapp.forms import ChangePasswordForm, JoinForm, LoginForm, ResetForm
+from webapp.forms.auth import ChangePasswordForm, JoinForm, LoginForm, ResetForm
 from webapp.models import User, utcnow
 from webapp.services import accounts, login_sessions
 from webapp.services.accounts import AccountError

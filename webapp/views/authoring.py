@@ -32,8 +32,8 @@ from course.encoding import encoding_name, guess_encoding, is_utf8
 from course.render import CALLOUTS
 from webapp import db, livebuild
 from webapp.auth import STAFF, me, role_required
-from webapp.authoring_course_forms import RecreateForm
-from webapp.authoring_forms import (
+from webapp.bodies import json_body
+from webapp.forms.authoring import (
     ConvertForm,
     DiscardForm,
     ImageForm,
@@ -41,7 +41,7 @@ from webapp.authoring_forms import (
     SourceForm,
     image_refusal,
 )
-from webapp.bodies import json_body
+from webapp.forms.authoring_course import RecreateForm
 from webapp.models import SourceVersion
 from webapp.routing import parse_id
 from webapp.services import (

@@ -29,7 +29,7 @@ from wtforms.fields.choices import SelectChoice
 from course.model import Course, Document, Topic
 from webapp import db, livebuild
 from webapp.auth import STAFF, me, role_required
-from webapp.authoring_course_forms import (
+from webapp.forms.authoring_course import (
     ModuleSettingsForm,
     MoveForm,
     NewModuleForm,

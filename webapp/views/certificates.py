@@ -15,11 +15,11 @@ from werkzeug.wrappers import Response as BaseResponse
 from webapp import db
 from webapp.auth import STAFF, me, role_required
 from webapp.content import current_course, store
+from webapp.forms.sessions import IssueForm, ReasonForm, ReissueForm
 from webapp.models import Certificate, Group, User
 from webapp.services import certificates, completion, groups
 from webapp.services.certificate_pdf import filename, render_pdf
 from webapp.services.certificates import PROGRAMME, CertificateError
-from webapp.session_forms import IssueForm, ReasonForm, ReissueForm
 
 bp = Blueprint("certificates", __name__, url_prefix="/certificates")
 

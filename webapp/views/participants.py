@@ -15,9 +15,9 @@ from werkzeug.wrappers import Response as BaseResponse
 from webapp import db
 from webapp.auth import STAFF, me, role_required
 from webapp.content import current_course
+from webapp.forms.participants import ImportForm
 from webapp.group_pages import card_context, my_group, new_join_codes, render_cards
 from webapp.models import Group
-from webapp.participant_forms import ImportForm
 from webapp.services import participants, pending_imports
 from webapp.services.certificate_pdf import SHIPPED, fonts
 from webapp.services.groups import learners_in_care

@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from course.publish.bulletin import Bulletin
 from webapp import db
 from webapp.auth import role_required
-from webapp.publication_forms import RecipientForm
+from webapp.forms.publications import RecipientForm
 from webapp.services import publications
 from webapp.services.publications import HANDBOOK_KINDS, PublicationUnavailable
 

@@ -26,12 +26,12 @@ from werkzeug.wrappers import Response as BaseResponse
 from webapp import db
 from webapp.auth import STAFF, me, role_required
 from webapp.content import current_course
+from webapp.forms.sessions import CheckInForm, EnrolForm, SessionForm
 from webapp.models import ATTENDANCE_STATUSES, TrainingSession, User, utcnow
 from webapp.notices import announce
 from webapp.services import certificates, groups, ical, sessions
 from webapp.services.certificate_pdf import qr_svg
 from webapp.services.sessions import CheckInError, SessionNotFound
-from webapp.session_forms import CheckInForm, EnrolForm, SessionForm
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
 SOFIA = ZoneInfo("Europe/Sofia")

@@ -6,35 +6,12 @@ queries the database.
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, Form, SelectField, StringField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length
 
-from webapp.routing import parse_id
-
-MAX_NAME = 200  # User.name and User.position
-
-
-def squeeze(value: str | None) -> str | None:
-    """One space between words, none around: names are typed on phones."""
-    return " ".join(value.split()) if isinstance(value, str) else value
-
-
-def optional_int(value: Any) -> int | None:
-    """An id from a select, or None when it is empty or not an id."""
-    return parse_id(value)
-
-
-def one_of_the_choices(message: Any) -> Any:
-    """Accept only a value offered in the field's choices."""
-    def check(_form: Form, field: Field) -> None:
-        offered = {value for value, *_rest in field.choices or () if value not in ("", None)}
-        if field.data not in offered:
-            raise ValidationError(message)
-    return check
+from webapp.forms.fields import MAX_NAME, one_of_the_choices, optional_int, squeeze
 
 
 class LearnerForm(FlaskForm):

@@ -7,14 +7,21 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, Field, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import EmailField, Field, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from webapp.trainer_forms import MAX_NAME, one_of_the_choices, optional_int, squeeze
+from webapp.forms.fields import (
+    EMAIL_PATTERN,
+    MAX_EMAIL,
+    MAX_NAME,
+    TOO_LONG,
+    CheckboxesField,
+    one_of_the_choices,
+    optional_int,
+    squeeze,
+)
 
 MAX_DESCRIPTION = 2000
-TOO_LONG = _l("At most %(max)d characters, please.")
 
 
 class OrganisationForm(FlaskForm):
@@ -34,13 +41,6 @@ class OrganisationForm(FlaskForm):
     def field_for(self, _code: str) -> Field:
         """The field a refusal of the directory concerns: only names can clash."""
         return self.name
-
-
-class CheckboxesField(SelectMultipleField):
-    """Several choices as a list of checkboxes: easier than a multiple select on a phone."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def an_id(value: object) -> int:
@@ -81,10 +81,10 @@ class StaffForm(FlaskForm):
         validators=[one_of_the_choices(_l("Choose a role from the list."))])
     email = EmailField(
         _l("E-mail (optional)"), filters=[squeeze],
-        validators=[Optional(), Length(max=254, message=TOO_LONG),
-                    Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        validators=[Optional(), Length(max=MAX_EMAIL, message=TOO_LONG),
+                    Regexp(EMAIL_PATTERN,
                            message=_l("Enter an e-mail address like name@example.bg."))],
-        render_kw={"autocomplete": "off", "maxlength": 254})
+        render_kw={"autocomplete": "off", "maxlength": MAX_EMAIL})
     organisation = SelectField(_l("Organisation (optional)"), coerce=optional_int,
                                validate_choice=False)
 

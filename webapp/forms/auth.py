@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
+from webapp.forms.fields import EMAIL_PATTERN, MAX_EMAIL
 from webapp.services.accounts import MAX_PASSWORD, MIN_PASSWORD
 
 USERNAME_HELP = _l("3–32 characters: Latin letters, digits, dot, hyphen or underscore.")
@@ -29,8 +30,8 @@ class JoinForm(FlaskForm):
                                               message=USERNAME_HELP)],
                            render_kw={"autocomplete": "username", "autocapitalize": "none"})
     email = EmailField(_l("E-mail (optional)"),
-                       validators=[Optional(), Length(max=254), Regexp(
-                           r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                       validators=[Optional(), Length(max=MAX_EMAIL), Regexp(
+                           EMAIL_PATTERN,
                            message=_l("This does not look like an e-mail address."))],
                        render_kw={"autocomplete": "email"})
     password = PasswordField(

@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from webapp.trainer_forms import one_of_the_choices, optional_int, squeeze
+from webapp.forms.fields import TOO_LONG, one_of_the_choices, optional_int, squeeze
 
 MAX_TEXT = 200
 MAX_REASON = 500
@@ -25,14 +25,14 @@ class SessionForm(FlaskForm):
                         validators=[one_of_the_choices(_l("Choose a topic from the list."))])
     title = StringField(_l("Title"), filters=[squeeze], validators=[
         DataRequired(message=_l("Enter a title.")),
-        Length(max=MAX_TEXT, message=_l("At most %(max)d characters, please."))],
+        Length(max=MAX_TEXT, message=TOO_LONG)],
         render_kw={"maxlength": MAX_TEXT})
     municipality = StringField(_l("Municipality"), filters=[squeeze], validators=[
         DataRequired(message=_l("Enter the municipality.")),
-        Length(max=100, message=_l("At most %(max)d characters, please."))],
+        Length(max=100, message=TOO_LONG)],
         render_kw={"maxlength": 100})
     venue = StringField(_l("Venue (optional)"), filters=[squeeze], validators=[
-        Length(max=MAX_TEXT, message=_l("At most %(max)d characters, please."))],
+        Length(max=MAX_TEXT, message=TOO_LONG)],
         render_kw={"maxlength": MAX_TEXT})
     day = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter the date."))])
     starts = TimeField(_l("Starts at"), validators=[
@@ -64,7 +64,7 @@ class EnrolForm(FlaskForm):
 class CheckInForm(FlaskForm):
     code = StringField(_l("Code shown by the trainer"), validators=[
         DataRequired(message=_l("Enter the code.")),
-        Length(max=20, message=_l("At most %(max)d characters, please."))],
+        Length(max=20, message=TOO_LONG)],
         render_kw={"autocomplete": "off", "autocapitalize": "characters", "maxlength": 20,
                    "inputmode": "text", "spellcheck": "false"})
 
@@ -72,7 +72,7 @@ class CheckInForm(FlaskForm):
 class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[
         DataRequired(message=_l("Give the reason: it is kept with the certificate.")),
-        Length(max=MAX_REASON, message=_l("At most %(max)d characters, please."))],
+        Length(max=MAX_REASON, message=TOO_LONG)],
         render_kw={"maxlength": MAX_REASON, "rows": 2})
 
 
@@ -84,5 +84,5 @@ class IssueForm(ReasonForm):
 class ReissueForm(ReasonForm):
     name = StringField(_l("Name on the certificate"), filters=[squeeze], validators=[
         DataRequired(message=_l("Enter the name.")),
-        Length(max=MAX_TEXT, message=_l("At most %(max)d characters, please."))],
+        Length(max=MAX_TEXT, message=TOO_LONG)],
         render_kw={"maxlength": MAX_TEXT})

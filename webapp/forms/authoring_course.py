@@ -12,7 +12,7 @@ from wtforms import BooleanField, HiddenField, IntegerField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from webapp.admin_forms import CheckboxesField
+from webapp.forms.fields import CheckboxesField
 from webapp.services.course_edit import TITLE_LENGTH
 from webapp.services.course_plans import MAX_MINUTES
 
