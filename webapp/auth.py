@@ -99,8 +99,15 @@ def client_address() -> str:
 
 
 def me() -> User:
-    """The signed-in user's row (views behind ``login_required`` only)."""
-    return cast(SignedIn, current_user).user
+    """The signed-in user's row (views behind ``login_required`` only).
+
+    Called where nobody is signed in — a view that forgot ``login_required`` — it answers
+    401 instead of letting an anonymous user pass as a ``User`` (a cast used to hide that).
+    """
+    signed_in = current_user._get_current_object()  # the object behind Flask-Login's proxy
+    if not isinstance(signed_in, SignedIn):
+        abort(401)
+    return signed_in.user
 
 
 def role_required(*roles: str) -> Callable[[F], F]:

@@ -328,3 +328,12 @@ def test_a_learner_is_told_of_reset_codes_others_made_for_them(app: Flask, clien
     login(owner, "ivan", "крадена-парола-77")
     told = text(owner.get("/"))
     assert "Админ Админов" in told and "беше използван" in told
+
+
+def test_me_without_a_signed_in_user_is_a_401_not_a_500(app: Flask) -> None:
+    from werkzeug.exceptions import Unauthorized
+
+    from webapp.auth import me
+    with app.test_request_context("/"):
+        with pytest.raises(Unauthorized):
+            me()

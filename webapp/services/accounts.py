@@ -88,7 +88,7 @@ def issue_invitation(db: Session, user: User, purpose: str,
 def void_codes(db: Session, user: User) -> None:
     """Make the user's unused codes stop working, keeping their records."""
     now = utcnow()
-    db.exec(update(Invitation).where(col(Invitation.user_id) == user.id,  # type: ignore[call-overload]
+    db.exec(update(Invitation).where(col(Invitation.user_id) == user.id,
                                      col(Invitation.used_at).is_(None),
                                      col(Invitation.expires_at) > now).values(expires_at=now))
 

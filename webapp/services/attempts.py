@@ -110,6 +110,7 @@ def start(db: Session, user: User, quiz: Quiz, now: datetime | None = None) -> A
     seed = secrets.token_hex(8)
     plan = draw(quiz, seed)
     by_id = {q.id: q for q in quiz.questions}
+    assert user.id is not None  # a signed-in user is a saved row
     attempt = Attempt(
         user_id=user.id, quiz_id=quiz.id, quiz_version=quiz.version, topic_id=quiz.topic,
         kind=quiz.kind, number=taken + 1, seed=seed, pass_mark=quiz.pass_mark, started_at=now,
@@ -180,6 +181,7 @@ def _write(db: Session, attempt: Attempt, display: Mapping[str, Response],
         value = encode(source)
         answer = stored.get(question_id)
         if answer is None:
+            assert attempt.id is not None  # answers are saved to an attempt already stored
             answer = Answer(attempt_id=attempt.id, question_id=question_id)
         answer.response, answer.saved_at = value, now
         db.add(answer)

@@ -21,8 +21,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from course.rules import PROGRAMME
 from webapp.models import Certificate
-from webapp.services.certificates import PROGRAMME, Issuer
+from webapp.services.certificates import Issuer
 
 KEY_FILE = "issuer-key.pem"
 CONTEXTS = ["https://www.w3.org/ns/credentials/v2",

@@ -94,7 +94,7 @@ def render_html(cert: Certificate, iss: Issuer) -> str:
 
 def render_pdf(cert: Certificate, iss: Issuer) -> bytes:
     """The certificate as PDF bytes (inside an app context, for the template)."""
-    from weasyprint import HTML  # imported late: it is slow to import and only needed here
+    from weasyprint import HTML  # type: ignore[import-untyped]  # late: slow, only needed here
 
     pdf: bytes = HTML(string=render_html(cert, iss), base_url=str(SHIPPED)).write_pdf()
     return pdf

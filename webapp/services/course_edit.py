@@ -14,6 +14,7 @@ import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import unquote
 
@@ -368,6 +369,6 @@ def relink(text: str, links: Iterable[Link], old_dir: str, new_dir: str,
     lines = text.splitlines(keepends=True)
     for number, line_targets in targets.items():
         if 1 <= number <= len(lines):
-            lines[number - 1] = _DESTINATION.sub(lambda m, t=line_targets: rewrite(m, t),
+            lines[number - 1] = _DESTINATION.sub(partial(rewrite, line_targets=line_targets),
                                                  lines[number - 1])
     return "".join(lines)

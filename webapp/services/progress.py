@@ -76,6 +76,7 @@ def _record(db: Session, user: User, module: Module) -> ModuleProgress:
     row = db.exec(select(ModuleProgress).where(ModuleProgress.user_id == user.id,
                                                ModuleProgress.module_id == module.id)).first()
     if row is None:
+        assert user.id is not None  # a signed-in user is a saved row
         row = ModuleProgress(user_id=user.id, module_id=module.id, topic_id=module.topic)
     return row
 

@@ -153,14 +153,14 @@ def _read_attempts(db: Session, ids: Sequence[int]) -> dict[int, Counted]:
                 .order_by(_SCORE.c.attempt_id, _SCORE.c.position)).all():
             items[attempt_id][question_id] = (score / points if points else 0.0, points)
             keys[attempt_id][question_id] = key
-        percents = dict(db.connection().execute(
+        percents: dict[int, float] = dict(db.connection().execute(
             sa.select(_ATTEMPT.c.id, _ATTEMPT.c.percent).where(_ATTEMPT.c.id.in_(chunk))).all())
         missing = [i for i in chunk if i not in items]
         if missing:
             for attempt_id, questions, results in db.connection().execute(
                     sa.select(_ATTEMPT.c.id, _ATTEMPT.c.questions, _ATTEMPT.c.results)
                     .where(_ATTEMPT.c.id.in_(missing))):
-                items[attempt_id] = scores(questions, results, None).items
+                items[attempt_id] = dict(scores(questions, results, None).items)
                 keys[attempt_id] = {slot["question"]["id"]: snapshot_key(slot["question"])
                                     for slot in questions}
         for attempt_id in chunk:

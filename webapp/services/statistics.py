@@ -52,7 +52,7 @@ _ATTEMPT = Attempt.__table__  # type: ignore[attr-defined]
 
 def visible_learner_ids(user: User) -> Select[Any]:
     """The ids of the learners whose records ``user`` may see, as a subquery."""
-    query = sa.select(col(User.id)).where(User.role == "learner")
+    query = sa.select(col(User.id)).where(col(User.role) == "learner")
     if user.role not in SEES_ALL_GROUPS:
         mine = select(GroupTrainer.group_id).where(GroupTrainer.user_id == user.id)
         query = query.where(col(User.id).in_(
@@ -213,9 +213,9 @@ def _latest_questions(db: Session, quiz: Quiz, counted: Sequence[tuple[int, int]
         for attempt_id, slots in db.connection().execute(
                 sa.select(_ATTEMPT.c.id, _ATTEMPT.c.questions).where(_ATTEMPT.c.id.in_(chunk))):
             for slot in slots:
-                label = wanted[attempt_id].get(slot["question"]["id"])
-                if label is not None:
-                    questions[label] = question_from_dict(slot["question"])
+                seen = wanted[attempt_id].get(slot["question"]["id"])
+                if seen is not None:
+                    questions[seen] = question_from_dict(slot["question"])
     return questions
 
 

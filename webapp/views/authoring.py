@@ -243,7 +243,7 @@ def preview() -> tuple[Response, int]:
     try:
         result = authoring.check_text(paths, rel, text)
     except TooLarge:
-        return too_large(RequestEntityTooLarge())  # type: ignore[return-value]
+        return too_large(RequestEntityTooLarge())
     source_versions.keep_unsaved(db.session(), paths, rel, text, me())
     return jsonify(_preview_json(rel, result)), 200
 

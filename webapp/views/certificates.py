@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response as BaseResponse
 
+from course.rules import PROGRAMME
 from webapp import db
 from webapp.auth import STAFF, me, role_required
 from webapp.content import current_course, store
@@ -19,7 +20,7 @@ from webapp.forms.sessions import IssueForm, ReasonForm, ReissueForm
 from webapp.models import Certificate, Group, User
 from webapp.services import certificates, completion, groups
 from webapp.services.certificate_pdf import filename, render_pdf
-from webapp.services.certificates import PROGRAMME, CertificateError
+from webapp.services.certificates import CertificateError
 
 bp = Blueprint("certificates", __name__, url_prefix="/certificates")
 

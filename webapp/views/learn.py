@@ -19,6 +19,7 @@ from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf as csrf_token
+from werkzeug.wrappers import Response as BaseResponse
 
 from webapp import db, pagecache
 from webapp import search as course_search
@@ -98,7 +99,7 @@ def _module_page(course: CompiledCourse, found: Module, *, csrf: str, studied_on
 
 @bp.post("/learn/<module_id>/studied")
 @login_required
-def studied(module_id: str) -> Response:
+def studied(module_id: str) -> BaseResponse:
     course = current_course()
     found = course.modules.get(module_id) or abort(404)
     user, database = me(), db.session()

@@ -112,7 +112,7 @@ def my_id() -> int:
 
 
 def pdf_of(html: str) -> bytes:
-    from weasyprint import HTML  # imported late: slow to import and only needed here
+    from weasyprint import HTML  # type: ignore[import-untyped]  # late: slow, only needed here
 
     pdf: bytes = HTML(string=html, base_url=str(SHIPPED)).write_pdf()
     return pdf
