@@ -22,7 +22,6 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 
 F = TypeVar("F", bound=Callable[..., Any])
-STAFF = ("trainer", "coordinator", "admin")
 TOUCH_KEY = "dobro.session_touch"  # in g: the session whose activity to record at teardown
 
 

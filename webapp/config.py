@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from webapp import instance_files
+from webapp.localtime import TIMEZONE
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 SECRET_FILE = "secret_key"
@@ -42,7 +43,7 @@ def settings(instance: Path, overrides: Mapping[str, Any]) -> dict[str, Any]:
         "LIVE_RELOAD": False,
         "LANGUAGES": LANGUAGES,
         "BABEL_DEFAULT_LOCALE": "bg",
-        "BABEL_DEFAULT_TIMEZONE": "Europe/Sofia",
+        "BABEL_DEFAULT_TIMEZONE": TIMEZONE,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # The token is bound to the session; a time limit would only fail the learner

@@ -11,12 +11,16 @@ course can never change a past attempt.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-ROLES = ("learner", "trainer", "coordinator", "admin")
+Role = Literal["learner", "trainer", "coordinator", "admin"]
+ROLES: tuple[Role, ...] = ("learner", "trainer", "coordinator", "admin")
+STAFF: tuple[Role, ...] = ("trainer", "coordinator", "admin")  # edit the course, run groups
+# See every group, the reports and the publications, and keep the groups themselves.
+COORDINATORS: tuple[Role, ...] = ("coordinator", "admin")
 ORGANISATION_KINDS = ("municipality", "regional", "ngo", "other")
 
 

@@ -13,17 +13,16 @@ import subprocess
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import segno
 from babel.dates import format_date
 from flask import current_app
 from markupsafe import Markup
 
+from webapp.localtime import SOFIA
 from webapp.models import Certificate
 from webapp.services.certificates import Issuer
 
-SOFIA = ZoneInfo("Europe/Sofia")
 SHIPPED = Path(__file__).resolve().parent.parent / "static" / "fonts"
 FACES = {"serif": "DejaVu Serif", "serif-bold": "DejaVu Serif:bold", "sans": "DejaVu Sans",
          "sans-bold": "DejaVu Sans:bold"}

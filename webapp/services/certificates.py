@@ -28,6 +28,7 @@ from course.rules import (
 )
 from webapp.content import CompiledCourse, current_course, store
 from webapp.models import (
+    COORDINATORS,
     Certificate,
     CertificateEvent,
     GroupMember,
@@ -37,7 +38,6 @@ from webapp.models import (
     utcnow,
 )
 from webapp.services import completion
-from webapp.services.groups import SEES_ALL_GROUPS
 
 MAX_REASON = 500
 
@@ -257,7 +257,7 @@ def learner_for(db: Session, staff: User, user_id: int) -> User | None:
     user = db.get(User, user_id)
     if user is None or user.role != "learner":
         return None
-    if staff.role in SEES_ALL_GROUPS:
+    if staff.role in COORDINATORS:
         return user
     shared = db.exec(select(GroupMember).join(
         GroupTrainer, col(GroupTrainer.group_id) == GroupMember.group_id).where(

@@ -14,10 +14,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, delete, func, select
 
-from webapp.models import Group, GroupMember, GroupTrainer, Organisation, User
+from webapp.models import STAFF, Group, GroupMember, GroupTrainer, Organisation, User
 from webapp.services import accounts
-
-STAFF_ROLES = ("trainer", "coordinator", "admin")
 
 
 class DirectoryError(Exception):
@@ -107,7 +105,7 @@ def group_rows(db: Session) -> list[GroupRow]:
             for group in db.exec(select(Group).order_by(Group.name))]
 
 
-def staff(db: Session, roles: Iterable[str] = STAFF_ROLES) -> list[User]:
+def staff(db: Session, roles: Iterable[str] = STAFF) -> list[User]:
     """Staff accounts of ``roles``, active first, by name."""
     return list(db.exec(select(User).where(col(User.role).in_(tuple(roles)))
                         .order_by(col(User.active).desc(), User.name, col(User.id))))
@@ -125,7 +123,7 @@ def _check_group_name_free(db: Session, name: str, own_id: int | None) -> None:
 
 def _set_trainers(db: Session, group: Group, trainer_ids: Iterable[int]) -> None:
     wanted = set(trainer_ids)
-    allowed = {u.id for u in staff(db, ("trainer", "coordinator", "admin")) if u.active}
+    allowed = {u.id for u in staff(db, STAFF) if u.active}
     if not wanted <= allowed:
         raise DirectoryError("not-a-trainer")
     db.exec(delete(GroupTrainer).where(col(GroupTrainer.group_id) == group.id))
@@ -167,7 +165,7 @@ def _code(db: Session, user: User, created_by: User) -> StaffCode:
 def add_staff(db: Session, name: str, role: str, email: str, organisation_id: int | None,
               created_by: User) -> StaffCode:
     """A staff account and its join code: the person chooses a user name and a password."""
-    if role not in STAFF_ROLES:
+    if role not in STAFF:
         raise DirectoryError("bad-role")
     if organisation_id is not None and db.get(Organisation, organisation_id) is None:
         raise DirectoryError("no-organisation")
@@ -179,7 +177,7 @@ def add_staff(db: Session, name: str, role: str, email: str, organisation_id: in
 
 def staff_member(db: Session, user_id: int) -> User:
     user = db.get(User, user_id)
-    if user is None or user.role not in STAFF_ROLES:
+    if user is None or user.role not in STAFF:
         raise DirectoryError("not-found")
     return user
 

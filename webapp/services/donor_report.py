@@ -31,12 +31,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import distinct, func
 from sqlmodel import Session, col, select
 
 from webapp.content import CompiledCourse
+from webapp.localtime import SOFIA
 from webapp.models import (
     ATTENDED,
     Attendance,
@@ -49,7 +49,6 @@ from webapp.models import (
 )
 from webapp.services import report_stages as stages
 
-SOFIA = ZoneInfo("Europe/Sofia")
 Measure = Literal["people", "organisations", "recipients"]
 
 

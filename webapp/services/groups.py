@@ -12,10 +12,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
-from webapp.models import Group, GroupMember, GroupTrainer, Organisation, User
+from webapp.models import COORDINATORS, Group, GroupMember, GroupTrainer, Organisation, User
 from webapp.services import accounts
-
-SEES_ALL_GROUPS = ("coordinator", "admin")
 
 
 class GroupNotFound(Exception):
@@ -61,7 +59,7 @@ def groups_for(db: Session, user: User) -> list[GroupSummary]:
              .join(GroupMember, col(GroupMember.group_id) == Group.id, isouter=True)
              .join(User, col(User.id) == GroupMember.user_id, isouter=True)
              .group_by(col(Group.id)).order_by(Group.name))
-    if user.role not in SEES_ALL_GROUPS:
+    if user.role not in COORDINATORS:
         query = query.where(col(Group.id).in_(
             select(GroupTrainer.group_id).where(GroupTrainer.user_id == user.id)))
     return [GroupSummary(group, learners, joined) for group, learners, joined in db.exec(query)]
@@ -72,14 +70,14 @@ def group_for(db: Session, user: User, group_id: int) -> Group:
     group = db.get(Group, group_id)
     if group is None:
         raise GroupNotFound(group_id)
-    if user.role not in SEES_ALL_GROUPS and db.get(GroupTrainer, (group.id, user.id)) is None:
+    if user.role not in COORDINATORS and db.get(GroupTrainer, (group.id, user.id)) is None:
         raise GroupNotFound(group_id)
     return group
 
 
 def learners_in_care(db: Session, user: User) -> frozenset[int] | None:
     """The ids of the learners ``user`` looks after; ``None`` for those who see everyone."""
-    if user.role in SEES_ALL_GROUPS:
+    if user.role in COORDINATORS:
         return None
     rows = db.exec(select(GroupMember.user_id).join(
         GroupTrainer, col(GroupTrainer.group_id) == GroupMember.group_id).where(

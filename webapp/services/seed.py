@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 from werkzeug.security import check_password_hash
 
+from webapp.localtime import SOFIA
 from webapp.models import (
     Attendance,
     Group,
@@ -26,8 +26,6 @@ from webapp.models import (
     utcnow,
 )
 from webapp.services import accounts, sessions
-
-SOFIA = ZoneInfo("Europe/Sofia")
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ from sqlmodel import Session, col, func, or_, select
 from webapp.models import (
     ATTENDANCE_STATUSES,
     ATTENDED,
+    COORDINATORS,
+    STAFF,
     Attendance,
     AttendanceChange,
     CalendarFeed,
@@ -36,7 +38,6 @@ from webapp.models import (
     utcnow,
 )
 from webapp.services import accounts
-from webapp.services.groups import SEES_ALL_GROUPS
 
 CHECKIN_ALPHABET = accounts.CODE_ALPHABET
 SEAL_SEPARATOR = "."  # never in a token_urlsafe token
@@ -96,7 +97,7 @@ def _visible(user: User) -> object:
 def sessions_for(db: Session, user: User) -> list[TrainingSession]:
     """The sessions ``user`` looks after, soonest first."""
     query = select(TrainingSession).order_by(col(TrainingSession.starts_at).desc())
-    if user.role not in SEES_ALL_GROUPS:
+    if user.role not in COORDINATORS:
         query = query.where(_visible(user))  # type: ignore[arg-type]
     return list(db.exec(query).all())
 
@@ -106,7 +107,7 @@ def session_for(db: Session, user: User, session_id: int) -> TrainingSession:
     found = db.get(TrainingSession, session_id)
     if found is None:
         raise SessionNotFound(session_id)
-    if user.role in SEES_ALL_GROUPS or found.trainer_id == user.id:
+    if user.role in COORDINATORS or found.trainer_id == user.id:
         return found
     allowed = db.exec(select(SessionGroup).join(
         GroupTrainer, col(GroupTrainer.group_id) == SessionGroup.group_id).where(
@@ -318,6 +319,5 @@ def renew_feed(db: Session, user: User) -> str:
 
 def trainers(db: Session) -> list[User]:
     """Who may lead a session."""
-    return list(db.exec(select(User).where(col(User.role).in_(("trainer", "coordinator",
-                                                                "admin")),
+    return list(db.exec(select(User).where(col(User.role).in_(STAFF),
                                            col(User.active)).order_by(User.name)))

@@ -35,6 +35,7 @@ from course.stats import (
     quiz_stats,
 )
 from webapp.models import (
+    COORDINATORS,
     Attempt,
     Group,
     GroupMember,
@@ -42,7 +43,6 @@ from webapp.models import (
     Organisation,
     User,
 )
-from webapp.services.groups import SEES_ALL_GROUPS
 from webapp.services.quiz_cache import Counted, cache, chunks
 
 SHORT_TEXT = 80  # characters of a question's text shown in the tables
@@ -53,7 +53,7 @@ _ATTEMPT = Attempt.__table__  # type: ignore[attr-defined]
 def visible_learner_ids(user: User) -> Select[Any]:
     """The ids of the learners whose records ``user`` may see, as a subquery."""
     query = sa.select(col(User.id)).where(col(User.role) == "learner")
-    if user.role not in SEES_ALL_GROUPS:
+    if user.role not in COORDINATORS:
         mine = select(GroupTrainer.group_id).where(GroupTrainer.user_id == user.id)
         query = query.where(col(User.id).in_(
             select(GroupMember.user_id).where(col(GroupMember.group_id).in_(mine))))
@@ -96,7 +96,7 @@ def quiz_report(db: Session, user: User, quiz: Quiz, first_only: bool = True,
     counted = tuple((attempt_id, uid) for attempt_id, uid in db.connection().execute(
         _finished(user, quiz.id, first_only).with_only_columns(_ATTEMPT.c.id, _ATTEMPT.c.user_id)
         .order_by(_ATTEMPT.c.user_id, _ATTEMPT.c.number, _ATTEMPT.c.id)))
-    scope = "all" if user.role in SEES_ALL_GROUPS else f"user:{user.id}"
+    scope = "all" if user.role in COORDINATORS else f"user:{user.id}"
     key = (quiz.id, quiz.version, first_only, true_false, scope)
     found = cache().get(key, counted)
     if found is None:
@@ -320,7 +320,7 @@ def _groups_of(db: Session, user: User) -> dict[int, list[str]]:
     query = (select(GroupMember.user_id, Group.name)
              .join(Group, col(Group.id) == GroupMember.group_id)
              .where(col(GroupMember.user_id).in_(visible_learner_ids(user))))
-    if user.role not in SEES_ALL_GROUPS:
+    if user.role not in COORDINATORS:
         query = query.where(col(GroupMember.group_id).in_(
             select(GroupTrainer.group_id).where(GroupTrainer.user_id == user.id)))
     found: dict[int, list[str]] = defaultdict(list)

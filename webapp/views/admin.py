@@ -28,7 +28,7 @@ from wtforms import Field
 from webapp import db
 from webapp.auth import me, role_required
 from webapp.forms.admin import GroupForm, OrganisationForm, StaffForm
-from webapp.models import ORGANISATION_KINDS, Group, Organisation
+from webapp.models import COORDINATORS, ORGANISATION_KINDS, STAFF, Group, Organisation
 from webapp.services import directory, groups
 from webapp.services.directory import DirectoryError, StaffCode
 from webapp.templating import KIND_NAMES, ROLE_NAMES, role_name
@@ -37,7 +37,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 T = TypeVar("T")
 
 ADMINS = ("admin",)
-GROUP_KEEPERS = ("coordinator", "admin")
 
 
 
@@ -71,7 +70,7 @@ def applied(change: Callable[[], T], field_for: Callable[[str], Field]) -> T | N
 
 
 @bp.get("/")
-@role_required(*GROUP_KEEPERS)
+@role_required(*COORDINATORS)
 def index() -> str:
     return render_template("admin/index.html")
 
@@ -126,7 +125,7 @@ def group_form(obj: Group | None = None) -> GroupForm:
 
 
 @bp.route("/groups", methods=["GET", "POST"])
-@role_required(*GROUP_KEEPERS)
+@role_required(*COORDINATORS)
 def group_list() -> str | BaseResponse:
     form = group_form()
     database = db.session()
@@ -141,7 +140,7 @@ def group_list() -> str | BaseResponse:
 
 
 @bp.route("/groups/<int:group_id>", methods=["GET", "POST"])
-@role_required(*GROUP_KEEPERS)
+@role_required(*COORDINATORS)
 def group(group_id: int) -> str | BaseResponse:
     database = db.session()
     found = database.get(Group, group_id) or abort(404)
@@ -159,7 +158,7 @@ def group(group_id: int) -> str | BaseResponse:
 def staff_form() -> StaffForm:
     form = StaffForm()
     form.role.choices = [("", _("— choose —"))] + [
-        (r, str(ROLE_NAMES[r])) for r in directory.STAFF_ROLES]
+        (r, str(ROLE_NAMES[r])) for r in STAFF]
     form.organisation.choices = [("", _("— none —"))] + [
         (o.id, o.name) for o in groups.organisations(db.session())]
     return form

@@ -31,7 +31,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from course.encoding import encoding_name, guess_encoding, is_utf8
 from course.render import CALLOUTS
 from webapp import db, livebuild
-from webapp.auth import STAFF, me, role_required
+from webapp.auth import me, role_required
 from webapp.bodies import json_body
 from webapp.forms.authoring import (
     ConvertForm,
@@ -42,7 +42,7 @@ from webapp.forms.authoring import (
     image_refusal,
 )
 from webapp.forms.authoring_course import RecreateForm
-from webapp.models import SourceVersion
+from webapp.models import STAFF, SourceVersion
 from webapp.routing import parse_id
 from webapp.services import (
     authoring,

@@ -28,7 +28,7 @@ from wtforms.fields.choices import SelectChoice
 
 from course.model import Course, Document, Topic
 from webapp import db, livebuild
-from webapp.auth import STAFF, me, role_required
+from webapp.auth import me, role_required
 from webapp.forms.authoring_course import (
     ModuleSettingsForm,
     MoveForm,
@@ -40,6 +40,7 @@ from webapp.forms.authoring_course import (
     RenameForm,
     TracksForm,
 )
+from webapp.models import STAFF
 from webapp.services import authoring, course_changes, course_plans, source_versions
 from webapp.services.authoring import Paths, TooLarge
 from webapp.services.course_edit import EditError, Incoming

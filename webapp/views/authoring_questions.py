@@ -28,9 +28,9 @@ from wtforms.fields.choices import SelectChoice
 
 from course.model import Course
 from webapp import db, livebuild
-from webapp.auth import STAFF, me, role_required
+from webapp.auth import me, role_required
 from webapp.forms.questions import FORMS, KEY_FIELDS, TYPES, DeleteForm, MoveForm, QuestionForm
-from webapp.models import SourceVersion
+from webapp.models import STAFF, SourceVersion
 from webapp.services import authoring, course_plans, quiz_changes
 from webapp.services import question_forms as service
 from webapp.services.authoring import Conflict, NotUtf8, Paths, TooLarge, UnknownSource

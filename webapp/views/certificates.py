@@ -14,10 +14,10 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from course.rules import PROGRAMME
 from webapp import db
-from webapp.auth import STAFF, me, role_required
+from webapp.auth import me, role_required
 from webapp.content import current_course, store
 from webapp.forms.sessions import IssueForm, ReasonForm, ReissueForm
-from webapp.models import Certificate, Group, User
+from webapp.models import STAFF, Certificate, Group, User
 from webapp.services import certificates, completion, groups
 from webapp.services.certificate_pdf import filename, render_pdf
 from webapp.services.certificates import CertificateError

@@ -17,8 +17,9 @@ from flask_babel import gettext as _
 
 from course.compiled import CompiledCourse
 from webapp import db, spreadsheets
-from webapp.auth import STAFF, me, role_required
+from webapp.auth import me, role_required
 from webapp.content import current_course, store
+from webapp.models import STAFF
 from webapp.routing import parse_id
 from webapp.services import bulk, dashboard, groups, paging, standings, statistics
 from webapp.services.dashboard import LearnerRow, TopicRow

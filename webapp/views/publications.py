@@ -23,11 +23,11 @@ from course.publish.bulletin import Bulletin
 from webapp import db
 from webapp.auth import role_required
 from webapp.forms.publications import RecipientForm
+from webapp.models import COORDINATORS
 from webapp.services import publications
 from webapp.services.publications import HANDBOOK_KINDS, PublicationUnavailable
 
 bp = Blueprint("publications", __name__)
-COORDINATORS = ("coordinator", "admin")
 
 
 def _roots() -> tuple[Path, Path]:

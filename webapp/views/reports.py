@@ -22,12 +22,12 @@ from webapp import db, spreadsheets
 from webapp.auth import role_required
 from webapp.charts import Row, bar_chart
 from webapp.content import current_course, store
-from webapp.models import ORGANISATION_KINDS
+from webapp.localtime import SOFIA
+from webapp.models import COORDINATORS, ORGANISATION_KINDS
 from webapp.services import donor_report
 from webapp.services.donor_report import Filters, FunnelRow, Indicator, Report
 
 bp = Blueprint("reports", __name__, url_prefix="/trainer/reports")
-COORDINATORS = ("coordinator", "admin")
 MAX_DATE = 10  # YYYY-MM-DD
 
 KIND_LABELS = {"municipality": _l("Municipalities"), "regional": _l("Regional administrations"),
@@ -198,7 +198,7 @@ def _indicator_line(item: Indicator) -> list[Any]:
 def _sofia(moment: datetime) -> datetime:
     """A stored UTC time as Sofia's wall clock, naive: spreadsheets know no time zones."""
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(donor_report.SOFIA).replace(tzinfo=None)
+    return aware.astimezone(SOFIA).replace(tzinfo=None)
 
 
 def workbook(report: Report, lines: list[donor_report.CertificateLine]) -> bytes:

@@ -24,17 +24,17 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as BaseResponse
 
 from webapp import db
-from webapp.auth import STAFF, me, role_required
+from webapp.auth import me, role_required
 from webapp.content import current_course
 from webapp.forms.sessions import CheckInForm, EnrolForm, SessionForm
-from webapp.models import ATTENDANCE_STATUSES, TrainingSession, User, utcnow
+from webapp.localtime import SOFIA
+from webapp.models import ATTENDANCE_STATUSES, STAFF, TrainingSession, User, utcnow
 from webapp.notices import announce
 from webapp.services import certificates, groups, ical, sessions
 from webapp.services.certificate_pdf import qr_svg
 from webapp.services.sessions import CheckInError, SessionNotFound
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
-SOFIA = ZoneInfo("Europe/Sofia")
 
 
 def checkin_message(error: CheckInError) -> str:

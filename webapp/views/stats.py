@@ -11,8 +11,9 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 
 from webapp import db
-from webapp.auth import STAFF, me, role_required
+from webapp.auth import me, role_required
 from webapp.content import current_course, store
+from webapp.models import STAFF
 from webapp.services import attempts, bulk, statistics
 from webapp.services.attempts import QuizError
 

@@ -21,11 +21,11 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from webapp import db
-from webapp.auth import STAFF, me, role_required
+from webapp.auth import me, role_required
 from webapp.content import current_course
 from webapp.forms.trainer import LearnerForm
 from webapp.group_pages import card_context, my_group, new_join_codes, render_cards
-from webapp.models import Group
+from webapp.models import STAFF, Group
 from webapp.services import groups
 from webapp.services.groups import GroupNotFound, IssuedCode
 
