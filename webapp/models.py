@@ -11,7 +11,7 @@ course can never change a past attempt.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -22,6 +22,17 @@ STAFF: tuple[Role, ...] = ("trainer", "coordinator", "admin")  # edit the course
 # See every group, the reports and the publications, and keep the groups themselves.
 COORDINATORS: tuple[Role, ...] = ("coordinator", "admin")
 ORGANISATION_KINDS = ("municipality", "regional", "ngo", "other")
+
+# An attempt is open until it is submitted or its time runs out.
+AttemptState = Literal["open", "submitted", "expired"]
+ATTEMPT_OPEN: Final = "open"
+ATTEMPT_SUBMITTED: Final = "submitted"
+ATTEMPT_EXPIRED: Final = "expired"
+# A certificate is valid until revoked, or replaced by a re-issued one.
+CertificateStatus = Literal["valid", "revoked", "replaced"]
+CERTIFICATE_VALID: Final = "valid"
+CERTIFICATE_REVOKED: Final = "revoked"
+CERTIFICATE_REPLACED: Final = "replaced"
 
 
 def utcnow() -> datetime:
@@ -170,7 +181,7 @@ class Attempt(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow)
     deadline_at: datetime | None = None
     submitted_at: datetime | None = None
-    state: str = Field(max_length=12, default="open")  # open | submitted | expired
+    state: str = Field(max_length=12, default=ATTEMPT_OPEN)  # an AttemptState
     score: float | None = None
     points: float | None = None
     percent: float | None = None
@@ -310,7 +321,7 @@ class Certificate(SQLModel, table=True):
     issued_at: datetime = Field(default_factory=utcnow)
     issued_by: int | None = Field(default=None, foreign_key="user.id")  # None: automatic
     reason: str = Field(max_length=500, default="")  # why a trainer issued it by hand
-    status: str = Field(max_length=10, default="valid")  # valid | revoked
+    status: str = Field(max_length=10, default=CERTIFICATE_VALID)  # a CertificateStatus
     revoked_at: datetime | None = None
     revoked_by: int | None = Field(default=None, foreign_key="user.id")
     revoked_reason: str = Field(max_length=500, default="")

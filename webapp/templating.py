@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from course.compiled import CompiledCourse
 from webapp.content import current_course
+from webapp.models import CERTIFICATE_REPLACED, CERTIFICATE_REVOKED, CERTIFICATE_VALID
 
 KIND_NAMES = {"municipality": _l("Municipality"), "regional": _l("Regional administration"),
               "ngo": _l("NGO"), "other": _l("Other")}
@@ -30,7 +31,8 @@ def role_name(role: str) -> str:
 
 def certificate_status(status: str) -> str:
     """The name of a certificate's status."""
-    names = {"valid": _("valid"), "revoked": _("revoked"), "replaced": _("replaced")}
+    names = {CERTIFICATE_VALID: _("valid"), CERTIFICATE_REVOKED: _("revoked"),
+             CERTIFICATE_REPLACED: _("replaced")}
     return names.get(status, status)
 
 

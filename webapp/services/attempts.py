@@ -31,7 +31,16 @@ from course.model import Question, Quiz
 from course.questionkey import question_key
 from course.rules import Try
 from course.serial import question_from_dict, question_to_dict, quiz_from_dict
-from webapp.models import Answer, Attempt, QuestionScore, User, utcnow
+from webapp.models import (
+    ATTEMPT_EXPIRED,
+    ATTEMPT_OPEN,
+    ATTEMPT_SUBMITTED,
+    Answer,
+    Attempt,
+    QuestionScore,
+    User,
+    utcnow,
+)
 
 # Answers that reach the server a little after the deadline (a slow phone
 # network) still count; anything later is refused and the attempt is closed.
@@ -86,7 +95,7 @@ def history(db: Session, user: User, quiz_id: str) -> list[Attempt]:
 
 def open_attempt(db: Session, user: User, quiz_id: str) -> Attempt | None:
     return db.exec(select(Attempt).where(Attempt.user_id == user.id, Attempt.quiz_id == quiz_id,
-                                         Attempt.state == "open")).first()
+                                         Attempt.state == ATTEMPT_OPEN)).first()
 
 
 def attempts_left(quiz: Quiz, attempts: list[Attempt]) -> int | None:
@@ -154,8 +163,8 @@ def _hold(db: Session, attempt: Attempt) -> None:
     wrote). Either way the grade matches the stored answers.
     """
     held = db.exec(update(Attempt).where(col(Attempt.id) == attempt.id,
-                                         col(Attempt.state) == "open")
-                   .values(state="open"))
+                                         col(Attempt.state) == ATTEMPT_OPEN)
+                   .values(state=ATTEMPT_OPEN))
     if held.rowcount == 0:
         db.rollback()
         db.refresh(attempt)
@@ -191,10 +200,10 @@ def _write(db: Session, attempt: Attempt, display: Mapping[str, Response],
 
 
 def _ensure_open(db: Session, attempt: Attempt, now: datetime) -> None:
-    if attempt.state != "open":
+    if attempt.state != ATTEMPT_OPEN:
         raise QuizError("closed")
     if attempt.deadline_at is not None and now > attempt.deadline_at + GRACE:
-        finish(db, attempt, "expired", now)
+        finish(db, attempt, ATTEMPT_EXPIRED, now)
         raise QuizError("time-up")
 
 
@@ -206,7 +215,7 @@ def submit(db: Session, attempt: Attempt, display: Mapping[str, Response],
     responses just written, commit.
     """
     now = now or utcnow()
-    if attempt.state != "open":
+    if attempt.state != ATTEMPT_OPEN:
         return attempt
     try:
         _ensure_open(db, attempt, now)
@@ -216,7 +225,7 @@ def submit(db: Session, attempt: Attempt, display: Mapping[str, Response],
         return attempt
     _saved, responses = _write(db, attempt, display, now)
     db.flush()
-    return _close(db, attempt, "submitted", now, responses)
+    return _close(db, attempt, ATTEMPT_SUBMITTED, now, responses)
 
 
 def finish(db: Session, attempt: Attempt, state: str, now: datetime) -> Attempt:
@@ -228,7 +237,7 @@ def _close(db: Session, attempt: Attempt, state: str, now: datetime,
            responses: dict[str, Response] | None) -> Attempt:
     """Close and grade; ``responses`` are the saved ones when this transaction just wrote them."""
     closed = db.exec(update(Attempt).where(col(Attempt.id) == attempt.id,
-                                           col(Attempt.state) == "open")
+                                           col(Attempt.state) == ATTEMPT_OPEN)
                      .values(state=state, submitted_at=now))
     if closed.rowcount == 0:
         # Another request closed it first: its grade is the one grade.
@@ -273,20 +282,20 @@ def expire_overdue(db: Session, user: User, quiz_id: str | None = None,
                    now: datetime | None = None) -> None:
     """Close and grade the user's open attempts whose time ran out."""
     now = now or utcnow()
-    query = select(Attempt).where(Attempt.user_id == user.id, Attempt.state == "open",
+    query = select(Attempt).where(Attempt.user_id == user.id, Attempt.state == ATTEMPT_OPEN,
                                   col(Attempt.deadline_at).is_not(None))
     if quiz_id is not None:
         query = query.where(Attempt.quiz_id == quiz_id)
     for attempt in db.exec(query).all():
         assert attempt.deadline_at is not None
         if now > attempt.deadline_at + GRACE:
-            finish(db, attempt, "expired", now)
+            finish(db, attempt, ATTEMPT_EXPIRED, now)
 
 
 def fact(attempt: Attempt) -> Try:
     """The attempt as ``course.rules`` reads it."""
     return Try(attempt.quiz_id, attempt.started_at, attempt.number, attempt.percent,
-               attempt.pass_mark, attempt.passed, attempt.state != "open")
+               attempt.pass_mark, attempt.passed, attempt.state != ATTEMPT_OPEN)
 
 
 def quiz_result(quiz: Quiz, attempts: list[Attempt]) -> tuple[float | None, bool]:
@@ -298,7 +307,7 @@ def quiz_result(quiz: Quiz, attempts: list[Attempt]) -> tuple[float | None, bool
 def review_items(quiz: Quiz, attempts: list[Attempt]) -> tuple[str, ...]:
     """What the learner may see of a finished attempt under the quiz's review policy."""
     return quiz.review.items(quiz.attempts, len(attempts),
-                             any(a.state == "open" for a in attempts))
+                             any(a.state == ATTEMPT_OPEN for a in attempts))
 
 
 def encode(response: Response) -> Any:

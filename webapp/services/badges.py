@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from course.rules import PROGRAMME
-from webapp.models import Certificate
+from webapp.models import CERTIFICATE_VALID, Certificate
 from webapp.services.certificates import Issuer
 
 KEY_FILE = "issuer-key.pem"
@@ -153,8 +153,8 @@ def status(cert: Certificate, iss: Issuer, replaced_by: Certificate | None) -> d
     """The credential's revocation status, as its ``credentialStatus`` endpoint answers."""
     result: dict[str, Any] = {"id": f"{credential_url(iss, cert)}/status", "type": STATUS_TYPE,
                               "credential": credential_url(iss, cert),
-                              "revoked": cert.status != "valid", "status": cert.status}
-    if cert.status != "valid":
+                              "revoked": cert.status != CERTIFICATE_VALID, "status": cert.status}
+    if cert.status != CERTIFICATE_VALID:
         result["revokedAt"] = (cert.revoked_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
                                if cert.revoked_at else None)
     if replaced_by is not None:

@@ -28,6 +28,9 @@ from course.rules import (
 )
 from webapp.content import CompiledCourse, current_course, store
 from webapp.models import (
+    CERTIFICATE_REPLACED,
+    CERTIFICATE_REVOKED,
+    CERTIFICATE_VALID,
     COORDINATORS,
     Certificate,
     CertificateEvent,
@@ -78,14 +81,14 @@ def new_code() -> str:
 def valid_for(db: Session, user: User) -> dict[tuple[str, str], Certificate]:
     """The learner's valid certificates, by (kind, topic id)."""
     rows = db.exec(select(Certificate).where(Certificate.user_id == user.id,
-                                             Certificate.status == "valid"))
+                                             Certificate.status == CERTIFICATE_VALID))
     return {(c.kind, c.topic_id): c for c in rows}
 
 
 def revoked_for(db: Session, user: User) -> dict[tuple[str, str], Certificate]:
     """The learner's revoked certificates, by (kind, topic id): a person's decision that stands."""
     rows = db.exec(select(Certificate).where(Certificate.user_id == user.id,
-                                             Certificate.status == "revoked"))
+                                             Certificate.status == CERTIFICATE_REVOKED))
     return {(c.kind, c.topic_id): c for c in rows}
 
 
@@ -190,12 +193,12 @@ def issue_by_hand(db: Session, user: User, topic_id: str, by: User, reason: str,
 
 
 def revoke(db: Session, cert: Certificate, by: User, reason: str,
-           status: str = "revoked") -> Certificate:
+           status: str = CERTIFICATE_REVOKED) -> Certificate:
     """Revoke a valid certificate with a reason; the row and its history stay."""
     reason = reason.strip()[:MAX_REASON]
     if not reason:
         raise CertificateError("no-reason")
-    if cert.status != "valid":
+    if cert.status != CERTIFICATE_VALID:
         raise CertificateError("not-valid")
     now = utcnow()
     cert.status, cert.revoked_at, cert.revoked_by, cert.revoked_reason = status, now, by.id, reason
@@ -211,7 +214,7 @@ def reissue(db: Session, cert: Certificate, by: User, reason: str,
     holder_name = " ".join(holder_name.split())[:200]
     if not holder_name:
         raise CertificateError("no-name")
-    revoke(db, cert, by, reason, status="replaced")
+    revoke(db, cert, by, reason, status=CERTIFICATE_REPLACED)
     now = utcnow()
     new = Certificate(**{k: v for k, v in cert.model_dump().items()
                          if k not in ("id", "code", "number", "status", "revoked_at",
@@ -280,7 +283,7 @@ def affected(db: Session, staff: User, course: CompiledCourse,
 
     Computed for the trainer to review; nothing is ever revoked from here.
     """
-    query = select(Certificate).where(Certificate.status == "valid").order_by(
+    query = select(Certificate).where(Certificate.status == CERTIFICATE_VALID).order_by(
         Certificate.holder_name, col(Certificate.id))
     result = []
     cache: dict[int, list[TopicStatus]] = {}

@@ -20,7 +20,15 @@ from course import rules
 from course.model import Grading
 from course.rules import Attended, Best, History, Outcome, Requirement, Try
 from webapp.content import CompiledCourse
-from webapp.models import ATTENDED, Attempt, Attendance, ModuleProgress, TrainingSession, User
+from webapp.models import (
+    ATTEMPT_OPEN,
+    ATTENDED,
+    Attempt,
+    Attendance,
+    ModuleProgress,
+    TrainingSession,
+    User,
+)
 from webapp.services import attempts, progress
 
 _ATTEMPT = Attempt.__table__  # type: ignore[attr-defined]
@@ -38,7 +46,7 @@ ATTENDED_COLUMNS = (_ATTENDANCE.c.user_id, _SESSION.c.topic_id, _SESSION.c.start
 def to_try(quiz_id: str, started_at: datetime, number: int, percent: float | None,
            pass_mark: float, passed: bool | None, state: str) -> Try:
     """An attempt's columns (``TRY_COLUMNS`` after the user id) as the rules' fact."""
-    return Try(quiz_id, started_at, number, percent, pass_mark, passed, state != "open")
+    return Try(quiz_id, started_at, number, percent, pass_mark, passed, state != ATTEMPT_OPEN)
 
 
 def minutes(starts_at: datetime, ends_at: datetime) -> float:
@@ -111,7 +119,7 @@ def passed_in_bulk(connection: sa.Connection, finals: Mapping[str, Grading | Non
     where the rules need the attempts themselves (``rules.result_of_best`` is None),
     those are read, and ``rules.quiz_result`` decides.
     """
-    finished = (_ATTEMPT.c.state != "open", _ATTEMPT.c.percent.is_not(None), *conditions)
+    finished = (_ATTEMPT.c.state != ATTEMPT_OPEN, _ATTEMPT.c.percent.is_not(None), *conditions)
     # ``coalesce`` (quiz_id is never null) keeps SQLite off the index that starts with
     # quiz_id: that one would make it read each attempt's row, past its large questions
     # JSON; this way it scans the covering ix_attempt_user_progress in order.

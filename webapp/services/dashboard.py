@@ -40,6 +40,7 @@ from course import rules
 from course.rules import Attended, History, Try
 from webapp.content import CompiledCourse
 from webapp.models import (
+    CERTIFICATE_VALID,
     Attempt,
     Attendance,
     Certificate,
@@ -123,7 +124,7 @@ def rows(db: Session, course: CompiledCourse, build_dir: Path, learners: Sequenc
     for cert in db.exec(select(Certificate).where(col(Certificate.user_id).in_(ids),
                                                   Certificate.kind == "topic")):
         key = (cert.user_id, cert.topic_id)
-        if cert.status == "valid" or key not in certificates:
+        if cert.status == CERTIFICATE_VALID or key not in certificates:
             certificates[key] = cert.status
     organisations = {o.id: o for o in db.exec(select(Organisation))}
     groups: dict[int, list[str]] = defaultdict(list)

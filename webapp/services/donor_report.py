@@ -39,6 +39,8 @@ from webapp.content import CompiledCourse
 from webapp.localtime import SOFIA
 from webapp.models import (
     ATTENDED,
+    CERTIFICATE_REVOKED,
+    CERTIFICATE_VALID,
     Attendance,
     BulletinRecipient,
     Certificate,
@@ -269,8 +271,8 @@ def _indicators(db: Session, filters: Filters, tally: Tally,
             found.append(Indicator(key, target.wanted, lines, extra=copies))
     certificates = _certificate_counts(db, filters)
     marks, people = _attendance(db, filters)
-    found += [Indicator("certificates", None, certificates.get("valid", 0)),
-              Indicator("certificates_revoked", None, certificates.get("revoked", 0)),
+    found += [Indicator("certificates", None, certificates.get(CERTIFICATE_VALID, 0)),
+              Indicator("certificates_revoked", None, certificates.get(CERTIFICATE_REVOKED, 0)),
               Indicator("sessions", None, _sessions_held(db, filters, now)),
               Indicator("attendance", None, marks, extra=people)]
     return found

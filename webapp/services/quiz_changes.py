@@ -17,7 +17,7 @@ from sqlmodel import Session
 from course.model import Quiz
 from course.questionkey import QuestionChanges, compare
 from course.quizload import parse_quiz
-from webapp.models import Attempt, QuestionScore
+from webapp.models import ATTEMPT_OPEN, Attempt, QuestionScore
 from webapp.services.authoring import NotUtf8, Paths, read
 
 _ATTEMPT = Attempt.__table__  # type: ignore[attr-defined]
@@ -65,7 +65,8 @@ def _open_learners(session: Session, quiz: Quiz, touched: set[str]) -> int:
     A pool's questions are drawn by other quizzes, so every open attempt is looked at; open
     attempts are few (one per learner and quiz at most), and only their snapshots are read.
     """
-    query = sa.select(_ATTEMPT.c.user_id, _ATTEMPT.c.questions).where(_ATTEMPT.c.state == "open")
+    query = sa.select(_ATTEMPT.c.user_id, _ATTEMPT.c.questions).where(
+        _ATTEMPT.c.state == ATTEMPT_OPEN)
     if quiz.kind != "pool":
         query = query.where(_ATTEMPT.c.quiz_id == quiz.id)
     learners = {user_id for user_id, slots in session.connection().execute(query)

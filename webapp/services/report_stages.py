@@ -23,6 +23,7 @@ from course.rules import PROGRAMME, Facts
 from webapp.content import CompiledCourse
 from webapp.models import (
     ATTENDED,
+    CERTIFICATE_VALID,
     Attempt,
     Attendance,
     Certificate,
@@ -102,5 +103,5 @@ def studied_and_passed(db: Session, course: CompiledCourse, build_dir: Path,
 def certified(db: Session, high: datetime | None) -> set[int]:
     """The users holding a valid programme certificate issued before ``high``."""
     return {uid for (uid,) in rows(db, select(Certificate.user_id).distinct().where(
-        Certificate.kind == PROGRAMME, Certificate.status == "valid",
+        Certificate.kind == PROGRAMME, Certificate.status == CERTIFICATE_VALID,
         *in_period(col(Certificate.issued_at), None, high)))}

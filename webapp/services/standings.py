@@ -24,6 +24,7 @@ from course.rules import PROGRAMME, Attended, Facts
 from webapp.content import CompiledCourse
 from webapp.models import (
     ATTENDED,
+    CERTIFICATE_VALID,
     Attempt,
     Attendance,
     Certificate,
@@ -177,7 +178,8 @@ def standings(db: Session, course: CompiledCourse, build_dir: Path,
     certified = {row[0] for row in connection.execute(
         sa.select(_CERTIFICATE.c.user_id).where(among(_CERTIFICATE.c.user_id),
                                                 _CERTIFICATE.c.kind == PROGRAMME,
-                                                _CERTIFICATE.c.status == "valid").distinct())}
+                                                _CERTIFICATE.c.status == CERTIFICATE_VALID)
+        .distinct())}
     # Eight possible standings: shared, rather than one new object per learner.
     shared = {(s, c): Standing(s, c) for s in STATUSES for c in (False, True)}
     return {f.id: shared[status(f.id in complete, f.id in recent, recent.get(f.id, False)),

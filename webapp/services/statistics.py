@@ -35,6 +35,7 @@ from course.stats import (
     quiz_stats,
 )
 from webapp.models import (
+    ATTEMPT_OPEN,
     COORDINATORS,
     Attempt,
     Group,
@@ -108,7 +109,7 @@ def quiz_report(db: Session, user: User, quiz: Quiz, first_only: bool = True,
 def _finished(user: User, quiz_id: str, first_only: bool) -> Select[Any]:
     """The finished attempts at ``quiz_id`` that ``user`` may see (a query to narrow)."""
     query = sa.select(_ATTEMPT.c.id).where(
-        _ATTEMPT.c.quiz_id == quiz_id, _ATTEMPT.c.state != "open",
+        _ATTEMPT.c.quiz_id == quiz_id, _ATTEMPT.c.state != ATTEMPT_OPEN,
         _ATTEMPT.c.percent.is_not(None), _ATTEMPT.c.user_id.in_(visible_learner_ids(user)))
     return query.where(_ATTEMPT.c.number == 1) if first_only else query
 
@@ -223,7 +224,7 @@ def attempt_counts(db: Session, user: User) -> dict[str, tuple[int, int]]:
     """Per quiz id: (finished attempts, learners who finished one) that ``user`` may see."""
     query = (sa.select(_ATTEMPT.c.quiz_id, sa.func.count(),
                        sa.func.count(sa.distinct(_ATTEMPT.c.user_id)))
-             .where(_ATTEMPT.c.state != "open", _ATTEMPT.c.percent.is_not(None),
+             .where(_ATTEMPT.c.state != ATTEMPT_OPEN, _ATTEMPT.c.percent.is_not(None),
                     _ATTEMPT.c.user_id.in_(visible_learner_ids(user)))
              .group_by(_ATTEMPT.c.quiz_id))
     return {quiz_id: (total, people) for quiz_id, total, people
@@ -305,7 +306,7 @@ def _percents(db: Session, user: User, quiz_ids: Sequence[str], best: bool = Fal
     with ``best``, only each learner's best."""
     percent = sa.func.max(_ATTEMPT.c.percent) if best else _ATTEMPT.c.percent
     query = sa.select(_ATTEMPT.c.quiz_id, _ATTEMPT.c.user_id, percent).where(
-        _ATTEMPT.c.quiz_id.in_(list(quiz_ids)), _ATTEMPT.c.state != "open",
+        _ATTEMPT.c.quiz_id.in_(list(quiz_ids)), _ATTEMPT.c.state != ATTEMPT_OPEN,
         _ATTEMPT.c.percent.is_not(None), _ATTEMPT.c.user_id.in_(visible_learner_ids(user)))
     query = query.group_by(_ATTEMPT.c.quiz_id, _ATTEMPT.c.user_id) if best else \
         query.order_by(_ATTEMPT.c.quiz_id, _ATTEMPT.c.user_id, _ATTEMPT.c.number)

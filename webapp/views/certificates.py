@@ -17,7 +17,7 @@ from webapp import db
 from webapp.auth import me, role_required
 from webapp.content import current_course, store
 from webapp.forms.sessions import IssueForm, ReasonForm, ReissueForm
-from webapp.models import STAFF, Certificate, Group, User
+from webapp.models import CERTIFICATE_VALID, STAFF, Certificate, Group, User
 from webapp.services import certificates, completion, groups
 from webapp.services.certificate_pdf import filename, render_pdf
 from webapp.services.certificates import CertificateError
@@ -135,7 +135,7 @@ def group_zip(group_id: int) -> Response:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for member in groups.members(database, found):
             for cert in certificates.of_user(database, member.user):
-                if cert.status == "valid":
+                if cert.status == CERTIFICATE_VALID:
                     archive.writestr(filename(cert), render_pdf(cert, iss))
     response = Response(buffer.getvalue(), mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="certificates-{found.id}.zip"'

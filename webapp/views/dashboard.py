@@ -19,7 +19,7 @@ from course.compiled import CompiledCourse
 from webapp import db, spreadsheets
 from webapp.auth import me, role_required
 from webapp.content import current_course, store
-from webapp.models import STAFF
+from webapp.models import CERTIFICATE_REVOKED, CERTIFICATE_VALID, STAFF
 from webapp.routing import parse_id
 from webapp.services import bulk, dashboard, groups, paging, standings, statistics
 from webapp.services.dashboard import LearnerRow, TopicRow
@@ -47,7 +47,8 @@ def status_label(status: str) -> str:
 
 
 def certificate_label(status: str) -> str:
-    return str({"valid": _("Valid"), "revoked": _("Revoked")}.get(status, _("None")))
+    labels = {CERTIFICATE_VALID: _("Valid"), CERTIFICATE_REVOKED: _("Revoked")}
+    return str(labels.get(status, _("None")))
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from webapp import search as course_search
 from webapp.auth import me
 from webapp.bodies import json_body
 from webapp.content import CompiledCourse, Module, current_course, store
+from webapp.models import ATTEMPT_OPEN
 from webapp.notices import announce
 from webapp.security import ASSET_SECURITY_POLICY
 from webapp.services import attempts, certificates, completion, progress, sessions
@@ -53,8 +54,8 @@ def home() -> str:
         "learn/dashboard.html", course=course, user=user,
         topics=progress.topic_progress(tracks, done, outcome),
         resume=progress.continue_target(course, done, tracks),
-        results=[a for a in reversed(history) if a.state != "open"][:10],
-        open_attempts=[a for a in history if a.state == "open"],
+        results=[a for a in reversed(history) if a.state != ATTEMPT_OPEN][:10],
+        open_attempts=[a for a in history if a.state == ATTEMPT_OPEN],
         checklist=outcome.statuses,
         held={c.topic_id: c for c in certificates.valid_for(database, user).values()
               if c.kind == "topic"},

@@ -25,7 +25,7 @@ from course.model import PER_QUESTION_ITEMS, Quiz
 from webapp import db
 from webapp.auth import me
 from webapp.content import current_course, store
-from webapp.models import Attempt, utcnow
+from webapp.models import ATTEMPT_EXPIRED, ATTEMPT_OPEN, Attempt, utcnow
 from webapp.notices import announce
 from webapp.quiz_answers import (
     field,
@@ -79,10 +79,10 @@ def owned_attempt(attempt_id: int) -> Attempt:
     found = database.get(Attempt, attempt_id)
     if found is None or found.user_id != user.id:
         abort(404)
-    if found.state == "open" and found.deadline_at is not None:
+    if found.state == ATTEMPT_OPEN and found.deadline_at is not None:
         attempts.expire_overdue(database, user, found.quiz_id)
         database.refresh(found)
-        if found.state != "open":
+        if found.state != ATTEMPT_OPEN:
             flash(message("time-up"), "error")
             if found.kind == "final":
                 announce(certificates.check_and_issue(database, user))
@@ -175,7 +175,7 @@ def overview(quiz_id: str) -> str:
     module = next((m for m in current_course().modules.values() if m.quiz == quiz_id), None)
     return render_template("quiz/overview.html", info=info, grading=quiz.grading, history=done,
                            left=attempts.attempts_left(quiz, done), grade=value, passed=passed,
-                           current=next((a for a in done if a.state == "open"), None),
+                           current=next((a for a in done if a.state == ATTEMPT_OPEN), None),
                            module=module)
 
 
@@ -195,7 +195,7 @@ def start(quiz_id: str) -> Response:
 @login_required
 def attempt(attempt_id: int) -> str | Response:
     found = owned_attempt(attempt_id)
-    if found.state != "open":
+    if found.state != ATTEMPT_OPEN:
         return to_review(found)
     pages = pages_of(attempts.slots(found))
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), len(pages))
@@ -227,8 +227,8 @@ def destination(found: Attempt, page: int, count: int, go: str) -> str:
 @login_required
 def autosave(attempt_id: int) -> tuple[Response, int]:
     found = owned_attempt(attempt_id)
-    if found.state != "open":
-        return closed_json(found, "time-up" if found.state == "expired" else "closed")
+    if found.state != ATTEMPT_OPEN:
+        return closed_json(found, "time-up" if found.state == ATTEMPT_EXPIRED else "closed")
     form = posted_form()
     if form is None:
         return jsonify(error=_("The answers could not be read. Use the buttons below the "
@@ -252,12 +252,12 @@ def closed_json(found: Attempt, code: str) -> tuple[Response, int]:
 @login_required
 def submit(attempt_id: int) -> str | Response:
     found = owned_attempt(attempt_id)
-    if found.state != "open":
+    if found.state != ATTEMPT_OPEN:
         return to_review(found)
     slots = attempts.slots(found)
     if request.method == "POST":
         done = attempts.submit(db.session(), found, parse_answers(request.form, slots))
-        if done.state == "expired":
+        if done.state == ATTEMPT_EXPIRED:
             flash(message("time-up"), "error")
         if done.kind == "final":  # only a final test can complete a topic
             announce(certificates.check_and_issue(db.session(), me()))
@@ -272,7 +272,7 @@ def submit(attempt_id: int) -> str | Response:
 @login_required
 def review(attempt_id: int) -> str | Response:
     found = owned_attempt(attempt_id)
-    if found.state == "open":
+    if found.state == ATTEMPT_OPEN:
         return redirect(url_for(".attempt", attempt_id=found.id))
     quiz = find_quiz(found.quiz_id)
     history = attempts.history(db.session(), me(), found.quiz_id)

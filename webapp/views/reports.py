@@ -23,7 +23,13 @@ from webapp.auth import role_required
 from webapp.charts import Row, bar_chart
 from webapp.content import current_course, store
 from webapp.localtime import SOFIA
-from webapp.models import COORDINATORS, ORGANISATION_KINDS
+from webapp.models import (
+    CERTIFICATE_REPLACED,
+    CERTIFICATE_REVOKED,
+    CERTIFICATE_VALID,
+    COORDINATORS,
+    ORGANISATION_KINDS,
+)
 from webapp.services import donor_report
 from webapp.services.donor_report import Filters, FunnelRow, Indicator, Report
 
@@ -217,7 +223,8 @@ def workbook(report: Report, lines: list[donor_report.CertificateLine]) -> bytes
                   [(_label(r, "audience"), r.funnel) for r in report.by_audience])
     _funnel_sheet(book, _("By sex"), _("Sex"),
                   [(_label(r, "sex"), r.funnel) for r in report.by_sex])
-    statuses = {"valid": _("Valid"), "revoked": _("Revoked"), "replaced": _("Replaced")}
+    statuses = {CERTIFICATE_VALID: _("Valid"), CERTIFICATE_REVOKED: _("Revoked"),
+                CERTIFICATE_REPLACED: _("Replaced")}
     certificates = spreadsheets.add_sheet(book, _("Certificates"), [
         [_("Number"), _("Holder"), _("Organisation"), _("Topic or programme"), _("Issued"),
          _("Status")],
