@@ -88,13 +88,14 @@ from sqlmodel import Session
 from werkzeug.exceptions import NotFound
 
 from course.attempts import draw
+from course.compiled import CompiledCourse
 from course.grading import Graded, correct_response, grade
 from course.model import Question, Quiz
 from course.questionkey import question_key
 from course.rules import Facts, checklist, programme_complete, quiz_grade
 from course.serial import question_to_dict
 from webapp import create_app
-from webapp.content import CompiledCourse, load_course
+from webapp.content import load_course
 from webapp.db import make_engine, upgrade
 from webapp.models import (
     Answer,

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from course.commands.common import EXIT_OK, EXIT_USAGE, print_problems
+from course.compiled import CourseUnavailable
 from webapp import content, create_app, db, i18n, livebuild
 from webapp.services import participants, seed
 from webapp.services.participant_files import ParticipantFileError, read_table
@@ -218,7 +219,7 @@ def run_participants_import(args: argparse.Namespace) -> int:
     with configured_app() as app, app.app_context():
         try:
             audiences = content.current_course().audiences
-        except content.CourseUnavailable:
+        except CourseUnavailable:
             return fail("няма компилиран курс (аудиториите идват от него); изпълнете "
                         "„dobro build“ / no compiled course")
         database = db.session()

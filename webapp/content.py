@@ -18,17 +18,12 @@ from course.compiled import (
     COURSE_FILE,
     CompiledCourse,
     CourseUnavailable,
-    Module,
-    QuizInfo,
-    Topic,
     read_compiled,
 )
 from webapp import health
 from webapp.pagecache import PageCache
 
-# The model's names stay importable from here for the modules that still do so.
-__all__ = ["CompiledCourse", "CourseStore", "CourseUnavailable", "Module", "QuizInfo",
-           "ServedCourse", "Topic", "current_course", "init_app", "load_course", "store"]
+__all__ = ["CourseStore", "ServedCourse", "current_course", "init_app", "load_course", "store"]
 
 STORE_KEY = "dobro.course"
 

@@ -20,13 +20,14 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from course.compiled import CompiledCourse
 from course.rules import (
     PROGRAMME,
     TopicStatus,
     certificates_due,
     programme_complete,
 )
-from webapp.content import CompiledCourse, current_course, store
+from webapp.content import current_course, store
 from webapp.models import (
     CERTIFICATE_REPLACED,
     CERTIFICATE_REVOKED,

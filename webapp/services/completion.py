@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from course import rules
+from course.compiled import CompiledCourse
 from course.model import Grading
 from course.rules import Attended, Best, History, Outcome, Requirement, Try
-from webapp.content import CompiledCourse
 from webapp.models import (
     ATTEMPT_OPEN,
     ATTENDED,

@@ -37,8 +37,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from course import rules
+from course.compiled import CompiledCourse
 from course.rules import Attended, History, Try
-from webapp.content import CompiledCourse
 from webapp.models import (
     CERTIFICATE_VALID,
     Attempt,

@@ -35,7 +35,7 @@ from typing import Any, Literal, NamedTuple
 from sqlalchemy import distinct, func
 from sqlmodel import Session, col, select
 
-from webapp.content import CompiledCourse
+from course.compiled import CompiledCourse
 from webapp.localtime import SOFIA
 from webapp.models import (
     ATTENDED,

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from course.compiled import CompiledCourse, Module, Topic
 from course.rules import Outcome
-from webapp.content import CompiledCourse, Module, Topic
 from webapp.models import Attempt, ModuleProgress, User, utcnow
 
 # Time between two signs of life on a page counts as study time up to this much:

@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from course import rules
+from course.compiled import CompiledCourse
 from course.rules import PROGRAMME, Facts
-from webapp.content import CompiledCourse
 from webapp.models import (
     ATTENDED,
     CERTIFICATE_VALID,

@@ -21,11 +21,12 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf as csrf_token
 from werkzeug.wrappers import Response as BaseResponse
 
+from course.compiled import CompiledCourse, Module
 from webapp import db, pagecache
 from webapp import search as course_search
 from webapp.auth import me
 from webapp.bodies import json_body
-from webapp.content import CompiledCourse, Module, current_course, store
+from webapp.content import current_course, store
 from webapp.models import ATTEMPT_OPEN
 from webapp.notices import announce
 from webapp.security import ASSET_SECURITY_POLICY
