@@ -273,8 +273,7 @@ class Gain:
     mean_post: float | None
     normalised_gain: float | None  # mean of the learners' (post − pre) / (100 − pre), 0..1
     gain_learners: int  # how many entered the mean gain (pre = 100 has no room to gain)
-    mastery: float | None  # share (0..1) with post ≥ the mastery threshold
-    mastery_threshold: float
+    mastery: float | None  # share (0..1) whose final test is passed
 
 
 def normalised_gain(pre: float, post: float) -> float | None:
@@ -284,11 +283,17 @@ def normalised_gain(pre: float, post: float) -> float | None:
     return (post - pre) / (100 - pre)
 
 
-def knowledge_gain(pairs: Sequence[tuple[float, float]], mastery_threshold: float) -> Gain:
-    """Mean pre- and post-test scores (%), the mean per-learner normalised gain, mastery share."""
-    if not pairs:
-        return Gain(0, None, None, None, 0, None, mastery_threshold)
-    gains = [g for g in (normalised_gain(pre, post) for pre, post in pairs) if g is not None]
-    mastered = sum(1 for _, post in pairs if post >= mastery_threshold)
-    return Gain(len(pairs), mean([p for p, _ in pairs]), mean([p for _, p in pairs]),
-                mean(gains), len(gains), mastered / len(pairs), mastery_threshold)
+def knowledge_gain(results: Sequence[tuple[float, float, bool]]) -> Gain:
+    """Mean pre- and post-test scores (%), the mean per-learner normalised gain, and mastery:
+    the share whose final test is passed.
+
+    ``results`` are (pre-test %, final %, final passed) per learner. Whether a final is passed
+    is not decided here: ``course.rules`` decides it, by the quiz's grading method, as on the
+    learner's checklist.
+    """
+    if not results:
+        return Gain(0, None, None, None, 0, None)
+    gains = [g for g in (normalised_gain(pre, post) for pre, post, _ in results) if g is not None]
+    mastered = sum(1 for _, _, passed in results if passed)
+    return Gain(len(results), mean([r[0] for r in results]), mean([r[1] for r in results]),
+                mean(gains), len(gains), mastered / len(results))

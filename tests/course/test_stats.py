@@ -145,12 +145,12 @@ def test_choice_frequencies() -> None:
 
 def test_knowledge_gain_by_hand() -> None:
     # g: (80−40)/60 = .6667, (50−50)/50 = 0, pre 100 is left out of the gain.
-    gain = knowledge_gain([(40, 80), (50, 50), (100, 90)], mastery_threshold=70)
+    gain = knowledge_gain([(40, 80, True), (50, 50, False), (100, 90, True)])
     assert gain.learners == 3 and gain.gain_learners == 2
     assert gain.mean_pre == pytest.approx(190 / 3) and gain.mean_post == pytest.approx(220 / 3)
     assert gain.normalised_gain == pytest.approx(1 / 3)
-    assert gain.mastery == pytest.approx(2 / 3)  # 80 and 90 reach 70
+    assert gain.mastery == pytest.approx(2 / 3)  # two of three finals passed
     assert normalised_gain(100, 100) is None and normalised_gain(60, 40) == pytest.approx(-0.5)
-    empty = knowledge_gain([], 50)
+    empty = knowledge_gain([])
     assert (empty.learners, empty.mean_pre, empty.normalised_gain, empty.mastery) == (0, None,
                                                                                      None, None)

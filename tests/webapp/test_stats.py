@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlmodel import select
 
 from course.attempts import to_display
+from course.build import build
 from course.grading import correct_response
 from course.stats import AttemptScores, quiz_stats
 from tests.webapp.conftest import PASSWORD, People, login
@@ -256,3 +257,24 @@ def test_a_new_submission_changes_the_cached_statistics(app: Flask, client: Flas
             db.session().delete(member)
         db.session().commit()
     assert cell(client.get(url).get_data(as_text=True), "stat-attempts") == "1"
+
+
+def test_mastery_is_the_final_passed_as_the_checklist_decides_it(
+        app: Flask, client: FlaskClient, course_root: Path, build_dir: Path,
+        people: People) -> None:
+    # A final graded on the last attempt, passed (100 %) and then failed (0 %): its best is
+    # above the pass mark, but the final is not passed, so the learner has not mastered it.
+    final = course_root / "quizzes/osnovi/osnovi-final.yaml"
+    final.write_text(final.read_text(encoding="utf-8").replace(
+        "pass_mark: 50\n", "pass_mark: 50\ngrading: last\n"), encoding="utf-8")
+    build(course_root, build_dir, jobs=1)
+    take(app, build_dir, people.learner, PRETEST, RIGHT["maria"])
+    take(app, build_dir, people.learner, FINAL, 2)
+    take(app, build_dir, people.learner, FINAL, 0)
+    login(client, "trainer")
+    page = client.get("/trainer/stats/gain").get_data(as_text=True)
+    topic = re.search(r'id="gain-topic".*?</table>', page, re.S)
+    assert topic
+    nums = re.findall(r'class="num"[^>]*>(.*?)</td>', topic.group(0), re.S)
+    assert nums[0] == "1" and nums[2] == shown(100)  # the best final, what they showed
+    assert nums[-1] == "0 %"  # not passed, as the checklist and the dashboard say

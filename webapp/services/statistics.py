@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -44,6 +45,7 @@ from webapp.models import (
     Organisation,
     User,
 )
+from webapp.services import completion
 from webapp.services.quiz_cache import Counted, cache, chunks
 
 SHORT_TEXT = 80  # characters of a question's text shown in the tables
@@ -249,12 +251,14 @@ class GainReport:
     by_audience: tuple[GainRow, ...]
 
 
-def gain_report(db: Session, user: User, course: CompiledCourse) -> GainReport:
+def gain_report(db: Session, user: User, course: CompiledCourse,
+                build_dir: Path) -> GainReport:
     """Pre-test against final per topic, and per group, organisation and audience.
 
     A learner counts once they have a finished pre-test and a finished final: the
-    first pre-test (what they knew before) against their best final. Mastery is
-    reaching the final's pass mark.
+    first pre-test (what they knew before) against their best final (the most they
+    showed after). Mastery is the final test passed, as ``course.rules`` decides it
+    for the checklist and the dashboard (by the quiz's grading method).
     """
     learners: dict[int, tuple[int | None, str | None]] = {
         uid: (organisation_id, audience) for uid, organisation_id, audience in
@@ -264,6 +268,10 @@ def gain_report(db: Session, user: User, course: CompiledCourse) -> GainReport:
     groups = _groups_of(db, user)
     firsts = _percents(db, user, [t.pretest for t in course.topics if t.pretest])
     bests = _percents(db, user, [t.final for t in course.topics if t.final], best=True)
+    gradings = completion.gradings(build_dir, course)
+    finals = {t.final: gradings.get(t.final) for t in course.topics if t.final}
+    passed = completion.passed_in_bulk(db.connection(), finals,
+                                       _ATTEMPT.c.user_id.in_(visible_learner_ids(user)))
     by_topic: list[GainRow] = []
     by_group: list[GainRow] = []
     by_organisation: list[GainRow] = []
@@ -271,24 +279,22 @@ def gain_report(db: Session, user: User, course: CompiledCourse) -> GainReport:
     for topic in course.topics:
         if not topic.pretest or not topic.final:
             continue
-        final = course.quizzes.get(topic.final)
-        threshold = final.pass_mark if final is not None else 0.0
         pre: dict[int, float] = {}
         for uid, percent in firsts.get(topic.pretest, []):
             pre.setdefault(uid, percent)  # oldest first: the first one
         post = dict(bests.get(topic.final, []))
-        pairs = {uid: (pre[uid], post[uid]) for uid in pre if uid in post}
+        results = {uid: (pre[uid], post[uid], topic.final in passed.get(uid, ()))
+                   for uid in pre if uid in post}
         by_topic.append(GainRow(topic.id, topic.title, "",
-                                knowledge_gain(list(pairs.values()), threshold)))
+                                knowledge_gain(list(results.values()))))
 
-        def breakdown(key: Any, pairs: dict[int, tuple[float, float]] = pairs,
-                      threshold: float = threshold, topic_id: str = topic.id,
-                      title: str = topic.title) -> list[GainRow]:
-            buckets: dict[str, list[tuple[float, float]]] = defaultdict(list)
-            for uid, pair in pairs.items():
+        def breakdown(key: Any, results: dict[int, tuple[float, float, bool]] = results,
+                      topic_id: str = topic.id, title: str = topic.title) -> list[GainRow]:
+            buckets: dict[str, list[tuple[float, float, bool]]] = defaultdict(list)
+            for uid, result in results.items():
                 for label in key(uid):
-                    buckets[label].append(pair)
-            return [GainRow(topic_id, title, label, knowledge_gain(found, threshold))
+                    buckets[label].append(result)
+            return [GainRow(topic_id, title, label, knowledge_gain(found))
                     for label, found in sorted(buckets.items())]
 
         by_group.extend(breakdown(lambda uid: groups.get(uid, [])))

@@ -7,7 +7,9 @@ get 403.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
 
 from webapp import db
@@ -51,5 +53,6 @@ def quiz(quiz_id: str) -> str:
 @role_required(*STAFF)
 def gain() -> str:
     with bulk.paused_gc():
-        report = statistics.gain_report(db.session(), me(), current_course())
+        report = statistics.gain_report(db.session(), me(), current_course(),
+                                        Path(current_app.config["COURSE_BUILD"]))
         return render_template("stats/gain.html", report=report)
