@@ -92,7 +92,7 @@ from course.compiled import CompiledCourse
 from course.grading import Graded, correct_response, grade
 from course.model import Question, Quiz
 from course.questionkey import question_key
-from course.rules import Facts, checklist, programme_complete, quiz_grade
+from course.rules import PROGRAMME, Facts, Try, certificates_due, checklist, passed_quizzes
 from course.serial import question_to_dict
 from webapp import create_app
 from webapp.content import load_course
@@ -534,14 +534,15 @@ class Generator:
                     hours[topic_id] += SESSION_HOURS
         self.pending[Attendance].extend(attendance)
         written = 0
-        finals: dict[str, list[tuple[float, float]]] = defaultdict(list)
+        finals: list[Try] = []
         for planned in told.attempts:
             if written >= budget:
                 break
             percent, pass_mark, count = self.attempt(person, planned, rng, budget - written)
             written += count
             if percent is not None:
-                finals[planned.quiz_id].append((percent, pass_mark))
+                finals.append(Try(planned.quiz_id, planned.started_at, planned.number,
+                                  percent, pass_mark))
         self.certificates(person, told, hours, finals)
         return written
 
@@ -605,26 +606,24 @@ class Generator:
         return found
 
     def certificates(self, person: Person, told: Story, hours: dict[str, float],
-                     finals: dict[str, list[tuple[float, float]]]) -> None:
+                     finals: list[Try]) -> None:
+        """The certificates the app would have issued, decided by ``course.rules`` as in the app."""
         course = self.data.course
-        passed = frozenset(
-            quiz_id for quiz_id, tries in finals.items()
-            if (grade_value := quiz_grade(self.data.quizzes[quiz_id].grading,
-                                          [p for p, _ in tries])) is not None
-            and grade_value >= tries[-1][1])
+        gradings = {t.final: self.data.quizzes[t.final].grading
+                    for t in course.topics if t.final in self.data.quizzes}
+        passed = passed_quizzes(gradings, finals)
         facts = Facts(dict(hours), frozenset(m for m, _t, _o, s in told.modules if s), passed)
         statuses = checklist(completion.requirements(course, person.audience), facts)
         when = max((a.started_at for a in told.attempts), default=self.now)
         rows = []
-        for status in statuses:
-            topic = course.topic(status.requirement.topic_id)
-            if status.complete and topic is not None:
+        for due in certificates_due(statuses, (), ()):
+            if due == PROGRAMME:
+                rows.append(("programme", "", course.title,
+                             sum(t.in_person_hours for t in course.topics if t.id in hours),
+                             sum(t.online_hours for t in course.topics if t.id in hours)))
+            elif (topic := course.topic(due)) is not None:
                 rows.append(("topic", topic.id, topic.title, topic.in_person_hours,
                              topic.online_hours))
-        if programme_complete(statuses):
-            rows.append(("programme", "", course.title,
-                         sum(t.in_person_hours for t in course.topics if t.id in hours),
-                         sum(t.online_hours for t in course.topics if t.id in hours)))
         certificates, events = [], []
         for kind, topic_id, title, in_person, online in rows:
             self.done.certificates += 1
