@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,18 +65,25 @@ class BuildResult:
 
 
 def check(root: Path, jobs: int | None = None, overrides: Mapping[str, bytes] | None = None,
-          build_dir: Path | None = None) -> tuple[Course, list[Problem]]:
+          build_dir: Path | None = None, today: date | None = None
+          ) -> tuple[Course, list[Problem]]:
     """Load and validate the course under ``root``; return it and every problem, sorted.
 
     ``overrides`` (path → bytes) stand in for existing source files; ``build_dir``
     lends the last build's per-file results, so only changed files are parsed again.
+    Unlike ``build``, a check also reads the register of legal references and
+    warns for facts past their review dates as of ``today`` (default: today).
     """
+    from course import freshness, register
     from course.load import load_course
     from course.validate import validate
 
     cache = _read_cache(build_dir).files if build_dir is not None else None
     course, problems, _ = load_course(root, cache, jobs=jobs, overrides=overrides)
-    return course, sorted(problems + validate(course))
+    known = {d.id for d in (*course.modules, *course.pages)} | {q.id for q in course.quizzes}
+    found = register.read(root, known)
+    dated = freshness.check_course(course, today or date.today(), found.rows)
+    return course, sorted(problems + validate(course) + found.problems + dated)
 
 
 def build(root: Path, out: Path, jobs: int | None = None, strict: bool = False,

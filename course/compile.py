@@ -263,6 +263,7 @@ def _module_json(doc: Document, course: Course, topic: Topic,
         "objectives": list(doc.objectives), "quiz": doc.quiz.target if doc.quiz else "",
         "requires": [r.target for r in doc.requires], "version": module_version(doc, course),
         "headings": _headings(doc), "words": words,
+        "reviewed": doc.reviewed.isoformat() if doc.reviewed else "",
     }
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,7 @@ class Module:
     quiz: str = ""  # its self-check
     requires: tuple[str, ...] = ()
     version: str = ""
+    reviewed: date | None = None  # when its facts were last checked ("Актуално към")
 
     @property
     def toc(self) -> tuple[TocEntry, ...]:
@@ -241,7 +242,16 @@ def _module(build_dir: Path, module_id: str, data: dict[str, Any]) -> Module:
                   tuple(data.get("objectives", [])), _headings(data),
                   _read_html(build_dir, "modules", module_id),
                   audiences=tuple(data.get("audiences", [])), quiz=data.get("quiz") or "",
-                  requires=tuple(data.get("requires", [])), version=data.get("version", ""))
+                  requires=tuple(data.get("requires", [])), version=data.get("version", ""),
+                  reviewed=_date(data.get("reviewed")))
+
+
+def _date(value: Any) -> date | None:
+    """An ISO date written by the compiler ("" or absent: none)."""
+    try:
+        return date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _topic(data: dict[str, Any]) -> Topic:

@@ -9,6 +9,7 @@ Bulgarian message for a missing key, a wrong type or a value out of range.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any, TypeVar
 
 from course.errors import Problem, Severity
@@ -16,6 +17,7 @@ from course.model import Ref
 from course.yamlsrc import Map, Pos, Seq
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_TEXT = 20_000  # characters; a longer value is almost surely a paste accident
 
 T = TypeVar("T", bound=str)
@@ -136,12 +138,28 @@ class Fields:
         for option in options:
             if value == option:
                 return option
-        # Quote a scalar; a list or mapping is named, never printed.
-        got = f"„{value}“" if isinstance(value, str | int | float) else type_name(value)
+        got = _quoted(value)
         self.report(self.data.at(key),
                     f"„{key}“ трябва да е едно от: {', '.join(options)}; а е {got}",
                     "bad-value")
         return default
+
+    def calendar_date(self, key: str) -> date | None:
+        """A calendar date written as YYYY-MM-DD (YAML hands it over as text)."""
+        value = self._get(key, False)
+        if value is None:
+            return None
+        text = str(value).strip() if isinstance(value, str | int) else ""
+        if not DATE_RE.match(text):
+            self.report(self.data.at(key),
+                        f"„{key}“ трябва да е дата във вида ГГГГ-ММ-ДД (напр. 2026-12-02), "
+                        f"а е {_quoted(value)}", "bad-date")
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            self.report(self.data.at(key), f"„{key}“: няма такава дата ({text})", "bad-date")
+            return None
 
     def seq(self, key: str, required: bool = False) -> Seq:
         """A list (an empty one when absent or wrong)."""
@@ -219,6 +237,11 @@ def as_map(value: Any, path: str, pos: Pos, problems: list[Problem], what: str) 
                             f"{what} трябва да е речник (ключ: стойност), а е {type_name(value)}",
                             "wrong-type"))
     return None
+
+
+def _quoted(value: Any) -> str:
+    """A scalar in quotes; a list or mapping is named, never printed."""
+    return f"„{value}“" if isinstance(value, str | int | float) else type_name(value)
 
 
 def _fmt(value: float | None) -> str:

@@ -224,9 +224,10 @@ def _load_document(rel: str, digest: str, text: str, problems: list[Problem]) ->
     doc_id, title = fields.ident("id"), fields.text("title", required=True)
     rendered = render_markdown(body, base_dir=posixpath_dir(rel), line_offset=body_line)
     problems.extend(Problem(rel, *p) for p in rendered.problems)  # type: ignore[arg-type]
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {"reviewed": fields.calendar_date("reviewed"),
+                             "review_by": fields.calendar_date("review_by")}
     if not is_page:
-        extra = {
+        extra |= {
             "minutes": fields.integer("minutes", 0, low=1, high=600),
             "audiences": fields.texts("audiences"),
             "objectives": fields.texts("objectives"),
@@ -309,6 +310,7 @@ def _load_manifest(root: Path, problems: list[Problem],
     manifest_id, title = fields.ident("id"), fields.text("title", True)
     language = fields.text("language", default="bg")
     introduction = fields.ref("introduction")
+    fresh_months = fields.integer("fresh_months", 12, low=1, high=120)
     handbook = fields.map("handbook")
     audiences = _audiences(fields)
     topics = tuple(t for t in (_topic(item, fields, index) for index, item in
@@ -320,7 +322,7 @@ def _load_manifest(root: Path, problems: list[Problem],
         hb.done()
     fields.done()
     return Manifest(manifest_id, title, language, audiences, topics, introduction,
-                    handbook_title, front)
+                    handbook_title, front, fresh_months=fresh_months)
 
 
 def _audiences(fields: Fields) -> tuple[Audience, ...]:

@@ -7,6 +7,7 @@ to point at the source (references between files are checked after loading).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from typing import Literal
 
@@ -86,6 +87,7 @@ class Manifest:
     handbook_title: str = ""
     handbook_front_matter: tuple[Ref, ...] = ()
     path: str = "modules/course.yaml"
+    fresh_months: int = 12  # how long a file's ``reviewed`` date stays fresh
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,8 @@ class Document:
     objectives: tuple[str, ...] = ()
     quiz: Ref | None = None
     requires: tuple[Ref, ...] = ()
+    reviewed: date | None = None  # when an author last checked its facts
+    review_by: date | None = None  # when a fact it states is known to expire
     pos: Pos = (1, 1)
     positions: dict[str, Pos] = field(default_factory=dict)  # front matter key → position
 
@@ -263,7 +267,14 @@ class Quiz:
     pool: Ref | None = None
     review: Review = Review(("score",), ("score",))
     feedback: tuple[FeedbackBand, ...] = ()
+    reviewed: date | None = None  # as on a module
+    review_by: date | None = None
     pos: Pos = (1, 1)
+    positions: dict[str, Pos] = field(default_factory=dict)  # top-level key → position
+
+    def at(self, key: str) -> Pos:
+        """Where the value of ``key`` was written (the quiz's start if unknown)."""
+        return self.positions.get(key, self.pos)
 
 
 @dataclass(frozen=True)

@@ -45,12 +45,14 @@ def parse_quiz(rel: str, digest: str, text: str, problems: list[Problem]) -> Qui
     if kind != "pool":
         settings = _settings(fields, kind)
     questions = _questions(fields, required=settings.get("pool") is None)
+    reviewed, review_by = fields.calendar_date("reviewed"), fields.calendar_date("review_by")
     fields.done()
     if not quiz_id:
         return None
     topic = rel.split("/")[1] if rel.count("/") >= 2 else ""
     return Quiz(id=quiz_id, title=title, kind=kind, path=rel, topic=topic, version=digest[:16],
-                questions=questions, pos=top.pos, **settings)
+                questions=questions, reviewed=reviewed, review_by=review_by, pos=top.pos,
+                positions=dict(top.value_pos), **settings)
 
 
 def _settings(fields: Fields, kind: str) -> dict[str, Any]:

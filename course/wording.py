@@ -1,8 +1,17 @@
-"""Bulgarian wording shared by every message: counts with the right plural, suggestions."""
+"""Bulgarian wording shared by every message: counts with the right plural, dates, suggestions."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
+
+MONTHS = ("януари", "февруари", "март", "април", "май", "юни", "юли", "август", "септември",
+          "октомври", "ноември", "декември")
+
+
+def long_date(value: datetime.date) -> str:
+    """A date as Bulgarian readers write it: 15 януари 2027 г."""
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year} г."
 
 
 def count(number: int, one: str, many: str) -> str:

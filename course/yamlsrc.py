@@ -89,8 +89,8 @@ def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> Seq:
 
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
-# Dates stay text: the course has no date fields, and a date object would
-# surprise every consumer that expects a string.
+# Dates stay text: a date object would surprise every consumer that expects a
+# string; the date fields (``reviewed``, ``review_by``) are parsed by ``Fields``.
 _Loader.add_constructor(
     "tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from datetime import date
 from pathlib import Path
 
 from course.build import build, check
@@ -24,6 +25,9 @@ def add_verbs(verbs: Verbs) -> None:
     p_check = verbs.add_parser("check", help="провери съдържанието на курса")
     p_check.add_argument("dir", nargs="?", type=Path, help="папката на курса (по подразбиране .)")
     p_check.add_argument("--strict", action="store_true", help="предупрежденията са грешки")
+    p_check.add_argument("--on", type=_day, metavar="ГГГГ-ММ-ДД",
+                         help="провери актуалността към тази дата (по подразбиране днес), "
+                              "напр. към началото на следващия випуск")
     p_check.set_defaults(handler=run_check)
     p_build = verbs.add_parser("build", help="провери и компилирай курса")
     p_build.add_argument("dir", nargs="?", type=Path, help="папката на курса (по подразбиране .)")
@@ -39,10 +43,18 @@ def run_check(args: argparse.Namespace) -> int:
     root = course_root(args)
     if root is None:
         return EXIT_USAGE
-    _, problems = check(root)
+    _, problems = check(root, today=args.on)
     print_problems(problems, args.strict)
     failed = any(p.is_error or args.strict for p in problems)
     return EXIT_CONTENT if failed else EXIT_OK
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"„{text}“ не е дата във вида ГГГГ-ММ-ДД (напр. 2027-09-01)") from None
 
 
 def run_build(args: argparse.Namespace) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import datetime
 import mimetypes
 import re
 from collections.abc import Callable
@@ -15,6 +14,7 @@ import jinja2
 
 from course.model import Course, Document, term_key
 from course.render import resolve_placeholders
+from course.wording import long_date
 
 TEMPLATES = Path(__file__).parent / "templates"
 _ID = re.compile(r'\bid="([^"]+)"')
@@ -45,15 +45,6 @@ def environment() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined)
     env.filters["long_date"] = long_date
     return env
-
-
-MONTHS = ("януари", "февруари", "март", "април", "май", "юни", "юли", "август", "септември",
-          "октомври", "ноември", "декември")
-
-
-def long_date(value: datetime.date) -> str:
-    """A date as Bulgarian readers write it: 15 януари 2027 г."""
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year} г."
 
 
 def glossary_keys(course: Course) -> dict[str, str]:

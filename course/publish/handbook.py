@@ -26,7 +26,7 @@ from course.publish.common import (
     environment,
     short_title,
 )
-from course.publish.legal import LawEntry, read_register
+from course.register import LawEntry, read_register
 
 PageSize = Literal["a4", "a5"]
 PAGE_SIZES: tuple[PageSize, ...] = ("a4", "a5")
@@ -49,6 +49,7 @@ class Section:
     minutes: int
     objectives: tuple[str, ...]
     html: str
+    reviewed: date | None = None  # printed as "Актуално към …"
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,8 @@ def _linker(root: Path, included: set[str], standalone: bool) -> Linker:
 
 
 def _section(doc: Document, html: str) -> Section:
-    return Section(doc.id, doc.title, short_title(doc.title), doc.minutes, doc.objectives, html)
+    return Section(doc.id, doc.title, short_title(doc.title), doc.minutes, doc.objectives, html,
+                   doc.reviewed)
 
 
 def _glossary(course: Course, linker: Linker, included: set[str]) -> list[GlossaryItem]:
