@@ -103,8 +103,7 @@ def read(root: Path, known: set[str]) -> Register:
                                         "вижда кога е сверено всяко правило",
                                         "legal-no-date"))
             continue
-        documents = tuple(d.strip() for d in _cell(cells, columns.documents).split(";")[0]
-                          .split(",") if d.strip())
+        documents = _documents(_cell(cells, columns.documents))
         for doc in documents:
             if doc not in known:
                 problems.append(Problem(REGISTER, number, line.find(doc) + 1, "warning",
@@ -120,6 +119,12 @@ def read(root: Path, known: set[str]) -> Register:
         cited = tuple(d for d in documents if d in known)
         laws.setdefault(cells[0], []).append(Citation(_cell(cells, columns.article), cited))
     return Register([LawEntry(law, tuple(c)) for law, c in laws.items()], rows, problems)
+
+
+def _documents(cell: str) -> tuple[str, ...]:
+    """The module and page ids of a cell: ``a, b#anchor (пример); тестове: …`` → (a, b)."""
+    ids = (re.split(r"[\s#(]", item.strip(), maxsplit=1)[0] for item in cell.split(";")[0].split(","))
+    return tuple(dict.fromkeys(i for i in ids if i))
 
 
 def _cell(cells: list[str], index: int) -> str:
