@@ -20,7 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from course.model import Course, Document, Question, Quiz, Topic, term_key
+from course.model import Audience, Course, Document, Question, Quiz, Topic, term_key
 from course.render import resolve_placeholders
 from course.serial import quiz_to_dict
 from course.urls import COMPILED_SCHEMA, UrlScheme
@@ -222,7 +222,7 @@ def _course_json(course: Course, quizzes: dict[str, Quiz], fragments: Fragments,
         "introduction": manifest.introduction.target if manifest.introduction else "",
         "handbook": {"title": manifest.handbook_title,
                      "front_matter": [r.target for r in manifest.handbook_front_matter]},
-        "audiences": [{"id": a.id, "title": a.title} for a in manifest.audiences],
+        "audiences": [_audience_json(a) for a in manifest.audiences],
         "topics": [_topic_json(t) for t in manifest.topics],
         "modules": {d.id: _module_json(d, course, topics[d.topic], fragments)
                     for d in course.modules} if with_modules else {},
@@ -235,6 +235,17 @@ def _course_json(course: Course, quizzes: dict[str, Quiz], fragments: Fragments,
                       "see": [r.target for r in e.see]}
                      for e in sorted(course.glossary, key=lambda e: e.term.lower())],
     }
+
+
+def _audience_json(audience: Audience) -> dict[str, Any]:
+    """An audience, with its specialisms: the modules to study first and extra reading
+    (a module or page as ``id#anchor`` in ``ref``, or a web page's ``title`` and ``url``)."""
+    return {"id": audience.id, "title": audience.title, "specialisms": [
+        {"id": s.id, "title": s.title, "description": s.description,
+         "first": [r.target for r in s.first],
+         "reading": [{"ref": r.ref.target} if r.ref else {"title": r.title, "url": r.url}
+                     for r in s.reading]}
+        for s in audience.specialisms]}
 
 
 def _topic_json(topic: Topic) -> dict[str, Any]:

@@ -156,6 +156,28 @@ class SearchEntry:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """Extra reading: a module or page of the course (``target``, ``id`` or ``id#anchor``),
+    or a web page (``title`` and ``url``)."""
+
+    target: str = ""
+    title: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Specialism:
+    """A line of work within an audience, and the modules its people study first, in order."""
+
+    id: str
+    title: str
+    audience: str
+    description: str = ""
+    first: tuple[str, ...] = ()
+    reading: tuple[Reading, ...] = ()
+
+
+@dataclass(frozen=True)
 class CompiledCourse:
     """One consistent snapshot of a build."""
 
@@ -170,6 +192,16 @@ class CompiledCourse:
     search_entries: tuple[SearchEntry, ...]
     built_at: datetime
     quizzes: dict[str, QuizInfo] = field(default_factory=dict)
+    # Each audience's specialisms, in the order of course.yaml (audiences without: absent).
+    specialisms: dict[str, tuple[Specialism, ...]] = field(default_factory=dict)
+
+    def specialisms_of(self, audience: str | None) -> tuple[Specialism, ...]:
+        """The specialisms a learner of ``audience`` may choose from (none without one)."""
+        return self.specialisms.get(audience or "", ())
+
+    def specialism(self, audience: str | None, specialism_id: str | None) -> Specialism | None:
+        """The specialism ``specialism_id`` of ``audience``; None if it is not one of them."""
+        return next((s for s in self.specialisms_of(audience) if s.id == specialism_id), None)
 
     def topic(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)
@@ -234,7 +266,16 @@ def _parse(build_dir: Path, data: dict[str, Any], index: list[dict[str, Any]],
                                int(q["questions"]), float(q["pass_mark"]), int(q["attempts"]),
                                int(q["time_limit"]))
                  for qid, q in data.get("quizzes", {}).items()},
+        specialisms={a["id"]: tuple(_specialism(a["id"], s) for s in a["specialisms"])
+                     for a in data.get("audiences", []) if a.get("specialisms")},
     )
+
+
+def _specialism(audience: str, data: dict[str, Any]) -> Specialism:
+    return Specialism(data["id"], data["title"], audience, data.get("description") or "",
+                      tuple(data.get("first", [])),
+                      tuple(Reading(r.get("ref") or "", r.get("title") or "", r.get("url") or "")
+                            for r in data.get("reading", [])))
 
 
 def _module(build_dir: Path, module_id: str, data: dict[str, Any]) -> Module:

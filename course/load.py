@@ -28,13 +28,15 @@ from course.model import (
     GlossaryEntry,
     Manifest,
     Quiz,
+    Reading,
     Ref,
+    Specialism,
     Topic,
 )
 from course.quizload import parse_quiz
 from course.render import render_markdown
 from course.sources import IMAGE_SUFFIXES, MANIFEST, source_files
-from course.yamlsrc import Map, parse_yaml
+from course.yamlsrc import Map, Seq, parse_yaml
 
 PARALLEL_THRESHOLD = 64  # below this many files a process pool costs more than it saves
 
@@ -333,9 +335,61 @@ def _audiences(fields: Fields) -> tuple[Audience, ...]:
         if data is None:
             continue
         sub = Fields(data, fields.path, fields.problems, "аудиторията")
-        audience = Audience(sub.ident("id"), sub.text("title", True))
+        audience_id, title = sub.ident("id"), sub.text("title", True)
+        specialisms = _specialisms(sub)
         sub.done()
-        result.append(audience)
+        result.append(Audience(audience_id, title, specialisms))
+    return tuple(result)
+
+
+def _specialisms(fields: Fields) -> tuple[Specialism, ...]:
+    """An audience's ``specialisms``: each with the modules to study first and extra reading."""
+    items = fields.seq("specialisms")
+    result = []
+    for index, item in enumerate(items):
+        data = as_map(item, fields.path, items.at(index), fields.problems, "специалността")
+        if data is None:
+            continue
+        sub = Fields(data, fields.path, fields.problems, "специалността")
+        specialism_id, title = sub.ident("id"), sub.text("title", True)
+        description = sub.text("description")
+        first = sub.refs("first")
+        if data.get("first") is None:
+            sub.report(data.pos, f"специалността „{specialism_id}“ няма „first“ (модулите, които "
+                       "да се изучат първо)", "missing-key")
+        elif isinstance(data["first"], Seq) and not first:
+            sub.report(data.at("first"), f"специалността „{specialism_id}“ няма модули в „first“",
+                       "no-modules")
+        reading = _reading(sub)
+        sub.done()
+        if specialism_id:
+            result.append(Specialism(specialism_id, title, description, first, reading,
+                                     data.pos, dict(data.value_pos)))
+    return tuple(result)
+
+
+def _reading(fields: Fields) -> tuple[Reading, ...]:
+    """A specialism's ``reading``: module or page ids (``id#anchor``), or {title, url}."""
+    items = fields.seq("reading")
+    result = []
+    for index, item in enumerate(items):
+        pos = items.at(index)
+        if isinstance(item, str) and item.strip():
+            result.append(Reading(ref=Ref(item.strip(), fields.path, pos)))
+            continue
+        if not isinstance(item, Map):
+            fields.report(pos, "елементите на „reading“ трябва да са id на модул или страница "
+                          "(може с #раздел) или {title: …, url: https://…}", "wrong-type")
+            continue
+        sub = Fields(item, fields.path, fields.problems, "четивото")
+        title, url = sub.text("title", True), sub.text("url", True)
+        sub.done()
+        if url and not url.lower().startswith(("https://", "http://")):
+            sub.report(item.at("url"), f"„url“ трябва да е уеб адрес, започващ с https://, "
+                       f"а е „{url}“", "bad-url")
+            continue
+        if title and url:
+            result.append(Reading(title=title, url=url))
     return tuple(result)
 
 

@@ -35,9 +35,38 @@ class Ref:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """One piece of a specialism's extra reading: a module or page (``ref``, optionally
+    ``id#anchor``), or a web address with the title to show for it."""
+
+    ref: Ref | None = None
+    title: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Specialism:
+    """A line of work within an audience (lawyers among the municipal employees …) and
+    the modules its people should study first, in order."""
+
+    id: str
+    title: str
+    description: str = ""
+    first: tuple[Ref, ...] = ()
+    reading: tuple[Reading, ...] = ()
+    pos: Pos = (1, 1)
+    positions: dict[str, Pos] = field(default_factory=dict)  # where each key's value stands
+
+    def at(self, key: str) -> Pos:
+        """Where the value of ``key`` was written (the specialism's start if unknown)."""
+        return self.positions.get(key, self.pos)
+
+
+@dataclass(frozen=True)
 class Audience:
     id: str
     title: str
+    specialisms: tuple[Specialism, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from course.errors import Problem, Severity
+from course.inline import markdown_faults
 from course.model import PER_QUESTION_ITEMS, Course, Document, Question, Quiz, Ref, term_key
 from course.questionfaults import has_feedback, question_faults
 from course.unloaded import Unloaded, unloaded
@@ -86,6 +87,7 @@ class Checker:
         self.check_ids()
         if self.course.manifest is not None:
             self.check_manifest()
+            self.check_specialisms()
         for doc in self.course.modules + self.course.pages:
             self.check_links(doc)
         for doc in self.course.modules:
@@ -148,6 +150,69 @@ class Checker:
             if ref.target not in self.index.pages:
                 self.missing(ref, ref.target, f"няма страница „{ref.target}“ в modules/pages/",
                              "unknown-page", self.index.pages)
+
+    def check_specialisms(self) -> None:
+        """Each audience's specialisms: unique ids, modules and reading that exist (and that
+        the audience takes), and modules to study first in an order their prerequisites allow."""
+        manifest = self.course.manifest
+        assert manifest is not None
+        seen: dict[str, Pos] = {}
+        for audience in manifest.audiences:
+            taken = {t.id for t in manifest.topics
+                     if audience.id in t.audiences or audience.id in t.optional_for}
+            for specialism in audience.specialisms:
+                if specialism.id in seen:
+                    self.add(manifest.path, specialism.pos, f"специалността „{specialism.id}“ вече "
+                             f"е описана на ред {seen[specialism.id][0]}", "duplicate-specialism")
+                seen.setdefault(specialism.id, specialism.pos)
+                self._check_first(audience.id, specialism.id, specialism.first, taken)
+                for item in specialism.reading:
+                    if item.ref is not None:
+                        self._check_reading(audience.id, specialism.id, item.ref, taken)
+
+    def _check_first(self, audience: str, specialism: str, first: tuple[Ref, ...],
+                     taken: set[str]) -> None:
+        order = {ref.target: index for index, ref in reversed(list(enumerate(first)))}
+        for index, ref in enumerate(first):
+            doc = self.index.modules.get(ref.target)
+            if doc is None:
+                hint = " (в „first“ се пишат само id на модули, без #раздел)" \
+                    if "#" in ref.target else ""
+                self.missing(ref, ref.target, f"специалността „{specialism}“: „{ref.target}“ не "
+                             f"е модул{hint}", "unknown-module", self.index.modules)
+                continue
+            if order[ref.target] != index:
+                self.add(ref.path, ref.pos, f"специалността „{specialism}“: модулът "
+                         f"„{ref.target}“ е повторен в „first“", "duplicate-module", "warning")
+            self._taken(audience, f"специалността „{specialism}“", ref, doc, taken)
+            for prerequisite in doc.requires:
+                if order.get(prerequisite.target, -1) > index:
+                    self.add(ref.path, ref.pos, f"специалността „{specialism}“: „{ref.target}“ "
+                             f"се отваря едва след „{prerequisite.target}“, а той е по-нататък "
+                             "в „first“ — разменете ги", "specialism-order", "warning")
+
+    def _check_reading(self, audience: str, specialism: str, ref: Ref, taken: set[str]) -> None:
+        doc_id, _, anchor = ref.target.partition("#")
+        doc = self.index.modules.get(doc_id) or self.index.pages.get(doc_id)
+        where = f"специалността „{specialism}“, „reading“"
+        if doc is None:
+            self.missing(ref, doc_id, f"{where}: „{doc_id}“ не е модул или страница",
+                         "unknown-reading", [*self.index.modules, *self.index.pages])
+            return
+        if anchor and anchor not in doc.rendered.anchors:
+            self.add(ref.path, ref.pos, f"{where}: няма раздел „#{anchor}“ в „{doc_id}“"
+                     + did_you_mean(anchor, doc.rendered.anchors, "„#{}“"), "unknown-anchor")
+        if doc.topic:
+            self._taken(audience, where, ref, doc, taken)
+
+    def _taken(self, audience: str, where: str, ref: Ref, doc: Document,
+               taken: set[str]) -> None:
+        """Warn about a module whose topic ``audience`` neither must nor may take."""
+        if doc.topic in taken:
+            return
+        self.add(ref.path, ref.pos, f"{where}: модулът „{doc.id}“ е от темата „{doc.topic}“, "
+                 f"която аудиторията „{audience}“ не изучава (не е в нейните audiences или "
+                 "optional_for)", "specialism-not-taken", "warning")
 
     def _check_topic_module(self, topic_id: str, ref: Ref, listed: dict[str, str]) -> None:
         doc = self.index.modules.get(ref.target)
@@ -256,6 +321,9 @@ class Checker:
                          "duplicate-id")
             seen.add(question.id)
             self.check_question(quiz, question)
+        for band in quiz.feedback:
+            self._check_markdown(quiz.path, quiz.at("feedback"), "тест",
+                                 f"обратната връзка от {band.min:g} %", band.text)
         if quiz.id not in self.used_quizzes and not self._users_unloaded():
             self.add(quiz.path, quiz.pos, f"тестът „{quiz.id}“ не се използва никъде",
                      "unused-quiz", "warning")
@@ -319,11 +387,20 @@ class Checker:
         if not question.explanation and not has_feedback(question):
             self.add(quiz.path, question.pos, f"въпрос „{question.id}“ няма обяснение "
                      "(„explanation“) или обратна връзка", "no-explanation", "warning")
+        for label, text in question_texts(question):
+            self._check_markdown(quiz.path, question.pos, f"въпрос „{question.id}“", label, text)
         if question.ref is None:
             self.add(quiz.path, question.pos, f"въпрос „{question.id}“ няма връзка към раздел "
                      "(„ref: модул#раздел“)", "no-ref", "warning")
         else:
             self._check_ref(question.ref)
+
+    def _check_markdown(self, path: str, pos: Pos, owner: str, label: str, text: str) -> None:
+        """Warn when ``text`` holds Markdown that a question cannot show (see course.inline)."""
+        faults = markdown_faults(text)
+        if faults:
+            self.add(path, pos, f"{owner}, {label}: " + "; ".join(faults), "question-markdown",
+                     "warning")
 
     def _check_ref(self, ref: Ref) -> None:
         module_id, _, anchor = ref.target.partition("#")
@@ -354,6 +431,31 @@ class Checker:
                 doc = self.index.modules[start]
                 self.add(doc.path, doc.pos, f"предпоставките на „{start}“ образуват кръг",
                          "prerequisite-cycle")
+
+
+def question_texts(question: Question) -> list[tuple[str, str]]:
+    """Every text of ``question`` a learner reads, rendered as inline Markdown, with its name.
+
+    Accepted text answers are left out: they are compared with what the learner types,
+    never shown as Markdown.
+    """
+    texts = [("текстът", question.text)]
+    for number, choice in enumerate(question.choices, 1):
+        texts += [(f"отговор {number}", choice.text),
+                  (f"обратната връзка на отговор {number}", choice.feedback)]
+    texts += [("feedback_true", question.feedback_true),
+              ("feedback_false", question.feedback_false)]
+    texts += [(f"обратната връзка на текстов отговор {n}", a.feedback)
+              for n, a in enumerate(question.text_answers, 1)]
+    texts += [(f"обратната връзка на числов отговор {n}", a.feedback)
+              for n, a in enumerate(question.number_answers, 1)]
+    texts.append(("feedback_other", question.feedback_other))
+    for number, (left, right) in enumerate(question.pairs, 1):
+        texts += [(f"двойка {number}, лявата част", left), (f"двойка {number}, дясната част", right)]
+    texts += [(f"дистрактор {n}", d) for n, d in enumerate(question.distractors, 1)]
+    texts += [(f"елемент {n}", item) for n, item in enumerate(question.items, 1)]
+    texts.append(("обяснението", question.explanation))
+    return [(label, text) for label, text in texts if text]
 
 
 def missing_image(target: str, images: Iterable[str]) -> str:

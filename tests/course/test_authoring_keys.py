@@ -18,6 +18,8 @@ import pytest
 from course.build import check
 from course.fields import Fields
 from tests.conftest import REPO
+from tests.course.test_specialisms import GOOD as SPECIALISMS
+from tests.course.test_specialisms import with_audiences
 
 # A quiz with the branches the minimal course does not take (weights, both number forms).
 EXTRA_QUIZ = """\
@@ -46,6 +48,7 @@ questions:
 # Fields.what (and, for answers, the reader that asked) → the table in AUTHORING.md.
 _BY_WHAT = {"course.yaml": "course", "handbook": "handbook", "аудиторията": "audience",
             "темата": "topic", "hours": "hours", "completion": "completion",
+            "специалността": "specialism", "четивото": "reading",
             "модулът": "module", "страницата": "page", "терминът": "term", "review": "review",
             "обратната връзка": "feedback", "двойката": "pair"}
 _ANSWERS = {"_choices": "choice", "_text": "text-answer", "_number": "number-answer"}
@@ -101,10 +104,11 @@ def documented_keys(text: str) -> dict[str, set[str]]:
 def test_authoring_tables_name_exactly_the_keys_the_loader_reads(
         minimal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (minimal / "quizzes" / "t1" / "all-keys.yaml").write_text(EXTRA_QUIZ, encoding="utf-8")
+    with_audiences(minimal, SPECIALISMS)
     loaded = loader_keys(minimal, monkeypatch)
     assert set(loaded) >= {"question", "single", "multiple", "true-false", "text", "number",
                            "match", "order", "choice", "text-answer", "number-answer", "pair",
-                           "pool", "by_audience"}, sorted(loaded)
+                           "pool", "by_audience", "specialism", "reading"}, sorted(loaded)
     documented = documented_keys((REPO / "AUTHORING.md").read_text(encoding="utf-8"))
     assert sorted(documented) == sorted(loaded)
     for name, keys in loaded.items():

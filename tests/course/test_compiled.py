@@ -14,17 +14,23 @@ from course.compiled import (
     CompiledCourse,
     CourseUnavailable,
     Heading,
+    Reading,
     Rule,
+    Specialism,
     read_compiled,
 )
 from course.model import CompletionRule, Course, Document
 from tests.conftest import copy_course
+from tests.course.test_specialisms import GOOD, with_audiences
 
 
-@pytest.fixture(params=["minimal", "webapp-mini"])
+@pytest.fixture(params=["minimal", "webapp-mini", "minimal+specialisms"])
 def compiled(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Course, CompiledCourse]:
     """A fixture course as checked, and the same course compiled and read back."""
-    root = copy_course(request.param, tmp_path)
+    name, _, variant = request.param.partition("+")
+    root = copy_course(name, tmp_path)
+    if variant == "specialisms":
+        with_audiences(root, GOOD)
     course, problems = check(root)
     assert not any(p.is_error for p in problems), problems
     build(root, tmp_path / "out", jobs=1)
@@ -45,6 +51,11 @@ def test_the_course_and_its_topics_come_back(compiled: tuple[Course, CompiledCou
     assert manifest is not None
     assert (read.title, read.language) == (manifest.title, manifest.language)
     assert read.audiences == {a.id: a.title for a in manifest.audiences}
+    assert read.specialisms == {a.id: tuple(
+        Specialism(s.id, s.title, a.id, s.description, tuple(r.target for r in s.first),
+                   tuple(Reading(r.ref.target) if r.ref else Reading("", r.title, r.url)
+                         for r in s.reading))
+        for s in a.specialisms) for a in manifest.audiences if a.specialisms}
     intro = manifest.introduction.target if manifest.introduction else None
     assert (read.introduction.id if read.introduction else None) == intro
     assert [t.id for t in read.topics] == [t.id for t in manifest.topics]

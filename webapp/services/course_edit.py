@@ -305,7 +305,7 @@ class Incoming:
 
     path: str
     line: int
-    what: str  # link | prerequisite | question | course-page
+    what: str  # link | prerequisite | question | course-page | specialism
 
 
 def links_to(course: Course, doc: Document) -> list[Incoming]:
@@ -329,6 +329,12 @@ def links_to(course: Course, doc: Document) -> list[Incoming]:
             manifest.handbook_front_matter)
         found += [Incoming(ref.path, ref.pos[0], "course-page")
                   for ref in pages if ref.target == doc.id]
+        # A specialism's modules to study first and its reading (``id`` or ``id#anchor``).
+        refs = [ref for audience in manifest.audiences for specialism in audience.specialisms
+                for ref in (*specialism.first,
+                            *(item.ref for item in specialism.reading if item.ref))]
+        found += [Incoming(ref.path, ref.pos[0], "specialism")
+                  for ref in refs if ref.target.partition("#")[0] == doc.id]
     return sorted(set(found), key=lambda i: (i.path, i.line))
 
 
