@@ -451,7 +451,8 @@ def question_texts(question: Question) -> list[tuple[str, str]]:
               for n, a in enumerate(question.number_answers, 1)]
     texts.append(("feedback_other", question.feedback_other))
     for number, (left, right) in enumerate(question.pairs, 1):
-        texts += [(f"двойка {number}, лявата част", left), (f"двойка {number}, дясната част", right)]
+        texts += [(f"двойка {number}, лявата част", left),
+                  (f"двойка {number}, дясната част", right)]
     texts += [(f"дистрактор {n}", d) for n, d in enumerate(question.distractors, 1)]
     texts += [(f"елемент {n}", item) for n, item in enumerate(question.items, 1)]
     texts.append(("обяснението", question.explanation))

@@ -9,8 +9,10 @@ from __future__ import annotations
 from flask import Flask, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from course.compiled import CompiledCourse
+from course.inline import inline_text, render_inline
 from webapp.content import current_course
 from webapp.models import CERTIFICATE_REPLACED, CERTIFICATE_REVOKED, CERTIFICATE_VALID
 
@@ -67,9 +69,18 @@ def audience_title(audience_id: str, course: CompiledCourse) -> str:
     return course.audiences.get(audience_id, audience_id)
 
 
+def inline(text: str | None) -> Markup:
+    """A question's text, answer, feedback or explanation with its inline Markdown rendered.
+
+    ``render_inline`` escapes everything that is not its own markup, so its output is safe.
+    """
+    return Markup(render_inline(str(text or "")))
+
+
 def init_app(app: Flask) -> None:
     """Register the app-wide filters and globals."""
-    for name in (organisation_kind, role_name, audience_title):
+    for name in (organisation_kind, role_name, audience_title, inline):
         app.add_template_filter(name)
+    app.add_template_filter(inline_text)
     for helper in (certificate_status, certificate_action, quiz_kind, course_link):
         app.add_template_global(helper)

@@ -23,6 +23,7 @@ from sqlalchemy import Select
 from sqlmodel import Session, col, select
 
 from course.compiled import CompiledCourse
+from course.inline import inline_text
 from course.model import Question, Quiz
 from course.serial import question_from_dict
 from course.stats import (
@@ -75,7 +76,7 @@ class QuestionRow:
 
     @property
     def short_text(self) -> str:
-        text = " ".join(self.question.text.split())
+        text = " ".join(inline_text(self.question.text).split())  # a link label: no markup
         return text if len(text) <= SHORT_TEXT else text[:SHORT_TEXT - 1].rstrip() + "…"
 
 
