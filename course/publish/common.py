@@ -11,7 +11,9 @@ from functools import cache
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
+from course.inline import inline_text, render_inline
 from course.model import Course, Document, term_key
 from course.render import resolve_placeholders
 from course.wording import long_date
@@ -44,7 +46,14 @@ def environment() -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True,
                              undefined=jinja2.StrictUndefined)
     env.filters["long_date"] = long_date
+    env.filters["inline"] = inline_html
+    env.filters["inline_text"] = inline_text
     return env
+
+
+def inline_html(text: str) -> Markup:
+    """A question's text or feedback with its inline Markdown, as safe markup for a template."""
+    return Markup(render_inline(text))
 
 
 def glossary_keys(course: Course) -> dict[str, str]:

@@ -4,6 +4,10 @@ For municipalities with a poor connection: modules, pages, the glossary and the
 self-checks, which grade answers in the page (the answer key travels with the
 page — self-checks count for nothing, so that is acceptable here; the pre-tests
 and final tests are left out). No accounts, no server: unzip and open index.html.
+
+Questions, answers, feedback and explanations show their inline Markdown: the page
+renders the texts with ``course.inline.render_inline``, and the key carries the feedback
+already rendered by it, which the script inserts as markup (and nothing else as markup).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 from course.build import check
 from course.compile import asset_name, quiz_source
 from course.errors import ContentError, has_errors
+from course.inline import inline_text, render_inline
 from course.model import Course, Document, Question, Quiz, Topic
 from course.publish.common import TEMPLATES, Linker, document_html, environment, glossary_keys
 from course.textmatch import normalise_text
@@ -115,33 +120,45 @@ def _quiz_view(quiz: Quiz, quizzes: dict[str, Quiz]) -> dict[str, Any]:
     questions, _ = quiz_source(quiz, quizzes)
     return {"id": quiz.id, "title": quiz.title, "questions": [_question_view(q) for q in questions],
             "key": json.dumps({"questions": [_answer_key(q) for q in questions],
-                               "bands": [{"min": b.min, "text": b.text} for b in quiz.feedback]},
+                               "bands": [{"min": b.min, "text": render_inline(b.text)}
+                                         for b in quiz.feedback]},
                               ensure_ascii=False).replace("</", "<\\/")}
 
 
 def _question_view(question: Question) -> dict[str, Any]:
-    """What the page shows: the text and the options, in a fixed order (no shuffling offline)."""
+    """What the page shows: the text and the options, in a fixed order (no shuffling offline).
+
+    Texts keep their Markdown (the template renders it); the options of a ``<select>`` are
+    plain text, sorted as the reader sees them.
+    """
     view: dict[str, Any] = {"id": question.id, "type": question.type, "text": question.text,
                             "choices": [c.text for c in question.choices]}
     if question.type == "match":
-        options = [right for _, right in question.pairs] + list(question.distractors)
+        options = [inline_text(right) for _, right in question.pairs]
+        options += [inline_text(d) for d in question.distractors]
         view["lefts"] = [left for left, _ in question.pairs]
         view["options"] = sorted(enumerate(options), key=lambda item: item[1].lower())
     if question.type == "order":
-        view["order_items"] = sorted(enumerate(question.items), key=lambda item: item[1].lower())
+        items = [inline_text(item) for item in question.items]
+        view["order_items"] = sorted(enumerate(items), key=lambda item: item[1].lower())
         view["positions"] = len(question.items)
     return view
 
 
 def _answer_key(question: Question) -> dict[str, Any]:
+    """What selfcheck.js grades with. Feedback and explanations are HTML rendered here by
+    ``render_inline`` (everything not its own markup escaped): the script inserts them as
+    markup, and nothing else it shows."""
+    html = render_inline
     return {
-        "type": question.type, "points": question.points, "explanation": question.explanation,
-        "choices": [{"weight": c.weight, "feedback": c.feedback} for c in question.choices],
-        "answer": question.answer, "feedback_true": question.feedback_true,
-        "feedback_false": question.feedback_false, "feedback_other": question.feedback_other,
-        "text": [{"text": normalise_text(a.text), "weight": a.weight, "feedback": a.feedback}
+        "type": question.type, "points": question.points, "explanation": html(question.explanation),
+        "choices": [{"weight": c.weight, "feedback": html(c.feedback)} for c in question.choices],
+        "answer": question.answer, "feedback_true": html(question.feedback_true),
+        "feedback_false": html(question.feedback_false),
+        "feedback_other": html(question.feedback_other),
+        "text": [{"text": normalise_text(a.text), "weight": a.weight, "feedback": html(a.feedback)}
                  for a in question.text_answers],
-        "number": [{"low": a.low, "high": a.high, "weight": a.weight, "feedback": a.feedback}
-                   for a in question.number_answers],
+        "number": [{"low": a.low, "high": a.high, "weight": a.weight,
+                    "feedback": html(a.feedback)} for a in question.number_answers],
         "pairs": len(question.pairs), "items": len(question.items),
     }

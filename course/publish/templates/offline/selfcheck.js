@@ -1,6 +1,9 @@
 // Grades a self-check in the page, with the same rules as the online course
 // (course/grading.py): weights in percent of a question's points, partial credit
 // for match and order, typed text compared after folding case, spaces and quotes.
+// The key's feedback, explanations and bands are HTML made at publish time by
+// course/inline.py (which escapes all but its own markup); they are the only markup
+// inserted here. Anything the reader typed goes through escapeHtml.
 (function () {
   "use strict";
   var LOOKALIKE = {A: "А", B: "В", E: "Е", K: "К", M: "М", H: "Н", O: "О", P: "Р", C: "С",
@@ -20,6 +23,11 @@
     var text = value.trim().replace(/\u2212/g, "-").replace(/[\s\u00a0\u202f]/g, "");
     if ((text.match(/,/g) || []).length === 1 && text.indexOf(".") < 0) text = text.replace(",", ".");
     return /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text) ? parseFloat(text) : null;
+  }
+
+  function escapeHtml(text) {
+    return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+      .replace(/"/g, "&quot;");
   }
 
   function best(list) {
@@ -60,7 +68,7 @@
       var typed = box.querySelector("input").value;
       if (!typed.trim()) return null;
       var value = number(typed);
-      if (value === null) return [0, "„" + typed + "“ не е число."];
+      if (value === null) return [0, "„" + escapeHtml(typed) + "“ не е число."];
       var hit = best(key.number.filter(function (a) {
         return a.low - 1e-9 <= value && value <= a.high + 1e-9;
       }));
@@ -90,14 +98,14 @@
       var state = !outcome ? "wrong" : fraction >= 1 - 1e-9 ? "correct" : fraction > 0 ? "partial" : "wrong";
       var label = !outcome ? "Без отговор." : {correct: "Вярно.", partial: "Отчасти вярно.", wrong: "Невярно."}[state];
       result.className = "result " + state;
-      result.textContent = [label, outcome ? outcome[1] : "", q.explanation].filter(Boolean).join(" ");
+      result.innerHTML = [label, outcome ? outcome[1] : "", q.explanation].filter(Boolean).join(" ");
       score += fraction * q.points;
       points += q.points;
     });
     var percent = points ? Math.round(1000 * score / points) / 10 : 0;
     var band = key.bands.slice().sort(function (a, b) { return b.min - a.min; })
       .find(function (b) { return percent >= b.min; });
-    form.querySelector(".total").textContent = "Резултат: " + percent + "%" + (band ? ". " + band.text : "");
+    form.querySelector(".total").innerHTML = "Резултат: " + percent + "%" + (band ? ". " + band.text : "");
   }
 
   document.querySelectorAll(".selfcheck-form").forEach(function (form) {
