@@ -123,7 +123,8 @@ def read(root: Path, known: set[str]) -> Register:
 
 def _documents(cell: str) -> tuple[str, ...]:
     """The module and page ids of a cell: ``a, b#anchor (пример); тестове: …`` → (a, b)."""
-    ids = (re.split(r"[\s#(]", item.strip(), maxsplit=1)[0] for item in cell.split(";")[0].split(","))
+    items = cell.split(";")[0].split(",")
+    ids = (re.split(r"[\s#(]", item.strip(), maxsplit=1)[0] for item in items)
     return tuple(dict.fromkeys(i for i in ids if i))
 
 
