@@ -218,19 +218,22 @@ def run_participants_import(args: argparse.Namespace) -> int:
         return EXIT_FAILURE
     with configured_app() as app, app.app_context():
         try:
-            audiences = content.current_course().audiences
+            course = content.current_course()
+            audiences, specialisms = course.audiences, course.specialisms
         except CourseUnavailable:
             return fail("няма компилиран курс (аудиториите идват от него); изпълнете "
                         "„dobro build“ / no compiled course")
         database = db.session()
-        plan = participants.preview(database, table, audiences, args.group.strip())
+        plan = participants.preview(database, table, audiences, args.group.strip(),
+                                    specialisms=specialisms)
         print_preview(path, plan)
         if not plan.ok:
             return EXIT_FAILURE
         if args.dry_run:
             print("Пробен внос: нищо не е записано. / Dry run: nothing was saved.")
             return EXIT_OK
-        _plan, summary = participants.apply(database, table, audiences, args.group.strip())
+        _plan, summary = participants.apply(database, table, audiences, args.group.strip(),
+                                            specialisms=specialisms)
         database.commit()
     print(f"Внесено: {summary.created} нови, {summary.updated} променени, {summary.unchanged} "
           f"без промяна, {summary.groups_created} нови групи. / Imported.")

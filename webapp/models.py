@@ -56,6 +56,8 @@ class User(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=255)
     role: str = Field(max_length=20, default="learner")
     audience: str | None = Field(default=None, max_length=50)
+    # One of the audience's specialisms in course.yaml (its id); None: not chosen (0012).
+    specialism: str | None = Field(default=None, max_length=100)
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     position: str = Field(max_length=200, default="")
     sex: str = Field(max_length=1, default="")  # "" not given, f, m, x (participants import)

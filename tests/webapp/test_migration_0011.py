@@ -12,7 +12,7 @@ from course.model import Choice, Question
 from course.questionkey import question_key
 from course.serial import question_to_dict
 from webapp import db
-from webapp.models import Attempt, User
+from webapp.models import Attempt
 
 OLD = Question(id="q1", type="single", text="Кой?", points=1.0,
                choices=(Choice("Кметът", 100), Choice("Съветът", 0)))
@@ -26,20 +26,23 @@ def test_upgrade_backfills_the_keys_of_existing_scores(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'dobro.db'}"
     db.upgrade(url, "0010")
     engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        # Raw SQL: the model's User has columns added by later migrations (0012).
+        connection.execute(sa.text(
+            "INSERT INTO user (id, username, name, role, session_version, created_at, position, "
+            "sex, phone, active) VALUES (1, 'ivan', 'Иван', 'learner', 1, '2026-12-01', '', '', "
+            "'', 1)"))
     with Session(engine) as session:
-        user = User(username="ivan", name="Иван", role="learner")
-        session.add(user)
-        session.commit()
         ids = []
         for questions in ([OLD, OTHER], [NEW, OTHER]):
-            attempt = Attempt(user_id=user.id or 0, quiz_id="t", quiz_version="v", kind="final",
+            attempt = Attempt(user_id=1, quiz_id="t", quiz_version="v", kind="final",
                               seed="1", state="submitted", percent=50.0,
                               questions=[{"question": question_to_dict(q), "order": [0, 1]}
                                          for q in questions])
             session.add(attempt)
             session.commit()
             ids.append(attempt.id)
-        open_attempt = Attempt(user_id=user.id or 0, quiz_id="u", quiz_version="v",
+        open_attempt = Attempt(user_id=1, quiz_id="u", quiz_version="v",
                                kind="final", seed="2",
                                questions=[{"question": question_to_dict(OLD), "order": [0, 1]}])
         session.add(open_attempt)

@@ -11,6 +11,6 @@ class ImportForm(FlaskForm):
     file = FileField(
         _l("Participants file (CSV or XLSX)"),
         description=_l("First row: the column names. Required: Име, Организация, Аудитория; "
-                       "optional: Длъжност, Пол, Имейл, Телефон, Група."),
+                       "optional: Длъжност, Пол, Имейл, Телефон, Група, Специалност."),
         validators=[FileRequired(message=_l("Choose a file.")),
                     FileAllowed(["csv", "xlsx"], message=_l("Only .csv and .xlsx files."))])

@@ -30,3 +30,6 @@ class LearnerForm(FlaskForm):
         _l("Position (optional)"), filters=[squeeze],
         validators=[Length(max=MAX_NAME, message=_l("At most %(max)d characters, please."))],
         render_kw={"autocomplete": "off", "maxlength": MAX_NAME})
+    # Offered for every audience that has specialisms; the view checks that the one chosen
+    # belongs to the chosen audience (webapp.services.specialisms).
+    specialism = SelectField(_l("Specialism (optional)"), validate_choice=False)

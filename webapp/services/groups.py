@@ -110,16 +110,29 @@ def organisations(db: Session) -> list[Organisation]:
 
 
 def add_learner(db: Session, group: Group, name: str, organisation_id: int, audience: str,
-                position: str = "") -> User:
+                position: str = "", specialism: str | None = None) -> User:
     """Create a learner who has not joined yet and put them in ``group``."""
     if db.get(Organisation, organisation_id) is None:
         raise GroupNotFound(organisation_id)
     user = User(name=name, role="learner", audience=audience, organisation_id=organisation_id,
-                position=position)
+                position=position, specialism=specialism)
     db.add(user)
     db.flush()
     assert group.id is not None and user.id is not None  # both flushed
     db.add(GroupMember(group_id=group.id, user_id=user.id))
+    db.flush()
+    return user
+
+
+def update_learner(db: Session, member: Member, name: str, organisation_id: int, audience: str,
+                   position: str, specialism: str | None) -> User:
+    """Change a learner's details as their trainer edits them (the caller commits)."""
+    if db.get(Organisation, organisation_id) is None:
+        raise GroupNotFound(organisation_id)
+    user = member.user
+    user.name, user.organisation_id, user.audience = name, organisation_id, audience
+    user.position, user.specialism = position, specialism
+    db.add(user)
     db.flush()
     return user
 

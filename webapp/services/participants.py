@@ -3,7 +3,9 @@
 Rules (the same on the web page and in ``dobro participants import``):
 
 * Columns are named in Bulgarian or English (``HEADERS``); name, organisation and
-  audience are required; position, sex, email, phone and group are optional.
+  audience are required; position, sex, email, phone, group and specialism are optional.
+  A specialism is one of the row's audience's (``modules/course.yaml``), named by its id
+  or its title in any case.
 * Identity, so that importing the same file again creates no one twice: the email
   (case-insensitive) when the row has one; otherwise the name (spaces squeezed,
   case-insensitive) together with the organisation. A row with an email that no one
@@ -21,29 +23,35 @@ Rules (the same on the web page and in ``dobro participants import``):
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, func, select
 
+from course.compiled import Specialism
 from webapp.models import Group, GroupMember, Organisation, User
 from webapp.services.participant_files import MAX_CELL, Table, column_letter
+from webapp.services.specialisms import SpecialismError
+from webapp.services.specialisms import find as find_specialism
 
-FIELDS = ("name", "organisation", "audience", "position", "sex", "email", "phone", "group")
+FIELDS = ("name", "organisation", "audience", "position", "sex", "email", "phone", "group",
+          "specialism")
 REQUIRED = ("name", "organisation", "audience")
 LABELS = {"name": "Име", "organisation": "Организация", "audience": "Аудитория",
           "position": "Длъжност", "sex": "Пол", "email": "Имейл", "phone": "Телефон",
-          "group": "Група"}
+          "group": "Група", "specialism": "Специалност"}
 HEADERS = {**{label.casefold(): key for key, label in LABELS.items()},
            **{key: key for key in FIELDS},
            "organization": "organisation", "e-mail": "email", "имейл адрес": "email",
            "e-mail адрес": "email", "gender": "sex", "телефонен номер": "phone",
-           "име и фамилия": "name", "full name": "name", "група": "group"}
+           "име и фамилия": "name", "full name": "name", "група": "group",
+           "specialty": "specialism", "speciality": "specialism"}
 SEXES = {"f": "жена", "m": "мъж", "x": "друго"}
 SEX_WORDS = {"f": "f", "ж": "f", "жена": "f", "female": "f",
              "m": "m", "м": "m", "мъж": "m", "male": "m",
              "x": "x", "друго": "x", "other": "x"}
-LIMITS = {"name": 200, "position": 200, "email": 254, "phone": 30, "group": 200}
+LIMITS = {"name": 200, "position": 200, "email": 254, "phone": 30, "group": 200,
+          "specialism": 200}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+?[0-9 ()/-]{6,30}$")
 
@@ -85,6 +93,7 @@ class Planned:
     user: User | None = None  # None: a new learner
     changes: list[Change] = field(default_factory=list)
     joins_group: bool = False
+    offered_specialisms: frozenset[str] = frozenset()  # the ids of the audience's
 
 
 @dataclass
@@ -125,17 +134,20 @@ class _Context:
     organisations: dict[str, Organisation]
     audiences: dict[str, str]  # a casefolded id or title → the id
     audience_titles: Mapping[str, str]
+    specialisms: Mapping[str, Sequence[Specialism]]  # an audience's id → its specialisms
     default_group: str
     fixed_group: bool  # the web page imports into its own group only
     scope: frozenset[int] | None  # the learners a row may match; None: everyone
 
 
 def preview(db: Session, table: Table, audiences: Mapping[str, str], group: str = "",
-            fixed_group: bool = False, scope: Collection[int] | None = None) -> Preview:
+            fixed_group: bool = False, scope: Collection[int] | None = None,
+            specialisms: Mapping[str, Sequence[Specialism]] | None = None) -> Preview:
     """Check every row of ``table`` against the database and say what importing would do.
 
     ``scope`` holds the ids of the learners whose records a row may match (a trainer's
     own); ``None`` matches across the whole database (coordinators, admins, the CLI).
+    ``specialisms`` are the course's, by audience (``CompiledCourse.specialisms``).
     """
     result = Preview(whole_database=scope is None)
     columns = _columns(table, result)
@@ -145,7 +157,8 @@ def preview(db: Session, table: Table, audiences: Mapping[str, str], group: str 
         organisations={name_key(o.name): o for o in db.exec(select(Organisation))},
         audiences={**{k.casefold(): k for k in audiences},
                    **{name_key(t): k for k, t in audiences.items()}},
-        audience_titles=audiences, default_group=group, fixed_group=fixed_group,
+        audience_titles=audiences, specialisms=specialisms or {}, default_group=group,
+        fixed_group=fixed_group,
         scope=None if scope is None else frozenset(scope))
     seen: dict[tuple[str, ...], int] = {}
     for row in table.rows:
@@ -223,13 +236,37 @@ def _validate(row: int, cells: dict[str, str], columns: dict[str, int], context:
             context.default_group):
         _error(result, row, columns, "group", f"друга група „{cells['group']}“; тук се "
                f"внасят участници само в група „{context.default_group}“")
-    if organisation is None or audience is None or sex is None:
+    specialism = _specialism(row, cells.get("specialism", ""), audience, columns, context,
+                             result)
+    if organisation is None or audience is None or sex is None or specialism is None:
         return None
     assert organisation.id is not None
     values = {"name": cells["name"], "organisation": organisation.name, "audience": audience,
               "position": cells.get("position", ""), "sex": sex, "email": email,
-              "phone": phone}
-    return Planned(row, values, organisation.id, group)
+              "phone": phone, "specialism": specialism}
+    return Planned(row, values, organisation.id, group, offered_specialisms=frozenset(
+        s.id for s in context.specialisms.get(audience, ())))
+
+
+def _specialism(row: int, cell: str, audience: str | None, columns: dict[str, int],
+                context: _Context, result: Preview) -> str | None:
+    """The id of the specialism ``cell`` names ("" for none); None, with a row error, when
+    it is not one of the audience's (an unknown audience has its own error already)."""
+    if not cell or audience is None:
+        return "" if not cell else None
+    offered = context.specialisms.get(audience, ())
+    try:
+        found = find_specialism(offered, cell)
+    except SpecialismError:
+        title = context.audience_titles.get(audience, audience)
+        if offered:
+            message = (f"непозната специалност „{cell}“ за аудитория „{title}“; очакват се: "
+                       + ", ".join(s.title for s in offered))
+        else:
+            message = f"аудитория „{title}“ няма специалности; оставете клетката празна"
+        _error(result, row, columns, "specialism", message)
+        return None
+    return found.id if found else ""
 
 
 def _identity(planned: Planned) -> tuple[str, ...]:
@@ -294,7 +331,8 @@ def _group(db: Session, name: str) -> Group | None:
 
 def _stored(user: User) -> dict[str, str]:
     return {"name": user.name, "audience": user.audience or "", "position": user.position,
-            "sex": user.sex, "email": (user.email or "").lower(), "phone": user.phone}
+            "sex": user.sex, "email": (user.email or "").lower(), "phone": user.phone,
+            "specialism": user.specialism or ""}
 
 
 def _changes(db: Session, user: User, planned: Planned) -> list[Change]:
@@ -309,14 +347,19 @@ def _changes(db: Session, user: User, planned: Planned) -> list[Change]:
         # An empty optional cell keeps what is stored; the name changes only in spelling.
         if new and new != old and not (key == "name" and name_key(new) == name_key(old)):
             changes.append(Change(key, LABELS[key], old, new))
+    old = stored["specialism"]
+    if old and not planned.values["specialism"] and old not in planned.offered_specialisms:
+        # Not one of the row's audience's (the audience changes): it goes with the old one.
+        changes.append(Change("specialism", LABELS["specialism"], old, ""))
     return changes
 
 
 def apply(db: Session, table: Table, audiences: Mapping[str, str], group: str = "",
-          fixed_group: bool = False, scope: Collection[int] | None = None
+          fixed_group: bool = False, scope: Collection[int] | None = None,
+          specialisms: Mapping[str, Sequence[Specialism]] | None = None
           ) -> tuple[Preview, Summary]:
     """Check ``table`` again and, if it has no errors, write it (the caller commits)."""
-    plan = preview(db, table, audiences, group, fixed_group, scope)
+    plan = preview(db, table, audiences, group, fixed_group, scope, specialisms)
     if not plan.ok:
         raise ImportRefused(plan.errors)
     groups: dict[str, Group] = {}
@@ -327,11 +370,13 @@ def apply(db: Session, table: Table, audiences: Mapping[str, str], group: str = 
     for planned in plan.creates + plan.updates:
         user = planned.user or User(name=planned.values["name"], role="learner")
         user.organisation_id = planned.organisation_id
-        for key in ("audience", "position", "sex", "email", "phone"):
+        for key in ("audience", "position", "sex", "email", "phone", "specialism"):
             if planned.values[key] or planned.user is None:
                 setattr(user, key, planned.values[key] or _empty(key))
         if planned.user is not None and any(c.field == "name" for c in planned.changes):
             user.name = planned.values["name"]
+        if any(c.field == "specialism" and not c.new for c in planned.changes):
+            user.specialism = None
         db.add(user)
         db.flush()
         if planned.group_name:
@@ -345,4 +390,4 @@ def apply(db: Session, table: Table, audiences: Mapping[str, str], group: str = 
 
 
 def _empty(key: str) -> str | None:
-    return None if key == "email" else ""
+    return None if key in ("email", "specialism") else ""

@@ -27,10 +27,11 @@ from webapp import search as course_search
 from webapp.auth import me
 from webapp.bodies import json_body
 from webapp.content import current_course, store
-from webapp.models import ATTEMPT_OPEN
+from webapp.forms.specialism import SpecialismForm
+from webapp.models import ATTEMPT_OPEN, User
 from webapp.notices import announce
 from webapp.security import ASSET_SECURITY_POLICY
-from webapp.services import attempts, certificates, completion, progress, sessions
+from webapp.services import attempts, certificates, completion, progress, sessions, specialisms
 
 bp = Blueprint("learn", __name__)
 
@@ -53,6 +54,8 @@ def home() -> str:
     outcome = completion.outcome(database, user, course, store().build_dir)
     return render_template(
         "learn/dashboard.html", course=course, user=user,
+        recommended=specialisms.recommendation(course, user, done),
+        specialism_form=specialism_form(course, user),
         topics=progress.topic_progress(tracks, done, outcome),
         resume=progress.continue_target(course, done, tracks),
         results=[a for a in reversed(history) if a.state != ATTEMPT_OPEN][:10],
@@ -62,6 +65,44 @@ def home() -> str:
               if c.kind == "topic"},
         sessions=sessions.upcoming_for(database, user),
         feed_token=sessions.feed_token(database, user) if user.role == "learner" else "")
+
+
+def specialism_form(course: CompiledCourse, user: User) -> SpecialismForm | None:
+    """The form for choosing a specialism, if the learner's audience has any to choose."""
+    offered = course.specialisms_of(user.audience)
+    if not offered:
+        return None
+    form = SpecialismForm(specialism=user.specialism or "")
+    form.specialism.choices = [("", _("None"))] + [(s.id, s.title) for s in offered]
+    return form
+
+
+@bp.post("/specialism")
+@login_required
+def choose_specialism() -> BaseResponse:
+    """The learner chooses their specialism (or none) among their audience's."""
+    course, user = current_course(), me()
+    form = SpecialismForm()
+    if form.validate_on_submit():  # the CSRF token (a missing one never gets this far)
+        try:
+            chosen = specialisms.choose(course, user, form.specialism.data or "")
+        except specialisms.SpecialismError as error:
+            flash(specialism_refused(error), "error")
+        else:
+            database = db.session()
+            database.add(user)
+            database.commit()
+            flash(_("Your specialism is saved: %(title)s.", title=chosen.title) if chosen
+                  else _("You have no specialism chosen now."), "success")
+    return redirect(url_for("learn.home", _anchor="my-specialism"))
+
+
+def specialism_refused(error: specialisms.SpecialismError) -> str:
+    """Why a specialism was not saved (the one stored before stays)."""
+    if error.code == "none-offered":
+        return _("Your group has no specialisms to choose from, so nothing was changed.")
+    return _("“%(value)s” is not one of the specialisms of your group, so nothing was changed. "
+             "Choose one from the list.", value=error.value[:80])
 
 
 @bp.get("/learn/<module_id>")

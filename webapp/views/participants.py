@@ -51,8 +51,11 @@ def import_preview(group_id: int) -> str:
                                labels=participants.LABELS)
     token = pending_imports.save(current_app.instance_path, filename, data, my_id(),
                                  group_id) if plan.ok else ""
+    course = current_course()
     return render_template("participants/preview.html", group=found, plan=plan, token=token,
-                           filename=filename, audiences=current_course().audiences,
+                           filename=filename, audiences=course.audiences,
+                           specialisms={s.id: s.title for offered in course.specialisms.values()
+                                        for s in offered},
                            sexes=participants.SEXES)
 
 
@@ -64,10 +67,11 @@ def import_confirm(group_id: int, token: str) -> BaseResponse:
     try:
         pending = pending_imports.load(instance, token, my_id(), group_id)
         table = read_table(pending.filename, pending.data)
-        database = db.session()
-        _plan, summary = participants.apply(database, table, current_course().audiences,
+        database, course = db.session(), current_course()
+        _plan, summary = participants.apply(database, table, course.audiences,
                                             found.name, fixed_group=True,
-                                            scope=learners_in_care(database, me()))
+                                            scope=learners_in_care(database, me()),
+                                            specialisms=course.specialisms)
     except pending_imports.PendingNotFound:
         flash(_("That preview has expired. Upload the file again."), "error")
         return redirect(url_for("participants.import_form", group_id=group_id))
@@ -99,9 +103,10 @@ def codes_pdf(group_id: int) -> Response | BaseResponse:
 
 def preview_of(found: Group, filename: str, data: bytes) -> participants.Preview:
     table = read_table(filename, data)
-    database = db.session()
-    return participants.preview(database, table, current_course().audiences, found.name,
-                                fixed_group=True, scope=learners_in_care(database, me()))
+    database, course = db.session(), current_course()
+    return participants.preview(database, table, course.audiences, found.name,
+                                fixed_group=True, scope=learners_in_care(database, me()),
+                                specialisms=course.specialisms)
 
 
 def my_id() -> int:

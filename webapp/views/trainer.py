@@ -15,6 +15,7 @@ from flask import (
     make_response,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_babel import gettext as _
@@ -25,8 +26,8 @@ from webapp.auth import me, role_required
 from webapp.content import current_course
 from webapp.forms.trainer import LearnerForm
 from webapp.group_pages import card_context, my_group, new_join_codes, render_cards
-from webapp.models import STAFF, Group
-from webapp.services import groups
+from webapp.models import STAFF, Group, User
+from webapp.services import groups, specialisms
 from webapp.services.groups import GroupNotFound, IssuedCode
 
 bp = Blueprint("trainer", __name__, url_prefix="/trainer")
@@ -50,17 +51,44 @@ def group(group_id: int) -> str:
 def add_learner(group_id: int) -> str | BaseResponse:
     found = my_group(group_id)
     form = learner_form()
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() or not specialism_fits(form):
         return render_group(found, form)
     database = db.session()
     try:
         user = groups.add_learner(database, found, form.name.data or "", form.organisation.data,
-                                  form.audience.data or "", form.position.data or "")
+                                  form.audience.data or "", form.position.data or "",
+                                  form.specialism.data or None)
     except GroupNotFound:  # the organisation was deleted since the form was shown
         abort(404)
     database.commit()
     flash(_("%(name)s is in the group. Give them a join code.", name=user.name), "success")
     return redirect(url_for("trainer.group", group_id=group_id, _anchor=f"learner-{user.id}"))
+
+
+@bp.route("/groups/<int:group_id>/learners/<int:user_id>", methods=["GET", "POST"])
+@role_required(*STAFF)
+def edit_learner(group_id: int, user_id: int) -> str | BaseResponse:
+    """A learner's details as their trainer keeps them: name, organisation, audience,
+    position and specialism."""
+    found = my_group(group_id)
+    database = db.session()
+    try:
+        member = groups.learner_in(database, found, user_id)
+    except GroupNotFound:
+        abort(404)
+    user = member.user
+    form = learner_form(None if request.method == "POST" else user)
+    if request.method == "POST" and form.validate_on_submit() and specialism_fits(form):
+        try:
+            groups.update_learner(database, member, form.name.data or "", form.organisation.data,
+                                  form.audience.data or "", form.position.data or "",
+                                  form.specialism.data or None)
+        except GroupNotFound:  # the organisation was deleted since the form was shown
+            abort(404)
+        database.commit()
+        flash(_("%(name)s: the changes are saved.", name=user.name), "success")
+        return redirect(url_for("trainer.group", group_id=group_id, _anchor=f"learner-{user.id}"))
+    return render_template("trainer/learner.html", group=found, learner=user, form=form)
 
 
 @bp.post("/groups/<int:group_id>/learners/<int:user_id>/code")
@@ -85,20 +113,43 @@ def join_codes(group_id: int) -> Response | BaseResponse:
     return code_page("trainer/codes.html", *made)
 
 
-def learner_form() -> LearnerForm:
-    """The add-a-learner form, offering the organisations and the course's audiences."""
-    form = LearnerForm()
+def learner_form(user: User | None = None) -> LearnerForm:
+    """The learner form (filled in with ``user``'s details to edit them), offering the
+    organisations, the course's audiences and their specialisms."""
+    form = LearnerForm() if user is None else LearnerForm(
+        obj=user, organisation=user.organisation_id, specialism=user.specialism or "")
     choose = ("", _("— choose —"))
     form.organisation.choices = [choose] + [
         (o.id, o.name) for o in groups.organisations(db.session())]
-    form.audience.choices = [choose] + list(current_course().audiences.items())
+    course = current_course()
+    form.audience.choices = [choose] + list(course.audiences.items())
+    form.specialism.choices = [("", _("None"))] + [
+        (s.id, f"{course.audiences.get(audience, audience)}: {s.title}")
+        for audience, offered in course.specialisms.items() for s in offered]
     return form
 
 
+def specialism_fits(form: LearnerForm) -> bool:
+    """Whether the specialism chosen is one of the chosen audience's (else the field says so)."""
+    course = current_course()
+    try:
+        specialisms.find(course.specialisms_of(form.audience.data), form.specialism.data or "")
+    except specialisms.SpecialismError as error:
+        audience = course.audiences.get(form.audience.data or "", form.audience.data or "")
+        form.specialism.errors = [
+            _("The audience %(audience)s has no specialisms: choose None.", audience=audience)
+            if error.code == "none-offered" else
+            _("This is not a specialism of the audience %(audience)s: choose one of its own, "
+              "or None.", audience=audience)]
+        return False
+    return True
+
+
 def render_group(found: Group, form: LearnerForm) -> str:
+    course = current_course()
     return render_template("trainer/group.html", group=found, form=form,
                            members=groups.members(db.session(), found),
-                           audiences=current_course().audiences)
+                           audiences=course.audiences, course=course)
 
 
 def code_page(template: str, found: Group, issued: list[IssuedCode]) -> Response:

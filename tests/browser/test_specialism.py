@@ -1,0 +1,50 @@
+"""A municipal employee on a 360-px phone chooses their specialism on the home page and
+sees, above their topics, the modules to study first (WCAG 2.1 AA, nothing wider than
+the screen)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from tests.browser.conftest import assert_accessible, assert_fits, sign_in
+from tests.webapp.test_specialisms import course_root  # noqa: F401  (the course with specialisms)
+
+SHOTS = os.environ.get("DOBRO_SCREENSHOTS", "")  # a folder to keep the screenshots in
+
+
+def shot(page: Any, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / name), full_page=True)
+
+
+def test_choosing_a_specialism_on_a_phone(phone: Any, live_server: str) -> None:
+    sign_in(phone, live_server, "ivan")
+    invitation = phone.get_by_role("region", name="Изберете специалността си")
+    assert invitation.is_visible()
+    assert_accessible(phone)
+    assert_fits(phone)
+    shot(phone, "specialism-invitation-360.png")
+    phone.get_by_label("Моята специалност").select_option(label="Юристи")
+    phone.get_by_role("button", name="Запиши").click()
+    phone.wait_for_load_state()
+    assert "Специалността ви е запазена: Юристи." in phone.content()
+    section = phone.get_by_role("region", name="Препоръчано за вашата специалност: Юристи")
+    assert section.is_visible()
+    steps = section.get_by_role("list", name="Изучете първо, в този ред").get_by_role("listitem")
+    assert steps.count() == 2
+    assert "Общината" in steps.nth(0).inner_text() and "незапочнат" in steps.nth(0).inner_text()
+    assert "Общинският съвет" in steps.nth(1).inner_text()
+    reading = section.get_by_role("list", name="Допълнително четиво").get_by_role("link")
+    assert reading.count() == 3
+    # The panel comes before the topics, in the page's order and on the screen.
+    topics = phone.get_by_role("heading", name="Моите теми")
+    assert section.bounding_box()["y"] < topics.bounding_box()["y"]
+    assert_accessible(phone)
+    assert_fits(phone)
+    shot(phone, "specialism-chosen-360.png")
+    steps.nth(0).get_by_role("link").click()
+    phone.wait_for_load_state()
+    assert phone.get_by_role("heading", level=1).inner_text() == "Общината"
