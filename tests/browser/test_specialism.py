@@ -48,3 +48,29 @@ def test_choosing_a_specialism_on_a_phone(phone: Any, live_server: str) -> None:
     steps.nth(0).get_by_role("link").click()
     phone.wait_for_load_state()
     assert phone.get_by_role("heading", level=1).inner_text() == "Общината"
+
+
+def test_a_trainer_sets_a_learners_specialism_on_a_phone(phone: Any, live_server: str,
+                                                         people: Any) -> None:
+    sign_in(phone, live_server, "trainer")
+    phone.goto(f"{live_server}/trainer/")
+    phone.get_by_role("link", name="Съветници – Смолян, пролет 2027").click()
+    phone.wait_for_load_state()
+    row = phone.locator(f"#learner-{people.learner.id}")
+    edit = row.get_by_role("link", name="Редактиране")
+    assert "Иван Иванов" in edit.evaluate("a => a.textContent")  # named for a screen reader
+    edit.click()
+    phone.wait_for_load_state()
+    assert phone.get_by_role("heading", level=1).inner_text() == (
+        "Редактиране на обучаем: Иван Иванов")
+    assert_accessible(phone)
+    assert_fits(phone)
+    phone.get_by_label("Специалност (по желание)").select_option(
+        label="Общински служители: Устройство на територията (ТСУ)")
+    phone.get_by_role("button", name="Запази промените").click()
+    phone.wait_for_load_state()
+    assert "Иван Иванов: промените са запазени." in phone.content()
+    assert "Устройство на територията (ТСУ)" in row.inner_text()
+    assert_accessible(phone)
+    assert_fits(phone)
+    shot(phone, "specialism-trainer-group-360.png")
