@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from webapp import db
 from webapp.auth import me
+from webapp.forms.codes import RenewCodesForm
 from webapp.models import Group
 from webapp.services import groups
 from webapp.services.groups import GroupNotFound, IssuedCode
@@ -33,17 +34,47 @@ def my_group(group_id: int) -> Group:
         abort(404)
 
 
-def new_join_codes(group_id: int) -> tuple[Group, list[Any]] | BaseResponse:
-    """Make join codes for the group's learners who have not joined (for cards or a PDF),
-    or the redirect back to the group when everyone has joined."""
+def new_join_codes(group_id: int) -> tuple[Group, list[Any]] | BaseResponse | str:
+    """Make join codes for the group's learners who have not joined (for cards or a PDF).
+
+    By default only for those who hold no code that works: the cards already handed out
+    keep working. With ``renew=all`` every one of them gets a new code and the codes
+    already handed out stop working; that needs the box of the confirmation page ticked,
+    else the page comes back with its error and nothing changes. A redirect back to the
+    group when there is no code to make.
+    """
     found = my_group(group_id)
     database = db.session()
-    issued = groups.join_codes(database, found, me())
-    if not issued:
-        flash(_("Everyone in this group has joined already: there are no codes to print."), "info")
-        return redirect(url_for("trainer.group", group_id=group_id))
+    if request.form.get("renew") == "all":
+        form = RenewCodesForm()
+        if not form.validate_on_submit():
+            return render_renew(found, form)
+        issued = groups.join_codes(database, found, me())
+        if not issued:
+            flash(_("Everyone in this group has joined already: there are no codes to print."),
+                  "info")
+            return redirect(url_for("trainer.group", group_id=group_id))
+    else:
+        issued = groups.missing_codes(database, found, me())
+        if not issued:
+            if groups.waiting(groups.members(database, found)):
+                flash(_("Everyone who has not joined holds a join code that still works. "
+                        "For a lost card, use “New code” on the learner's row."), "info")
+            else:
+                flash(_("Everyone in this group has joined already: there are no codes to "
+                        "print."), "info")
+            return redirect(url_for("trainer.group", group_id=group_id, _anchor="codes-title"))
     database.commit()
     return found, issued
+
+
+def render_renew(found: Group, form: RenewCodesForm) -> str:
+    """The confirmation before new codes for everyone who has not joined: who gets one and
+    how many codes already handed out stop working."""
+    database = db.session()
+    pending = groups.waiting(groups.members(database, found))
+    return render_template("trainer/renew_codes.html", group=found, form=form, pending=pending,
+                           held=groups.codes_held(database, pending))
 
 
 def card_context(found: Group, issued: list[IssuedCode]) -> dict[str, Any]:

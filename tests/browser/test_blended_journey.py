@@ -106,7 +106,7 @@ def test_a_councillor_from_join_code_to_a_revocation_that_stands(
 
     # The councillor joins on her phone, typing the code from the card.
     learner.goto(f"{base}/join")
-    learner.get_by_label("Код за покана").fill(code.group(0).lower())
+    learner.get_by_label("Код за присъединяване").fill(code.group(0).lower())
     learner.get_by_label("Изберете потребителско име").fill("ani.oneil")
     learner.get_by_label("Изберете парола").fill(PASSWORD)
     learner.get_by_label("Повторете паролата").fill(PASSWORD)

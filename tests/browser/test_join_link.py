@@ -20,7 +20,7 @@ def test_a_fragment_link_fills_the_code_and_keeps_it_out_of_requests(
     phone.on("request", lambda request: requested.append(request.url))
     phone.goto(f"{live_server}/join#code={code}")
     phone.wait_for_load_state()
-    assert phone.get_by_label("Код за покана").input_value() == code
+    assert phone.get_by_label("Код за присъединяване").input_value() == code
     assert phone.evaluate("window.location.hash") == ""  # out of the address bar
     assert phone.evaluate("document.activeElement.id") == "username"
     assert_accessible(phone)
@@ -36,4 +36,4 @@ def test_a_fragment_link_fills_the_code_and_keeps_it_out_of_requests(
 def test_a_mangled_fragment_leaves_the_field_to_be_typed(phone: Any, live_server: str) -> None:
     phone.goto(f"{live_server}/reset#code=%E0%A4%A")
     phone.wait_for_load_state()
-    assert phone.get_by_label("Код за покана").input_value() == ""
+    assert phone.get_by_label("Код за присъединяване").input_value() == ""

@@ -262,8 +262,9 @@ def test_making_codes_again_invalidates_the_earlier_ones(client: FlaskClient, ap
     login(client, "trainer")
     add_learner(client, other.group_a, "Стефка Моллова", other.organisation)
     codes_url = f"{group_url(other.group_a)}/codes"
+    renew = {"renew": "all", "confirm": "y"}  # new codes for all, confirmed
     [first] = codes_in(post(client, codes_url, page=group_url(other.group_a)))
-    [second] = codes_in(post(client, codes_url, page=group_url(other.group_a)))
+    [second] = codes_in(post(client, codes_url, renew, page=group_url(other.group_a)))
     assert first != second
     learner = app.test_client()
     stale = submit(learner, "/join", {"code": first, "username": "stefka",

@@ -22,7 +22,7 @@ class LoginForm(FlaskForm):
 
 
 class JoinForm(FlaskForm):
-    code = StringField(_l("Invitation code"), validators=[DataRequired(), Length(max=40)],
+    code = StringField(_l("Join code"), validators=[DataRequired(), Length(max=40)],
                        render_kw={"autocomplete": "one-time-code", "autocapitalize": "characters"})
     username = StringField(_l("Choose a user name"), description=USERNAME_HELP,
                            validators=[DataRequired(), Length(min=3, max=32),

@@ -68,8 +68,12 @@ def _fc_match(name: str) -> Path | None:
         else None
 
 
-def qr_svg(url: str) -> Markup:
-    """The verification URL as an inline SVG QR code."""
+def qr_svg(url: str, fluid: bool = False) -> Markup:
+    """The URL as an inline SVG QR code; ``fluid``: no fixed size, it fills the width
+    the stylesheet gives it (a check-in code on a phone, on a projector)."""
+    if fluid:
+        return Markup(segno.make(url, error="m").svg_inline(border=0, dark="#1d2b3a",
+                                                           omitsize=True))
     return Markup(segno.make(url, error="m").svg_inline(scale=4, border=0, dark="#1d2b3a"))
 
 

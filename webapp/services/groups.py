@@ -7,12 +7,22 @@ and admins see every group. Anything outside what one may see is reported as
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
-from webapp.models import COORDINATORS, Group, GroupMember, GroupTrainer, Organisation, User
+from webapp.models import (
+    COORDINATORS,
+    Group,
+    GroupMember,
+    GroupTrainer,
+    Invitation,
+    Organisation,
+    User,
+    utcnow,
+)
 from webapp.services import accounts
 
 
@@ -148,3 +158,33 @@ def join_codes(db: Session, group: Group, created_by: User) -> list[IssuedCode]:
     """New join codes for the learners of ``group`` who have not joined; older ones stop working."""
     return [new_code(db, member, created_by) for member in members(db, group)
             if member.may_get_code and not member.joined]
+
+
+def codes_held(db: Session, found: Sequence[Member]) -> dict[int, Invitation]:
+    """The code each of ``found`` holds that still works (unused, not expired), by user id.
+
+    Making a code voids the earlier ones, so a learner holds at most one.
+    """
+    ids = [m.user.id for m in found if m.user.id is not None]
+    if not ids:
+        return {}
+    now = utcnow()
+    rows = db.exec(select(Invitation).where(col(Invitation.user_id).in_(ids),
+                                            col(Invitation.used_at).is_(None),
+                                            col(Invitation.expires_at) > now)
+                   .order_by(col(Invitation.created_at)))
+    return {row.user_id: row for row in rows}
+
+
+def waiting(found: Sequence[Member]) -> list[Member]:
+    """The learners who may join with a code and have not yet."""
+    return [m for m in found if m.may_get_code and not m.joined]
+
+
+def missing_codes(db: Session, group: Group, created_by: User) -> list[IssuedCode]:
+    """Join codes for the learners of ``group`` who have not joined and hold no code that
+    works; the codes already handed out keep working."""
+    pending = waiting(members(db, group))
+    held = codes_held(db, pending)
+    return [new_code(db, member, created_by) for member in pending
+            if member.user.id not in held]

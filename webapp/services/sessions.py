@@ -16,10 +16,12 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, col, func, or_, select
 
+from course.compiled import CompiledCourse
 from webapp.models import (
     ATTENDANCE_STATUSES,
     ATTENDED,
@@ -28,6 +30,7 @@ from webapp.models import (
     Attendance,
     AttendanceChange,
     CalendarFeed,
+    Certificate,
     Group,
     GroupMember,
     GroupTrainer,
@@ -37,7 +40,8 @@ from webapp.models import (
     User,
     utcnow,
 )
-from webapp.services import accounts
+from webapp.services import accounts, dashboard
+from webapp.services.dashboard import TopicRow
 
 CHECKIN_ALPHABET = accounts.CODE_ALPHABET
 SEAL_SEPARATOR = "."  # never in a token_urlsafe token
@@ -179,6 +183,30 @@ def roster(db: Session, found: TrainingSession) -> list[RosterLine]:
                    .where(SessionGroup.session_id == found.id, User.role == "learner")
                    .order_by(User.name, col(User.id)))
     return [RosterLine(user, org, marks.get(user.id or 0, "")) for user, org in rows]
+
+
+def topic_standing(db: Session, found: TrainingSession, roster: Sequence[RosterLine],
+                   course: CompiledCourse, build_dir: Path) -> dict[int, TopicRow]:
+    """Where each learner on the roster stands in the session's topic (whether its
+    completion rule is met, their certificate), by user id; learners whose track does
+    not take the topic are left out. Read in bulk and decided by ``course.rules``, as on
+    the dashboard."""
+    standing = {}
+    for row in dashboard.rows(db, course, build_dir, [line.user for line in roster]):
+        for topic in row.topics:
+            if topic.topic_id == found.topic_id and row.user.id is not None:
+                standing[row.user.id] = topic
+    return standing
+
+
+def certificates_among(db: Session, ids: Sequence[int], user_ids: Sequence[int]
+                       ) -> list[Certificate]:
+    """The certificates ``ids`` that belong to ``user_ids`` (the learners on a roster)."""
+    if not ids or not user_ids:
+        return []
+    return list(db.exec(select(Certificate).where(col(Certificate.id).in_(ids),
+                                                  col(Certificate.user_id).in_(user_ids))
+                        .order_by(col(Certificate.id))))
 
 
 def mark(db: Session, found: TrainingSession, user_id: int, status: str, by: User | None,

@@ -1,4 +1,4 @@
-"""Signing in and out, joining with an invitation code, passwords."""
+"""Signing in and out, joining with a join code, passwords."""
 
 from __future__ import annotations
 

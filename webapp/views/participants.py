@@ -88,9 +88,9 @@ def import_confirm(group_id: int, token: str) -> BaseResponse:
 
 @bp.post("/<int:group_id>/codes.pdf")
 @role_required(*STAFF)
-def codes_pdf(group_id: int) -> Response | BaseResponse:
+def codes_pdf(group_id: int) -> Response | BaseResponse | str:
     made = new_join_codes(group_id)
-    if isinstance(made, BaseResponse):
+    if not isinstance(made, tuple):
         return made
     context = card_context(*made)
     html = render_template("participants/codes_pdf.html", cards=render_cards(context),

@@ -17,24 +17,35 @@ from flask import (
     request,
     url_for,
 )
+from flask import session as cookie
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as BaseResponse
 
+from course.rules import PROGRAMME
 from webapp import db
 from webapp.auth import me, role_required
-from webapp.content import current_course
+from webapp.content import current_course, store
 from webapp.forms.sessions import CheckInForm, EnrolForm, SessionForm
 from webapp.localtime import SOFIA
-from webapp.models import ATTENDANCE_STATUSES, STAFF, TrainingSession, User, utcnow
+from webapp.models import (
+    ATTENDANCE_STATUSES,
+    STAFF,
+    Certificate,
+    TrainingSession,
+    User,
+    utcnow,
+)
 from webapp.notices import announce
 from webapp.services import certificates, groups, ical, sessions
 from webapp.services.certificate_pdf import qr_svg
 from webapp.services.sessions import CheckInError, SessionNotFound
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
+# The certificates the trainer's last attendance mark issued, shown once on the roster.
+ISSUED_KEY = "roster_issued"
 
 
 def checkin_message(error: CheckInError) -> str:
@@ -142,9 +153,21 @@ def mark(session_id: int, user_id: int) -> BaseResponse:
         return redirect(url_for(".detail", session_id=found.id, _anchor="roster"))
     database.commit()
     learner = database.get(User, user_id)
-    if learner is not None:
-        certificates.check_and_issue(database, learner)
+    issued = certificates.check_and_issue(database, learner) if learner is not None else []
+    if issued:  # said on the roster, beside the learner, where the page opens
+        cookie[ISSUED_KEY] = [c.id for c in issued]
     return redirect(url_for(".detail", session_id=found.id, _anchor=f"learner-{user_id}"))
+
+
+@bp.get("/<int:session_id>/screen")
+@role_required(*STAFF)
+def screen(session_id: int) -> str:
+    """The check-in code alone, large enough to read from the back of the room."""
+    found = my_session(session_id)
+    url = checkin_url(found)
+    return render_template("sessions/screen.html", session=found, checkin_url=url,
+                           typed_url=url.split("?", 1)[0], qr=qr_svg(url, fluid=True),
+                           window=sessions.window(found))
 
 
 def my_session(session_id: int) -> TrainingSession:
@@ -184,21 +207,49 @@ def render_manage(form: SessionForm) -> str:
                            topics={t.id: t.title for t in course.topics}, now=utcnow())
 
 
+def checkin_url(found: TrainingSession) -> str:
+    """The check-in page with the session's code, at the public address (not this
+    request's: the phones scanning it may be elsewhere)."""
+    base = str(current_app.config["BASE_URL"]).rstrip("/")
+    return base + url_for(".checkin", code=found.checkin_code)
+
+
+def issued_notice(cert: Certificate) -> str:
+    """What the trainer is told of a certificate their attendance mark issued."""
+    if cert.kind == PROGRAMME:
+        return _("The certificate of %(name)s for the whole programme “%(title)s” is issued.",
+                 name=cert.holder_name, title=cert.title)
+    return _("The certificate of %(name)s for the topic “%(title)s” is issued.",
+             name=cert.holder_name, title=cert.title)
+
+
+def issued_now(roster: list[sessions.RosterLine]) -> dict[int, list[str]]:
+    """The notices of the certificates the last mark issued, by learner (once: popped)."""
+    ids = [i for i in cookie.pop(ISSUED_KEY, None) or [] if isinstance(i, int)]
+    on_roster = [line.user.id or 0 for line in roster]
+    notices: dict[int, list[str]] = {}
+    for cert in sessions.certificates_among(db.session(), ids, on_roster):
+        notices.setdefault(cert.user_id, []).append(issued_notice(cert))
+    return notices
+
+
 def render_detail(found: TrainingSession, form: EnrolForm) -> str:
-    database = db.session()
-    # The public address, not this request's: the phones scanning it may be elsewhere.
-    checkin_url = (current_app.config["BASE_URL"].rstrip("/")
-                   + url_for(".checkin", code=found.checkin_code))
+    database, course = db.session(), current_course()
+    url = checkin_url(found)
+    roster = sessions.roster(database, found)
     return render_template("sessions/detail.html", session=found, form=form,
-                           topic=current_course().topic(found.topic_id),
+                           topic=course.topic(found.topic_id),
                            groups=sessions.enrolled_groups(database, found),
                            taken=sessions.learners_with(database, found,
                                                         sessions.enrolled_ids(database, found)),
-                           roster=sessions.roster(database, found),
+                           roster=roster,
+                           standing=sessions.topic_standing(database, found, roster, course,
+                                                            store().build_dir),
+                           issued=issued_now(roster),
                            history=sessions.history(database, found),
                            trainer=database.get(User, found.trainer_id),
                            statuses=ATTENDANCE_STATUSES, window=sessions.window(found),
-                           checkin_url=checkin_url, qr=qr_svg(checkin_url))
+                           checkin_url=url, qr=qr_svg(url, fluid=True))
 
 
 # --- Learners -------------------------------------------------------------------------------

@@ -24,8 +24,9 @@ from werkzeug.wrappers import Response as BaseResponse
 from webapp import db
 from webapp.auth import me, role_required
 from webapp.content import current_course
+from webapp.forms.codes import RenewCodesForm
 from webapp.forms.trainer import LearnerForm
-from webapp.group_pages import card_context, my_group, new_join_codes, render_cards
+from webapp.group_pages import card_context, my_group, new_join_codes, render_cards, render_renew
 from webapp.models import STAFF, Group, User
 from webapp.services import groups, specialisms
 from webapp.services.groups import GroupNotFound, IssuedCode
@@ -106,11 +107,19 @@ def learner_code(group_id: int, user_id: int) -> Response:
 
 @bp.post("/groups/<int:group_id>/codes")
 @role_required(*STAFF)
-def join_codes(group_id: int) -> Response | BaseResponse:
+def join_codes(group_id: int) -> Response | BaseResponse | str:
+    """Cards with join codes: for those who hold none, or (confirmed) new ones for all."""
     made = new_join_codes(group_id)
-    if isinstance(made, BaseResponse):
+    if not isinstance(made, tuple):
         return made
     return code_page("trainer/codes.html", *made)
+
+
+@bp.get("/groups/<int:group_id>/codes/renew")
+@role_required(*STAFF)
+def renew_codes(group_id: int) -> str:
+    """What new codes for everyone who has not joined would void, and the box to confirm it."""
+    return render_renew(my_group(group_id), RenewCodesForm())
 
 
 def learner_form(user: User | None = None) -> LearnerForm:
@@ -146,9 +155,10 @@ def specialism_fits(form: LearnerForm) -> bool:
 
 
 def render_group(found: Group, form: LearnerForm) -> str:
-    course = current_course()
-    return render_template("trainer/group.html", group=found, form=form,
-                           members=groups.members(db.session(), found),
+    course, database = current_course(), db.session()
+    members = groups.members(database, found)
+    return render_template("trainer/group.html", group=found, form=form, members=members,
+                           held=groups.codes_held(database, members),
                            audiences=course.audiences, course=course)
 
 
