@@ -63,7 +63,9 @@ def test_the_problems_and_headings_go_to_the_editor(trainer: FlaskClient,
     page = trainer.get(EDIT).get_data(as_text=True)
     state = data_block(page, "authoring-state")
     assert isinstance(state, dict) and state["items"] == []
-    assert [14, "kakvo-e"] in state["headings"]  # the file's own line numbers
+    source = (course_root / MODULE).read_text(encoding="utf-8").splitlines()
+    heading = next(n for n, text in enumerate(source, 1) if "{#kakvo-e}" in text)
+    assert [heading, "kakvo-e"] in state["headings"]  # the file's own line numbers
     assert 'data-language="markdown"' in page
 
     broken = (course_root / MODULE).read_text(encoding="utf-8") + "\nВиж [нищо](#nyama).\n"
