@@ -18,7 +18,9 @@ The decisions: ``quiz_result`` (a quiz's grade by its grading method, passed or 
 ``hours_attended``, ``facts`` (what counts towards completion), ``evaluate`` and
 ``checklist`` (each topic's checks), ``topic_progress`` (modules studied of those
 counted), ``outcome`` (all of it for one learner), ``programme_complete``,
-``modules_done``, ``finals_passed`` and ``certificates_due``.
+``modules_done``, ``finals_passed`` and ``certificates_due``. The reports decide for
+thousands of learners through ``Checklists`` (the same checklist, evaluated once per
+distinct set of facts) and ``passes_by_best`` (a quiz passed, from a database's sums).
 """
 
 from __future__ import annotations
@@ -117,9 +119,8 @@ class QuizResult(NamedTuple):
 NO_RESULT = QuizResult(None, False, None)
 
 
-@dataclass(frozen=True)
-class Check:
-    """One line of a learner's checklist."""
+class Check(NamedTuple):
+    """One line of a learner's checklist (a tuple: the reports evaluate thousands)."""
 
     kind: CheckKind
     done: bool
@@ -128,8 +129,9 @@ class Check:
     missing: tuple[str, ...] = ()  # the modules (or the test) still to do
 
 
-@dataclass(frozen=True)
-class TopicStatus:
+class TopicStatus(NamedTuple):
+    """A topic's checklist for one learner (a tuple, as ``Check``)."""
+
     requirement: Requirement
     checks: tuple[Check, ...]
 
@@ -233,22 +235,31 @@ def quiz_result(grading: Grading | None, tries: Iterable[Try]) -> QuizResult:
 
 
 class Best(NamedTuple):
-    """A learner's finished attempts at one quiz as a database sums them up."""
+    """A learner's finished attempts at one quiz as a database sums them up
+    (``passes_by_best`` decides from them)."""
 
     best: float  # the best percent
     low_mark: float  # the lowest and the highest pass mark they were taken under
     high_mark: float
 
 
-def result_of_best(grading: Grading | None, summed: Best) -> QuizResult | None:
-    """The quiz result from ``summed`` alone, or None when the attempts themselves are needed.
+def passes_by_best(grading: Grading | None, best: float, low_mark: float, high_mark: float
+                   ) -> bool | None:
+    """Whether the quiz is passed, from the three numbers of a ``Best`` alone (no object
+    made: the reports read thousands); None when the attempts themselves are needed.
 
-    Enough under ``highest`` when every attempt had the same pass mark (so the latest
-    one's is known): the reports then read one row per learner and quiz.
+    When no finished attempt reached even the lowest pass mark, no method passes the
+    quiz: every grade is at most the best percent (percents have two decimals, so the
+    average's rounding cannot lift it above), the latest attempt's mark is at least the
+    lowest, and an attempt of a quiz that left the course passed only if its percent
+    reached its mark. Under ``highest`` with one pass mark for every attempt (so the
+    latest one's is known), the best percent decides.
     """
-    if grading != "highest" or summed.low_mark != summed.high_mark:
+    if best < low_mark:
+        return False
+    if grading != "highest" or low_mark != high_mark:
         return None
-    return QuizResult(summed.best, summed.best >= summed.high_mark, summed.best)
+    return best >= high_mark
 
 
 def quiz_results(gradings: Mapping[str, Grading | None], tries: Iterable[Try]
@@ -392,6 +403,67 @@ def outcome(requirements: Sequence[Requirement], history: History,
                      round(found.attended_hours.get(need.topic_id, 0.0), 2))
         for need in requirements)
     return Outcome(topics, found)
+
+
+# --- In bulk: the reports' entry point -----------------------------------------------------------
+
+
+class Verdict(NamedTuple):
+    """What the reports need of one learner's checklist."""
+
+    complete: bool  # ``programme_complete``
+    modules_done: bool  # ``modules_done``
+    finals_passed: bool  # ``finals_passed``
+
+
+_NONE: frozenset[str] = frozenset()
+
+
+class Checklists:
+    """``checklist`` for thousands of learners at once: the reports' bulk entry point.
+
+    ``requirements`` holds each audience's requirements. Learners of one audience with
+    the same facts get the same verdict, so each distinct (audience, facts) is evaluated
+    once — by ``checklist``, ``programme_complete``, ``modules_done`` and
+    ``finals_passed``, nothing else — and then looked up. The facts are first narrowed
+    to those ``evaluate`` reads for the audience (its topics' hours, the modules and
+    final tests they need), so learners who differ only in what their track does not
+    ask for share an evaluation too: at 10,000 learners a few dozen. Lookups are
+    cheapest when learners with the same modules or tests share one frozenset object
+    (its hash is then computed once).
+    """
+
+    def __init__(self, requirements: Mapping[str | None, Sequence[Requirement]]) -> None:
+        self.requirements = requirements
+        self._asks: dict[str | None, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {
+            audience: (frozenset(n.topic_id for n in needs if n.hours_needed > 0),
+                       frozenset(m for n in needs for m in n.modules_needed),
+                       frozenset(n.final_quiz for n in needs if n.final_quiz))
+            for audience, needs in requirements.items()}
+        self._decided: dict[tuple[object, ...], Verdict] = {}
+        self._evaluated: dict[tuple[object, ...], Verdict] = {}
+
+    def verdict(self, audience: str | None, studied: frozenset[str] = _NONE,
+                passed_finals: frozenset[str] = _NONE,
+                hours: Mapping[str, float] | None = None) -> Verdict:
+        """The verdict on a learner of ``audience`` who studied the modules ``studied``,
+        passed the final tests ``passed_finals`` and attended ``hours`` (by topic)."""
+        attended = tuple(sorted(hours.items())) if hours else ()
+        key = (audience, studied, passed_finals, attended)
+        found = self._decided.get(key)
+        if found is None:
+            topics, modules, finals = self._asks[audience]
+            asked = (audience, studied & modules, passed_finals & finals,
+                     tuple((t, h) for t, h in attended if t in topics))
+            found = self._evaluated.get(asked)
+            if found is None:
+                statuses = checklist(self.requirements[audience],
+                                     Facts(dict(asked[3]), asked[1], asked[2]))
+                found = self._evaluated[asked] = Verdict(
+                    programme_complete(statuses), modules_done(statuses),
+                    finals_passed(statuses))
+            self._decided[key] = found
+        return found
 
 
 # --- Certificates ------------------------------------------------------------------------------

@@ -293,7 +293,7 @@ def knowledge_gain(results: Sequence[tuple[float, float, bool]]) -> Gain:
     """
     if not results:
         return Gain(0, None, None, None, 0, None)
-    gains = [g for g in (normalised_gain(pre, post) for pre, post, _ in results) if g is not None]
-    mastered = sum(1 for _, _, passed in results if passed)
-    return Gain(len(results), mean([r[0] for r in results]), mean([r[1] for r in results]),
-                mean(gains), len(gains), mastered / len(results))
+    pres, posts, passed = zip(*results, strict=True)
+    gains = [g for g in map(normalised_gain, pres, posts) if g is not None]
+    return Gain(len(results), mean(pres), mean(posts), mean(gains), len(gains),
+                sum(passed) / len(results))

@@ -16,6 +16,7 @@ from course.rules import (
     PROGRAMME,
     Attended,
     Best,
+    Checklists,
     Facts,
     History,
     Progress,
@@ -25,12 +26,14 @@ from course.rules import (
     certificates_due,
     checklist,
     evaluate,
+    finals_passed,
     hours_attended,
+    modules_done,
     outcome,
+    passes_by_best,
     programme_complete,
     quiz_result,
     requirement,
-    result_of_best,
     topic_progress,
     track_requirements,
 )
@@ -279,9 +282,37 @@ def test_the_sums_the_database_reads_decide_as_the_attempts_do(
     tries = _tries(drawn)
     percents = [t.percent for t in tries if t.percent is not None]
     marks = [t.pass_mark for t in tries]
-    summed = result_of_best(grading, Best(max(percents), min(marks), max(marks)))
-    if summed is not None:
-        assert summed == quiz_result(grading, tries)
-    # The reports skip a learner whose best attempt reached no pass mark: never a pass.
+    passed = passes_by_best(grading, *Best(max(percents), min(marks), max(marks)))
+    if passed is not None:
+        assert passed == quiz_result(grading, tries).passed
+    # A learner whose best attempt reached no pass mark is decided from the sums: never a pass.
     if max(percents) < min(marks):
-        assert not quiz_result(grading, tries).passed
+        assert passed is False
+    # Under ``highest`` with one pass mark the sums always suffice.
+    if grading == "highest" and min(marks) == max(marks):
+        assert passed is not None
+
+
+facts_strategy = st.tuples(
+    st.frozensets(st.sampled_from(("a1", "a2", "b1", "b2"))),
+    st.frozensets(st.sampled_from(("a-final", "b-final"))),
+    st.dictionaries(st.sampled_from(("a", "b")), st.sampled_from((0.0, 1.0, 2.0, 2.5))))
+
+
+@settings(max_examples=200)
+@given(learners=st.lists(st.tuples(st.sampled_from(("x", "y")), facts_strategy), max_size=12))
+def test_checklists_in_bulk_decide_as_the_checklist_does(
+        learners: list[tuple[str, tuple[frozenset[str], frozenset[str], dict[str, float]]]]
+) -> None:
+    needs = {
+        "x": [Requirement("a", True, 2.0, ("a1", "a2"), "a-final"),
+              Requirement("b", False, 0.0, ("b1",), "b-final")],
+        "y": [Requirement("a", True, 0.0, ("a1",), ""),
+              Requirement("b", True, 2.5, ("b1", "b2"), "b-final")],
+    }
+    bulk = Checklists(needs)
+    for audience, (studied, passed, hours) in learners:
+        statuses = checklist(needs[audience], Facts(hours, studied, passed))
+        found = bulk.verdict(audience, studied, passed, hours)
+        assert found == (programme_complete(statuses), modules_done(statuses),
+                         finals_passed(statuses))

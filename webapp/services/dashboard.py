@@ -32,6 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -58,6 +59,9 @@ PAGE_SIZE = 50
 
 _ATTEMPT = Attempt.__table__  # type: ignore[attr-defined]
 _ATTENDANCE = Attendance.__table__  # type: ignore[attr-defined]
+_PROGRESS = ModuleProgress.__table__  # type: ignore[attr-defined]
+_CERTIFICATE = Certificate.__table__  # type: ignore[attr-defined]
+_MEMBER = GroupMember.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -103,38 +107,47 @@ def rows(db: Session, course: CompiledCourse, build_dir: Path, learners: Sequenc
     if not ids:
         return []
     connection = db.connection()
-    done: dict[int, dict[str, ModuleProgress]] = defaultdict(dict)
-    for record in db.exec(select(ModuleProgress).where(col(ModuleProgress.user_id).in_(ids))):
-        done[record.user_id][record.module_id] = record
+
+    def among(column: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+        return completion.user_in(connection, column, ids)
+
+    done: dict[int, dict[str, progress.Seen]] = defaultdict(dict)
+    for uid, module_id, opened, studied in connection.execute(
+            sa.select(_PROGRESS.c.user_id, _PROGRESS.c.module_id, _PROGRESS.c.last_opened_at,
+                      _PROGRESS.c.studied_at).where(among(_PROGRESS.c.user_id))).all():
+        done[uid][module_id] = progress.Seen(module_id, opened, studied)
     tries: dict[int, list[Try]] = defaultdict(list)
     moments: dict[int, list[datetime | None]] = defaultdict(list)
     # Only the columns the rules need (an attempt's questions and results are large).
     for uid, *row in connection.execute(
             sa.select(*completion.TRY_COLUMNS, _ATTEMPT.c.submitted_at)
-            .where(_ATTEMPT.c.user_id.in_(ids))):
+            .where(among(_ATTEMPT.c.user_id))).all():
         tries[uid].append(completion.to_try(*row[:-1]))
         moments[uid] += [row[1], row[-1]]
     attended: dict[int, list[Attended]] = defaultdict(list)
     for uid, topic_id, starts, ends in connection.execute(
-            completion.attended_query().where(_ATTENDANCE.c.user_id.in_(ids))):
+            completion.attended_query().where(among(_ATTENDANCE.c.user_id))).all():
         attended[uid].append(Attended(topic_id, completion.minutes(starts, ends)))
         if naive(starts) <= now:
             moments[uid].append(starts)
     certificates: dict[tuple[int, str], str] = {}
-    for cert in db.exec(select(Certificate).where(col(Certificate.user_id).in_(ids),
-                                                  Certificate.kind == "topic")):
-        key = (cert.user_id, cert.topic_id)
-        if cert.status == CERTIFICATE_VALID or key not in certificates:
-            certificates[key] = cert.status
+    for uid, topic_id, status in connection.execute(
+            sa.select(_CERTIFICATE.c.user_id, _CERTIFICATE.c.topic_id, _CERTIFICATE.c.status)
+            .where(among(_CERTIFICATE.c.user_id), _CERTIFICATE.c.kind == "topic")).all():
+        key = (uid, topic_id)
+        if status == CERTIFICATE_VALID or key not in certificates:
+            certificates[key] = status
     organisations = {o.id: o for o in db.exec(select(Organisation))}
     groups: dict[int, list[str]] = defaultdict(list)
     for name, user_id in db.exec(select(Group.name, GroupMember.user_id)
                                  .join(GroupMember, col(GroupMember.group_id) == Group.id)
-                                 .where(col(GroupMember.user_id).in_(ids))
+                                 .where(among(_MEMBER.c.user_id))
                                  .order_by(Group.name)):
         groups[user_id].append(name)
     gradings = completion.gradings(build_dir, course)
-    needs = {a: completion.requirements(course, a) for a in {u.audience for u in learners}}
+    audiences = {u.audience for u in learners}
+    needs = {a: completion.requirements(course, a) for a in audiences}
+    tracks = {a: progress.track(course, a) for a in audiences}
 
     result = []
     for user in learners:
@@ -144,11 +157,11 @@ def rows(db: Session, course: CompiledCourse, build_dir: Path, learners: Sequenc
                           frozenset(m for m, r in records.items() if r.studied_at),
                           tuple(attended.get(uid, ())))
         decided = rules.outcome(needs[user.audience], history, gradings)
+        by_topic = {t.topic_id: t for t in decided.topics}
         topics = []
-        for item in progress.topic_progress(progress.track(course, user.audience), records,
-                                            decided):
+        for item in progress.topic_progress(tracks[user.audience], records, decided):
             topic = item.track.topic
-            found = next(t for t in decided.topics if t.topic_id == topic.id)
+            found = by_topic[topic.id]
             topics.append(TopicRow(
                 topic.id, topic.title, item.track.required, item.studied, item.total,
                 item.pretest_done, item.final_percent, item.final_passed, found.hours,

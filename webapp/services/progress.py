@@ -184,7 +184,7 @@ class TopicProgress:
         return round(100 * self.studied / self.total) if self.total else 0
 
 
-def topic_progress(tracks: list[TopicTrack], done: Mapping[str, ModuleProgress],
+def topic_progress(tracks: list[TopicTrack], done: Mapping[str, ModuleProgress | Seen],
                    outcome: Outcome) -> list[TopicProgress]:
     """Progress per topic as ``course.rules`` decided it, with the next module to read."""
     decided = {t.topic_id: t for t in outcome.topics}

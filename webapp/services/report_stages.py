@@ -10,21 +10,20 @@ and no attempt's questions or answers are read.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from course import rules
 from course.compiled import CompiledCourse
-from course.rules import PROGRAMME, Facts
+from course.rules import PROGRAMME
 from webapp.models import (
     ATTENDED,
     CERTIFICATE_VALID,
-    Attempt,
     Attendance,
     Certificate,
     ModuleProgress,
@@ -32,7 +31,6 @@ from webapp.models import (
 )
 from webapp.services import completion
 
-_ATTEMPT = Attempt.__table__  # type: ignore[attr-defined]
 _PROGRESS = ModuleProgress.__table__  # type: ignore[attr-defined]
 
 
@@ -66,37 +64,29 @@ def studied_and_passed(db: Session, course: CompiledCourse, build_dir: Path,
     """The learners who, by the end date, studied every module their track's rules need,
     and those who passed every final test it needs (``course.rules``, on facts read in bulk).
     """
-    needs = {a: completion.requirements(course, a) for a in set(audiences.values())}
+    checklists = rules.Checklists({a: completion.requirements(course, a)
+                                   for a in set(audiences.values())})
     finals = {q: g for q, g in completion.gradings(build_dir, course).items()
               if q in {t.final for t in course.topics}}
     connection = db.connection()
-    finished_by = in_period(sa.func.coalesce(_ATTEMPT.c.submitted_at, _ATTEMPT.c.started_at),
-                            None, high)
-    passed_by = completion.passed_in_bulk(connection, finals, *finished_by)
-    modules = sorted({m for found in needs.values() for n in found for m in n.modules_needed})
+    passed_by = completion.passed_in_bulk(connection, finals, until=high)
+    modules = sorted({m for found in checklists.requirements.values() for n in found
+                      for m in n.modules_needed})
     studied_by = completion.studied_in_bulk(connection, modules,
                                             *in_period(_PROGRESS.c.studied_at, None, high))
     none: frozenset[str] = frozenset()
-    # Learners with the same track and the same facts share their outcome: decided once.
-    decided: dict[tuple[str, frozenset[str], frozenset[str]], tuple[bool, bool]] = {}
-
-    def decide(key: tuple[str, frozenset[str], frozenset[str]]) -> tuple[bool, bool]:
-        if key not in decided:
-            statuses = rules.checklist(needs[key[0]], Facts(studied=key[1],
-                                                            passed_finals=key[2]))
-            decided[key] = rules.modules_done(statuses), rules.finals_passed(statuses)
-        return decided[key]
-
+    # Most learners share their facts with others: each set of facts is decided once.
+    sharing: dict[tuple[str, frozenset[str], frozenset[str]], list[int]] = defaultdict(list)
+    for uid, audience in audiences.items():
+        sharing[(audience, studied_by.get(uid, none), passed_by.get(uid, none))].append(uid)
     done: set[int] = set()
     passed: set[int] = set()
-    for uid, audience in audiences.items():
-        found = studied_by.get(uid, none), passed_by.get(uid, none)
-        # Most learners have done nothing yet: their outcome is their audience's, looked up.
-        has_studied, has_passed = decide((audience, *found))
-        if has_studied:
-            done.add(uid)
-        if has_passed:
-            passed.add(uid)
+    for (audience, studied, finals_passed), uids in sharing.items():
+        found = checklists.verdict(audience, studied, finals_passed)
+        if found.modules_done:
+            done.update(uids)
+        if found.finals_passed:
+            passed.update(uids)
     return done, passed
 
 

