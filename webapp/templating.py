@@ -6,15 +6,19 @@ name a template uses beyond what its view passes is found here.
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from flask import Flask, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from course.compiled import CompiledCourse
 from course.inline import inline_text, render_inline
+from webapp import localtime
 from webapp.content import current_course
-from webapp.models import CERTIFICATE_REPLACED, CERTIFICATE_REVOKED, CERTIFICATE_VALID
+from webapp.models import CERTIFICATE_REPLACED, CERTIFICATE_REVOKED, CERTIFICATE_VALID, utcnow
 
 KIND_NAMES = {"municipality": _l("Municipality"), "regional": _l("Regional administration"),
               "ngo": _l("NGO"), "other": _l("Other")}
@@ -77,10 +81,58 @@ def inline(text: str | None) -> Markup:
     return Markup(render_inline(str(text or "")))
 
 
+def language() -> str:
+    """The interface language of this request, for ``localtime``'s formatting."""
+    return str(get_locale() or "bg")
+
+
+def day(value: date | datetime, weekday: bool = False) -> str:
+    """A day as "12 март 2027" (``localtime.format_day``)."""
+    return localtime.format_day(value, language(), weekday=weekday)
+
+
+def clock(value: datetime) -> str:
+    """A time of day as "9:00 ч." (``localtime.format_clock``)."""
+    return localtime.format_clock(value, language())
+
+
+def moment(value: datetime, weekday: bool = False) -> str:
+    """A moment as "9:00 ч., 12 март 2027" (``localtime.format_moment``)."""
+    return localtime.format_moment(value, language(), weekday=weekday)
+
+
+def span(start: datetime, end: datetime, weekday: bool = False) -> str:
+    """A time range as "9:00 – 16:00 ч., 12 март 2027" (``localtime.format_span``)."""
+    return localtime.format_span(start, end, language(), weekday=weekday)
+
+
+def when(start: date | datetime, end: datetime | None = None, *, relative: bool = False,
+         weekday: bool = False) -> Markup:
+    """A ``<time>`` element for a day, a moment or a range, as the filters above print it.
+
+    ``relative`` adds "(утре)", "(след 3 дни)" … for days near today: for what is coming
+    (sessions, deadlines), never on a page that is cached for everyone. The title gives the
+    weekday and the machine-readable ``datetime`` the exact local moment.
+    """
+    lang = language()
+    if isinstance(start, datetime):
+        text = (localtime.format_span(start, end, lang, weekday=weekday) if end is not None
+                else localtime.format_moment(start, lang, weekday=weekday))
+        stamp = localtime.local(start).isoformat(timespec="minutes")
+    else:
+        text, stamp = localtime.format_day(start, lang, weekday=weekday), start.isoformat()
+    near = localtime.relative_day(start, utcnow(), lang) if relative else None
+    html = Markup('<time datetime="{}" title="{}">{}</time>').format(
+        stamp, localtime.format_day(start, lang, weekday=True), text)
+    if near:
+        html += Markup(' <span class="when-relative">({})</span>').format(near)
+    return html
+
+
 def init_app(app: Flask) -> None:
     """Register the app-wide filters and globals."""
-    for name in (organisation_kind, role_name, audience_title, inline):
+    for name in (organisation_kind, role_name, audience_title, inline, day, clock, moment):
         app.add_template_filter(name)
     app.add_template_filter(inline_text)
-    for helper in (certificate_status, certificate_action, quiz_kind, course_link):
+    for helper in (certificate_status, certificate_action, quiz_kind, course_link, span, when):
         app.add_template_global(helper)

@@ -40,8 +40,7 @@ def test_module_page_shows_objectives_toc_html_and_neighbours(client: FlaskClien
     assert '<a href="/#topic-osnovi">Основи на самоуправлението</a>' in first  # breadcrumb
     assert first.count("<h1") == 1
     # When the module's facts were last checked (its ``reviewed:``), in Bulgarian.
-    assert ('<p class="meta meta-reviewed">Актуално към 1 декември 2026 г.</p>'
-            in first.replace("\u202f", " "))  # CLDR puts a narrow space before "г."
+    assert '<p class="meta meta-reviewed">Актуално към 1 декември 2026</p>' in first
 
     second = text(client.get("/learn/savetat"))
     assert 'rel="prev" href="/learn/obshtinata"' in second

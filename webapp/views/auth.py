@@ -14,8 +14,8 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -25,6 +25,7 @@ from webapp.forms.auth import ChangePasswordForm, JoinForm, LoginForm, ResetForm
 from webapp.models import User, utcnow
 from webapp.services import accounts, login_sessions
 from webapp.services.accounts import AccountError
+from webapp.templating import moment
 
 bp = Blueprint("auth", __name__)
 
@@ -85,7 +86,7 @@ def start_session(user_row: User, with_password: bool = True) -> None:
 
 def reset_notice(notice: accounts.ResetNotice) -> str:
     """Tell the person of a password code someone else made for them."""
-    when = format_datetime(notice.made_at, "d MMMM y, H:mm")
+    when = moment(notice.made_at)
     if notice.used:
         return _("On %(when)s, %(who)s made a code to set a new password for your account, "
                  "and it was used. If it was not you who used it, tell your coordinator at once.",

@@ -15,7 +15,7 @@ from flask import (
     send_from_directory,
     url_for,
 )
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf as csrf_token
@@ -32,6 +32,7 @@ from webapp.models import ATTEMPT_OPEN, User
 from webapp.notices import announce
 from webapp.security import ASSET_SECURITY_POLICY
 from webapp.services import attempts, certificates, completion, progress, sessions, specialisms
+from webapp.templating import day
 
 bp = Blueprint("learn", __name__)
 
@@ -118,7 +119,7 @@ def module(module_id: str) -> str:
                             missing=[course.modules[m] for m in missing if m in course.modules])
     record = done.get(found.id)
     progress.opened(database, user, found, record)
-    studied_on = format_date(record.studied_at, "long") if record and record.studied_at else ""
+    studied_on = day(record.studied_at) if record and record.studied_at else ""
     if not pagecache.cacheable():
         return _module_page(course, found, csrf=csrf_token(), studied_on=studied_on)
     key = ("module", found.id, str(get_locale()), user.role, bool(studied_on))

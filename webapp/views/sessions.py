@@ -18,7 +18,6 @@ from flask import (
     url_for,
 )
 from flask import session as cookie
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import login_required
 from flask_wtf import FlaskForm
@@ -42,6 +41,7 @@ from webapp.notices import announce
 from webapp.services import certificates, groups, ical, sessions
 from webapp.services.certificate_pdf import qr_svg
 from webapp.services.sessions import CheckInError, SessionNotFound
+from webapp.templating import moment
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
 # The certificates the trainer's last attendance mark issued, shown once on the roster.
@@ -54,8 +54,7 @@ def checkin_message(error: CheckInError) -> str:
     if error.code == "outside-window" and found is not None:
         opens, closes = sessions.window(found)
         return _("Check-in for “%(title)s” is open only from %(opens)s to %(closes)s.",
-                 title=found.title, opens=format_datetime(opens, "short"),
-                 closes=format_datetime(closes, "short"))
+                 title=found.title, opens=moment(opens), closes=moment(closes))
     messages = {
         "wrong-code": _("No session has this code. Check it and try again."),
         "not-enrolled": _("You are not enrolled in this session: none of your groups is on its "
