@@ -87,6 +87,9 @@ def test_a_failed_final_shows_the_score_and_keeps_the_key(phone: Any, live_serve
 
     fail_an_attempt()  # the last one: now the questions and their right answers
     assert phone.locator(".review-item").count() == 2
+    assert "Чл. 38 ЗМСМА." not in phone.locator("main").inner_text()  # folded per question
+    for summary in phone.locator(".review-item > summary").all():
+        summary.click()
     assert "Чл. 38 ЗМСМА." in phone.locator("main").inner_text()
     assert_fits(phone)
     assert_accessible(phone)

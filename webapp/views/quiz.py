@@ -25,7 +25,7 @@ from course.model import PER_QUESTION_ITEMS, Quiz
 from webapp import db
 from webapp.auth import me
 from webapp.content import current_course, store
-from webapp.models import ATTEMPT_EXPIRED, ATTEMPT_OPEN, Attempt, utcnow
+from webapp.models import ATTEMPT_EXPIRED, ATTEMPT_OPEN, Attempt, Certificate, utcnow
 from webapp.notices import announce
 from webapp.quiz_answers import (
     field,
@@ -284,9 +284,30 @@ def review(attempt_id: int) -> str | Response:
     # Say when the questions come, where they come only with the last attempt.
     later = bool(quiz and quiz.attempts and not per_question(items)
                  and per_question(quiz.review.after_close))
-    return render_template("quiz/review.html", attempt=found, items=items, band=band,
-                           rows=review_rows(found, items), left=left, later=later,
+    verdict = (_("Passed.") if found.passed else _("Not passed.")) if found.kind == "final" else ""
+    return render_template("quiz/review.html", attempt=found, items=items, verdict=verdict,
+                           band=unrepeated(band, verdict), rows=review_rows(found, items),
+                           left=left, allowed=quiz.attempts if quiz else 0, later=later,
+                           certificate=topic_certificate(found),
                            info=current_course().quizzes.get(found.quiz_id))
+
+
+def unrepeated(band: str, verdict: str) -> str:
+    """The band without an opening sentence that says the page's verdict again, word for word.
+
+    A final's bands often open with "not passed": the page says it once, at the top.
+    """
+    if verdict and band.startswith(verdict):
+        return band.removeprefix(verdict).lstrip()
+    return band
+
+
+def topic_certificate(found: Attempt) -> Certificate | None:
+    """The learner's valid certificate of a passed final's topic, if they hold it."""
+    if found.kind != "final" or not found.passed:
+        return None
+    held = certificates.valid_for(db.session(), me())
+    return held.get(("topic", found.topic_id))
 
 
 @bp.errorhandler(CSRFError)
