@@ -15,6 +15,7 @@ from pathlib import Path
 
 from alembic.runtime.migration import MigrationContext
 from flask import Flask
+from flask_babel import force_locale
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
@@ -211,12 +212,13 @@ def run_participants_import(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"dobro: няма такъв файл: {path} / no such file", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        table = read_table(path.name, path.read_bytes())
-    except ParticipantFileError as exc:
-        print(f"{path}: error: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
-    with configured_app() as app, app.app_context():
+    # The file's and the rows' errors are translated when printed: in Bulgarian here.
+    with configured_app() as app, app.app_context(), force_locale("bg"):
+        try:
+            table = read_table(path.name, path.read_bytes())
+        except ParticipantFileError as exc:
+            print(f"{path}: error: {exc}", file=sys.stderr)
+            return EXIT_FAILURE
         try:
             course = content.current_course()
             audiences, specialisms = course.audiences, course.specialisms

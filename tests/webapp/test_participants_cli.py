@@ -93,4 +93,4 @@ def test_usage_and_file_errors(database: str, capsys: pytest.CaptureFixture[str]
     wrong = tmp_path / "people.pdf"
     wrong.write_bytes(b"%PDF")
     code, _out, err = run(capsys, "participants", "import", str(wrong))
-    assert code == 1 and f"{wrong}: error: непознат вид файл" in err
+    assert code == 1 and f"{wrong}: error: Непознат вид файл" in err

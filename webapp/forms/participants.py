@@ -13,4 +13,6 @@ class ImportForm(FlaskForm):
         description=_l("First row: the column names. Required: Име, Организация, Аудитория; "
                        "optional: Длъжност, Пол, Имейл, Телефон, Група, Специалност."),
         validators=[FileRequired(message=_l("Choose a file.")),
-                    FileAllowed(["csv", "xlsx"], message=_l("Only .csv and .xlsx files."))])
+                    FileAllowed(["csv", "xlsx"], message=_l(
+                        "Only .csv and .xlsx files are accepted. In Excel choose “Save as” "
+                        "and the type “Excel workbook (.xlsx)” or “CSV UTF-8”."))])

@@ -20,6 +20,8 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 MAX_BYTES = 2 * 1024 * 1024
 # An XLSX's parts once inflated: 5,000 rows of 30 columns take a few MB of XML.
 MAX_UNPACKED = 20 * 1024 * 1024
@@ -27,15 +29,33 @@ MAX_PARTS = 1000  # a workbook from Excel has about a dozen
 MAX_RATIO = 100  # inflated : compressed; real sheets stay well under 30
 RATIO_FLOOR = 1024 * 1024  # a part smaller than this may compress as well as it likes
 _CHUNK = 64 * 1024
-NOT_XLSX = "файлът не е четим XLSX (Excel) файл"
 MAX_ROWS = 5000  # data rows, the header not counted
 MAX_CELL = 500  # characters in any one cell
 MAX_COLUMNS = 30
 EXTENSIONS = (".csv", ".xlsx")
+# A lazily translated message (``lazy_gettext``): ``str()`` gives it in the reader's language.
+Message = object
 
 
 class ParticipantFileError(Exception):
-    """The file as a whole cannot be read (its type, size, encoding or shape)."""
+    """The file as a whole cannot be read (its type, size, encoding or shape).
+
+    The message is translated when it is shown (``str``), in the reader's language:
+    each says what is wrong and what to do about it.
+    """
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+def not_xlsx(why: Message) -> ParticipantFileError:
+    """An XLSX upload that cannot be read, with the reason and what to do."""
+    return ParticipantFileError(_l("The file is not a readable XLSX (Excel) file: %(why)s",
+                                   why=why))
 
 
 @dataclass(frozen=True)
@@ -64,27 +84,38 @@ def column_letter(index: int) -> str:
 def read_table(filename: str, data: bytes) -> Table:
     """The header and the non-empty rows of a CSV or XLSX file."""
     if len(data) > MAX_BYTES:
-        raise ParticipantFileError(
-            f"файлът е твърде голям ({len(data) // 1024} KB); най-много {MAX_BYTES // 1024} KB")
+        raise ParticipantFileError(_l(
+            "The file is too big (%(size)s KB; at most %(limit)s KB): split the list into "
+            "smaller files and import them one after the other.",
+            size=len(data) // 1024, limit=MAX_BYTES // 1024))
     name = filename.lower()
     if name.endswith(".xlsx"):
         kind, grid = "xlsx", _xlsx_grid(data)
     elif name.endswith(".csv"):
         kind, grid = "csv", _csv_grid(data)
     else:
-        raise ParticipantFileError("непознат вид файл; приемат се само .csv и .xlsx")
+        raise ParticipantFileError(_l(
+            "Unknown file type: only .csv and .xlsx files are accepted. In Excel choose "
+            "“Save as” and the type “Excel workbook (.xlsx)” or “CSV UTF-8”."))
     numbered = [(number, tuple(cell.strip() for cell in cells))
                 for number, cells in enumerate(grid, start=1)]
     numbered = [(number, cells) for number, cells in numbered if any(cells)]
     if not numbered:
-        raise ParticipantFileError("файлът е празен: няма заглавен ред")
+        raise ParticipantFileError(_l(
+            "The file is empty: write the column names in the first row and a participant "
+            "in each row below it."))
     (header_number, header), body = numbered[0], numbered[1:]
     if header_number != 1:
-        raise ParticipantFileError("първият ред трябва да е заглавен (имената на колоните)")
+        raise ParticipantFileError(_l(
+            "The first row must hold the column names: delete the empty rows above them."))
     if len(header) > MAX_COLUMNS:
-        raise ParticipantFileError(f"твърде много колони ({len(header)}); най-много {MAX_COLUMNS}")
+        raise ParticipantFileError(_l(
+            "Too many columns (%(num)s; at most %(limit)s): delete the columns that are not "
+            "in the list above.", num=len(header), limit=MAX_COLUMNS))
     if len(body) > MAX_ROWS:
-        raise ParticipantFileError(f"твърде много редове ({len(body)}); най-много {MAX_ROWS}")
+        raise ParticipantFileError(_l(
+            "Too many rows (%(num)s; at most %(limit)s): split the list into smaller files.",
+            num=len(body), limit=MAX_ROWS))
     return Table(kind, header, tuple(Row(number, cells) for number, cells in body))
 
 
@@ -98,7 +129,9 @@ def _csv_grid(data: bytes) -> list[list[str]]:
         return [list(cells) for cells in csv.reader(io.StringIO(text, newline=""),
                                                     delimiter=delimiter)]
     except csv.Error as exc:
-        raise ParticipantFileError(f"неправилен CSV: {exc}") from None
+        raise ParticipantFileError(_l(
+            "The CSV file cannot be read (%(error)s): open it in Excel or LibreOffice and "
+            "save it again as “CSV UTF-8”.", error=str(exc))) from None
 
 
 def _decode(data: bytes) -> str:
@@ -112,8 +145,8 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("cp1251")
     except UnicodeDecodeError:
-        raise ParticipantFileError(
-            "непознато кодиране на текста; запишете файла като CSV UTF-8") from None
+        raise ParticipantFileError(_l(
+            "Unknown text encoding: save the file again as “CSV UTF-8”.")) from None
 
 
 def check_xlsx_archive(data: bytes) -> None:
@@ -121,18 +154,21 @@ def check_xlsx_archive(data: bytes) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
-        raise ParticipantFileError(NOT_XLSX) from None
+        raise not_xlsx(_l("open it in Excel and save it again as an Excel workbook.")) \
+            from None
     with archive:
         parts = archive.infolist()
         if len(parts) > MAX_PARTS:
-            raise ParticipantFileError(f"{NOT_XLSX}: твърде много части ({len(parts)})")
+            raise not_xlsx(_l("it has too many parts (%(num)s); open it in Excel and save "
+                              "it again.", num=len(parts)))
         declared = sum(part.file_size for part in parts)
         if declared > MAX_UNPACKED:
-            raise ParticipantFileError(_too_big_inside(declared))
+            raise _too_big_inside(declared)
         for part in parts:
             if part.file_size > RATIO_FLOOR and part.file_size > MAX_RATIO * part.compress_size:
-                raise ParticipantFileError(
-                    f"{NOT_XLSX}: частта {part.filename[:100]} се разгъва над {MAX_RATIO} пъти")
+                raise not_xlsx(_l("its part %(part)s unpacks to over %(ratio)s times its "
+                                  "size; open it in Excel and save it again.",
+                                  part=part.filename[:100], ratio=MAX_RATIO))
         _inflate_within_limit(archive, parts)
 
 
@@ -147,17 +183,19 @@ def _inflate_within_limit(archive: zipfile.ZipFile, parts: list[zipfile.ZipInfo]
                 while chunk := stream.read(_CHUNK):
                     inflated += len(chunk)
                     if inflated > MAX_UNPACKED:
-                        raise ParticipantFileError(_too_big_inside(inflated))
+                        raise _too_big_inside(inflated)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError,
             ValueError, OSError):
         # A bad CRC, an unknown compression method, a password: not a file we can read.
-        raise ParticipantFileError(f"{NOT_XLSX}: файлът е повреден") from None
+        raise not_xlsx(_l("the file is damaged; open it in Excel and save it again.")) \
+            from None
 
 
-def _too_big_inside(size: int) -> str:
+def _too_big_inside(size: int) -> ParticipantFileError:
     mb = 1024 * 1024
-    return (f"{NOT_XLSX}: съдържанието му е твърде голямо след разархивиране "
-            f"({size // mb} MB или повече; най-много {MAX_UNPACKED // mb} MB)")
+    return not_xlsx(_l("unpacked, its content is too big (%(size)s MB or more; at most "
+                       "%(limit)s MB); split the list into smaller files.",
+                       size=size // mb, limit=MAX_UNPACKED // mb))
 
 
 def _xlsx_grid(data: bytes) -> list[list[str]]:
@@ -186,10 +224,9 @@ def _unreadable(error: BaseException) -> ParticipantFileError:
             break
         cause = cause.__cause__ or cause.__context__
     if isinstance(cause, DefusedXmlException):
-        return ParticipantFileError(f"{NOT_XLSX}: вътрешният му XML съдържа забранени "
-                                    "определения (DOCTYPE, ENTITY)")
-    return ParticipantFileError(f"{NOT_XLSX}: съдържанието му е повредено; отворете го "
-                                "в Excel и го запишете отново")
+        return not_xlsx(_l("its XML holds forbidden definitions (DOCTYPE, ENTITY); open "
+                           "it in Excel and save it again."))
+    return not_xlsx(_l("its content is damaged; open it in Excel and save it again."))
 
 
 def _sheet_grid(book: Any) -> list[list[str]]:

@@ -26,11 +26,12 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, func, select
 
 from course.compiled import Specialism
 from webapp.models import Group, GroupMember, Organisation, User
-from webapp.services.participant_files import MAX_CELL, Table, column_letter
+from webapp.services.participant_files import MAX_CELL, Message, Table, column_letter
 from webapp.services.specialisms import SpecialismError
 from webapp.services.specialisms import find as find_specialism
 
@@ -62,16 +63,19 @@ class ImportRefused(Exception):
 
 @dataclass(frozen=True)
 class RowError:
+    """What is wrong in one row (or cell) and what to do, translated when it is shown."""
+
     row: int
     column: str  # the letter, "" for the whole row
     column_name: str
-    message: str
+    message: Message
 
     def __str__(self) -> str:
-        where = f"ред {self.row}"
         if self.column:
-            where += f", колона {self.column} ({self.column_name})"
-        return f"{where}: {self.message}"
+            return str(_l("row %(row)s, column %(column)s (%(name)s): %(message)s",
+                          row=self.row, column=self.column, name=self.column_name,
+                          message=self.message))
+        return str(_l("row %(row)s: %(message)s", row=self.row, message=self.message))
 
 
 @dataclass(frozen=True)
@@ -170,8 +174,9 @@ def preview(db: Session, table: Table, audiences: Mapping[str, str], group: str 
             continue
         key = _identity(planned)
         if key in seen:
-            result.errors.append(RowError(row.number, "", "", f"повтаря ред {seen[key]} "
-                                          "(същият имейл или същото име и организация)"))
+            result.errors.append(RowError(row.number, "", "", _l(
+                "repeats row %(row)s (the same e-mail, or the same name and organisation): "
+                "delete one of the two rows", row=seen[key])))
             continue
         seen[key] = row.number
         _match(db, planned, result, columns, context.scope)
@@ -186,19 +191,24 @@ def _columns(table: Table, result: Preview) -> dict[str, int]:
         key = HEADERS.get(name_key(title))
         letter = column_letter(index)
         if key is None:
-            result.errors.append(RowError(1, letter, title, f"непозната колона „{title}“; "
-                                          "очакват се: " + ", ".join(LABELS.values())))
+            result.errors.append(RowError(1, letter, title, _l(
+                "unknown column “%(title)s”: rename it to one of %(expected)s, or delete it",
+                title=title, expected=", ".join(LABELS.values()))))
         elif key in columns:
-            result.errors.append(RowError(1, letter, title, "колоната се повтаря"))
+            result.errors.append(RowError(1, letter, title, _l(
+                "the column appears twice: delete one of the two")))
         else:
             columns[key] = index
     for key in REQUIRED:
         if key not in columns:
-            result.errors.append(RowError(1, "", "", f"липсва колона „{LABELS[key]}“ ({key})"))
+            result.errors.append(RowError(1, "", "", _l(
+                "the column “%(label)s” (%(key)s) is missing: add it to the first row",
+                label=LABELS[key], key=key)))
     return columns
 
 
-def _error(result: Preview, row: int, columns: dict[str, int], key: str, message: str) -> None:
+def _error(result: Preview, row: int, columns: dict[str, int], key: str,
+           message: Message) -> None:
     result.errors.append(RowError(row, column_letter(columns[key]), LABELS[key], message))
 
 
@@ -206,36 +216,46 @@ def _validate(row: int, cells: dict[str, str], columns: dict[str, int], context:
               result: Preview) -> Planned | None:
     for key, value in cells.items():
         if len(value) > LIMITS.get(key, MAX_CELL):
-            _error(result, row, columns, key,
-                   f"твърде дълго ({len(value)} знака); най-много {LIMITS.get(key, MAX_CELL)}")
+            _error(result, row, columns, key, _l(
+                "too long (%(length)s characters; at most %(limit)s): shorten it",
+                length=len(value), limit=LIMITS.get(key, MAX_CELL)))
             cells[key] = ""
     too_long = {e.column_name for e in result.errors if e.row == row}
     for key in REQUIRED:
         if not cells[key] and LABELS[key] not in too_long:
-            _error(result, row, columns, key, "задължително поле")
+            _error(result, row, columns, key, _l("required: fill it in"))
     organisation = context.organisations.get(name_key(cells["organisation"]))
     if cells["organisation"] and organisation is None:
-        _error(result, row, columns, "organisation",
-               f"непозната организация „{cells['organisation']}“")
+        _error(result, row, columns, "organisation", _l(
+            "unknown organisation “%(name)s”: write its name as the list of organisations "
+            "has it, or ask an administrator to add it", name=cells["organisation"]))
     audience = context.audiences.get(name_key(cells["audience"]))
     if cells["audience"] and audience is None:
-        _error(result, row, columns, "audience", f"непозната аудитория „{cells['audience']}“; "
-               "очакват се: " + ", ".join(context.audience_titles))
+        _error(result, row, columns, "audience", _l(
+            "unknown audience “%(value)s”: write one of %(expected)s",
+            value=cells["audience"], expected=", ".join(context.audience_titles)))
     sex = SEX_WORDS.get(cells.get("sex", "").casefold(), None) if cells.get("sex") else ""
     if sex is None:
-        _error(result, row, columns, "sex", f"непознат пол „{cells['sex']}“; очакват се: "
-               "ж, м или друго")
+        _error(result, row, columns, "sex", _l(
+            "unknown sex “%(value)s”: write ж, м or друго, or leave the cell empty",
+            value=cells["sex"]))
     email = cells.get("email", "").lower()
     if email and not EMAIL.match(email):
-        _error(result, row, columns, "email", f"неправилен имейл „{cells['email']}“")
+        _error(result, row, columns, "email", _l(
+            "invalid e-mail “%(value)s”: correct it (name@example.bg) or leave the cell empty",
+            value=cells["email"]))
     phone = cells.get("phone", "")
     if phone and not PHONE.match(phone):
-        _error(result, row, columns, "phone", f"неправилен телефон „{phone}“")
+        _error(result, row, columns, "phone", _l(
+            "invalid phone “%(value)s”: write only digits, spaces and + (0888 123 456), "
+            "or leave the cell empty", value=phone))
     group = cells.get("group", "") or context.default_group
     if context.fixed_group and cells.get("group") and name_key(group) != name_key(
             context.default_group):
-        _error(result, row, columns, "group", f"друга група „{cells['group']}“; тук се "
-               f"внасят участници само в група „{context.default_group}“")
+        _error(result, row, columns, "group", _l(
+            "another group “%(value)s”: this page imports participants into the group "
+            "“%(group)s” only; leave the cell empty, or import the row from that group's page",
+            value=cells["group"], group=context.default_group))
     specialism = _specialism(row, cells.get("specialism", ""), audience, columns, context,
                              result)
     if organisation is None or audience is None or sex is None or specialism is None:
@@ -260,10 +280,12 @@ def _specialism(row: int, cell: str, audience: str | None, columns: dict[str, in
     except SpecialismError:
         title = context.audience_titles.get(audience, audience)
         if offered:
-            message = (f"непозната специалност „{cell}“ за аудитория „{title}“; очакват се: "
-                       + ", ".join(s.title for s in offered))
+            message = _l("unknown specialism “%(value)s” for the audience “%(audience)s”: "
+                         "write one of %(expected)s, or leave the cell empty", value=cell,
+                         audience=title, expected=", ".join(s.title for s in offered))
         else:
-            message = f"аудитория „{title}“ няма специалности; оставете клетката празна"
+            message = _l("the audience “%(audience)s” has no specialisms: leave the cell empty",
+                         audience=title)
         _error(result, row, columns, "specialism", message)
         return None
     return found.id if found else ""
@@ -298,10 +320,10 @@ def _match(db: Session, planned: Planned, result: Preview, columns: dict[str, in
         mine = [user for user in candidates if user.id in scope]
         if candidates and not mine:
             # Someone outside the trainer's groups: say so, and nothing else about them.
-            _error(result, planned.row, columns, column,
-                   "съвпада с човек, който не е във вашите групи; вносът от тази страница "
-                   "променя само участници от вашите групи. Помолете координатор да го "
-                   "добави към групата.")
+            _error(result, planned.row, columns, column, _l(
+                "matches someone who is not in your groups; the import from this page changes "
+                "only participants of your groups. Ask a coordinator to add them to the "
+                "group."))
             return
         candidates = mine
     user = candidates[0] if candidates else None
@@ -313,9 +335,9 @@ def _match(db: Session, planned: Planned, result: Preview, columns: dict[str, in
         result.creates.append(planned)
         return
     if user.role != "learner":
-        _error(result, planned.row, columns, column,
-               "това е служебен профил (обучител, координатор или администратор); "
-               "вносът променя само обучаеми")
+        _error(result, planned.row, columns, column, _l(
+            "this is a staff account (trainer, coordinator or administrator); the import "
+            "changes learners only: delete the row"))
         return
     planned.user = user
     planned.changes = _changes(db, user, planned)

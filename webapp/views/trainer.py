@@ -23,12 +23,12 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from webapp import db
 from webapp.auth import me, role_required
-from webapp.content import current_course
+from webapp.content import current_course, store
 from webapp.forms.codes import RenewCodesForm
 from webapp.forms.trainer import LearnerForm
 from webapp.group_pages import card_context, my_group, new_join_codes, render_cards, render_renew
 from webapp.models import STAFF, Group, User
-from webapp.services import groups, specialisms
+from webapp.services import groups, specialisms, trainer_home
 from webapp.services.groups import GroupNotFound, IssuedCode
 
 bp = Blueprint("trainer", __name__, url_prefix="/trainer")
@@ -37,7 +37,13 @@ bp = Blueprint("trainer", __name__, url_prefix="/trainer")
 @bp.get("/")
 @role_required(*STAFF)
 def home() -> str:
-    return render_template("trainer/home.html", summaries=groups.groups_for(db.session(), me()))
+    """Today's and the next sessions, who is stuck, the week's certificates, what waits
+    for the trainer, then their groups."""
+    course = current_course()
+    facts = trainer_home.home(db.session(), me(), course, store().build_dir)
+    return render_template("trainer/home.html", home=facts, summaries=facts.groups,
+                           topics={t.id: t.title for t in course.topics},
+                           stuck_days=trainer_home.STUCK_DAYS)
 
 
 @bp.get("/groups/<int:group_id>")
