@@ -31,7 +31,11 @@ def test_pages_have_no_inline_scripts_or_styles(client: FlaskClient) -> None:
     for url in PAGES[:4]:
         page = client.get(url).get_data(as_text=True)
         assert "<style" not in page and " style=" not in page
-        assert "<script>" not in page and "<script " not in page  # no live reload here
+        # Scripts only from files (comfort.js on every page): none inline, no live reload.
+        scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", page, re.S)
+        assert all(' src="/static/js/' in attributes and not body.strip()
+                   for attributes, body in scripts), scripts
+        assert "live.js" not in page
 
 
 def asset_name(build_dir: Path) -> str:
