@@ -39,8 +39,22 @@ def refusal(error: CertificateError) -> str:
 @bp.get("/")
 @login_required
 def mine() -> str:
-    return render_template("certificates/mine.html",
-                           certificates=certificates.of_user(db.session(), me()))
+    database, user, course = db.session(), me(), current_course()
+    return render_template("certificates/mine.html", course=course,
+                           certificates=certificates.of_user(database, user),
+                           checklist=completion.statuses(database, user, course,
+                                                         store().build_dir))
+
+
+@bp.get("/<code>/credential")
+@login_required
+def credential(code: str) -> str:
+    """What the signed digital credential is, and how to share it, keep it or download it."""
+    cert = visible_certificate(code)
+    iss = certificates.current_issuer()
+    return render_template("certificates/credential.html", cert=cert, issuer=iss,
+                           verify_url=f"{iss.base_url}/verify/{cert.code}",  # as on the PDF
+                           holder=cert.user_id == me().id)
 
 
 @bp.get("/<code>.pdf")
