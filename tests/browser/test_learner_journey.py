@@ -82,7 +82,11 @@ def test_from_invitation_to_a_passed_final_test(phone: Any, live_server: str,
     assert_fits(phone)
     phone.get_by_role("button", name="Изучих този модул").click()
     phone.wait_for_load_state()
-    assert "/quiz/obshtinata-proverka" in phone.url  # straight on to the self-check
+    # The end of the module: the self-check (optional) beside the next module.
+    assert phone.url.endswith("/learn/obshtinata#module-end")
+    phone.locator(".module-end").get_by_role("link", name="Самопроверка").click()
+    phone.wait_for_load_state()
+    assert "/quiz/obshtinata-proverka" in phone.url
 
     phone.get_by_role("button", name="Започни опит").click()
     phone.wait_for_load_state()

@@ -1,6 +1,6 @@
 """A municipal employee on a 360-px phone chooses their specialism on the home page and
-sees, above their topics, the modules to study first (WCAG 2.1 AA, nothing wider than
-the screen)."""
+sees, below their topics and one tap away, the modules to study first (WCAG 2.1 AA,
+nothing wider than the screen)."""
 
 from __future__ import annotations
 
@@ -33,15 +33,18 @@ def test_choosing_a_specialism_on_a_phone(phone: Any, live_server: str) -> None:
     assert "Специалността ви е запазена: Юристи." in phone.content()
     section = phone.get_by_role("region", name="Препоръчано за вашата специалност: Юристи")
     assert section.is_visible()
+    assert "0 от 2 изучени" in section.inner_text()
+    # The modules to study first and the reading are one tap away.
+    section.get_by_text("Какво да изучите първо и допълнително четиво").click()
     steps = section.get_by_role("list", name="Изучете първо, в този ред").get_by_role("listitem")
     assert steps.count() == 2
     assert "Общината" in steps.nth(0).inner_text() and "незапочнат" in steps.nth(0).inner_text()
     assert "Общинският съвет" in steps.nth(1).inner_text()
     reading = section.get_by_role("list", name="Допълнително четиво").get_by_role("link")
     assert reading.count() == 3
-    # The panel comes before the topics, in the page's order and on the screen.
+    # The panel comes after the topics: the first screen is the next step and the topics.
     topics = phone.get_by_role("heading", name="Моите теми")
-    assert section.bounding_box()["y"] < topics.bounding_box()["y"]
+    assert section.bounding_box()["y"] > topics.bounding_box()["y"]
     assert_accessible(phone)
     assert_fits(phone)
     shot(phone, "specialism-chosen-360.png")

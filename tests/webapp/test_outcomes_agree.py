@@ -264,15 +264,17 @@ class Checked:
     checks: dict[str, tuple[bool, str]]  # kind → (done, its text)
 
 
-TOPIC_ITEM = re.compile(r'<li class="topic-progress" id="topic-([\w-]+)">(.*?)</details>', re.S)
+# Each topic's card: its progress and test line, then its details (the checklist inside).
+TOPIC_ITEM = re.compile(r'<li class="topic-progress(?: topic-complete)?" id="topic-([\w-]+)">'
+                        r'(.*?)</details>', re.S)
 PROGRESS = re.compile(r'<progress max="(\d+)" value="(\d+)"')
-CHECK_TOPIC = re.compile(r'<li class="checklist-topic( checklist-complete)?">\s*'
-                         r'<h3 lang="bg">([^<]+)</h3>\s*<p class="meta">\s*(\w+)(.*?)</ul>', re.S)
+REQUIRED = re.compile(r'<details class="topic-details">.*?<p class="meta">\s*(\w+)', re.S)
+COMPLETE = re.compile(r'What is left for a certificate</h4>\s*<p class="meta">(.*?)</p>', re.S)
 CHECK = re.compile(r'<li class="check check-(done|missing)">(.*?)</li>', re.S)
 
 
 def home_page(app: Flask, user: User) -> tuple[dict[str, Listed], dict[str, Checked]]:
-    """Read the learner's home page: the module list and the checklist."""
+    """Read the learner's home page: each topic's progress and, in its details, the checklist."""
     client = app.test_client()
     with app.app_context():
         sid = login_sessions.begin(db.session(), user, login_sessions.Limits(
@@ -285,20 +287,20 @@ def home_page(app: Flask, user: User) -> tuple[dict[str, Listed], dict[str, Chec
     response = client.get("/")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    listed = {}
+    listed, checked = {}, {}
     for topic, html in TOPIC_ITEM.findall(page):
         total, studied = PROGRESS.search(html).groups()  # type: ignore[union-attr]
-        listed[topic] = Listed(int(studied), int(total), "Final test: passed (" in html)
-    by_title = {title: topic for topic, title in TITLES.items()}
-    checked = {}
-    for complete, title, required, html in CHECK_TOPIC.findall(page):
+        summary, details = html.split('<details class="topic-details">')
+        listed[topic] = Listed(int(studied), int(total), "Final test: passed (" in summary)
+        required = REQUIRED.search(html).group(1)  # type: ignore[union-attr]
+        complete = COMPLETE.search(details).group(1)  # type: ignore[union-attr]
         checks = {}
-        for done, text in CHECK.findall(html):
+        for done, text in CHECK.findall(details):
             kind = ("hours" if "In-person sessions" in text else
                     "modules" if "Modules:" in text else "final")
             checks[kind] = (done == "done", " ".join(re.sub(r"<[^>]+>", " ", text).split()))
-        checked[by_title[title.strip()]] = Checked(required == "Required", bool(complete),
-                                                   checks)
+        checked[topic] = Checked(required == "Required", "Not complete yet" not in complete,
+                                 checks)
     return listed, checked
 
 

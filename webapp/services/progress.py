@@ -198,20 +198,6 @@ def topic_progress(tracks: list[TopicTrack], done: Mapping[str, ModuleProgress |
     return result
 
 
-def continue_target(course: CompiledCourse, done: dict[str, ModuleProgress],
-                    tracks: list[TopicTrack]) -> tuple[Module, str] | None:
-    """Where to continue: the last module opened and not finished, else the next one."""
-    unfinished = [r for r in done.values() if not r.studied_at and r.module_id in course.modules]
-    if unfinished:
-        last = max(unfinished, key=lambda r: r.last_opened_at)
-        return course.modules[last.module_id], last.position
-    for item in tracks:
-        for module in item.modules:
-            if module.id not in done or not done[module.id].studied_at:
-                return module, ""
-    return None
-
-
 def user_attempts(db: Session, user: User) -> list[Attempt]:
     """All of the user's attempts, oldest first."""
     return list(db.exec(select(Attempt).where(Attempt.user_id == user.id).order_by(

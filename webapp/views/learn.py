@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -19,6 +20,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf as csrf_token
+from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
 from course.compiled import CompiledCourse, Module
@@ -28,10 +30,10 @@ from webapp.auth import me
 from webapp.bodies import json_body
 from webapp.content import current_course, store
 from webapp.forms.specialism import SpecialismForm
-from webapp.models import ATTEMPT_OPEN, User
+from webapp.models import ATTEMPT_OPEN, User, utcnow
 from webapp.notices import announce
 from webapp.security import ASSET_SECURITY_POLICY
-from webapp.services import attempts, certificates, completion, progress, sessions, specialisms
+from webapp.services import attempts, certificates, next_step, progress, sessions, specialisms
 from webapp.templating import day
 
 bp = Blueprint("learn", __name__)
@@ -49,22 +51,25 @@ def home() -> str:
     user = me()
     database = db.session()
     attempts.expire_overdue(database, user)
-    tracks = progress.track(course, user.audience)
     done = progress.records(database, user)
     history = progress.user_attempts(database, user)
-    outcome = completion.outcome(database, user, course, store().build_dir)
+    facts = next_step.gather(database, user, course, store().build_dir)
+    recommended = specialisms.recommendation(course, user, done)
+    upcoming = sessions.upcoming_for(database, user)
     return render_template(
-        "learn/dashboard.html", course=course, user=user,
-        recommended=specialisms.recommendation(course, user, done),
+        "learn/dashboard.html", course=course, user=user, recommended=recommended,
         specialism_form=specialism_form(course, user),
-        topics=progress.topic_progress(tracks, done, outcome),
-        resume=progress.continue_target(course, done, tracks),
+        topics=progress.topic_progress(list(facts.tracks), done, facts.outcome),
+        step=next_step.home_step(course, facts, done, [
+            s.module for s in recommended.steps] if recommended else ()),
+        studied=facts.studied,
         results=[a for a in reversed(history) if a.state != ATTEMPT_OPEN][:10],
         open_attempts=[a for a in history if a.state == ATTEMPT_OPEN],
-        checklist=outcome.statuses,
+        checklist={s.requirement.topic_id: s for s in facts.outcome.statuses},
         held={c.topic_id: c for c in certificates.valid_for(database, user).values()
               if c.kind == "topic"},
-        sessions=sessions.upcoming_for(database, user),
+        sessions=upcoming, checkin_open=bool(upcoming) and sessions.window(
+            upcoming[0])[0] <= utcnow(),
         feed_token=sessions.feed_token(database, user) if user.role == "learner" else "")
 
 
@@ -120,25 +125,57 @@ def module(module_id: str) -> str:
     record = done.get(found.id)
     progress.opened(database, user, found, record)
     studied_on = day(record.studied_at) if record and record.studied_at else ""
+    # Once studied, the page ends with the learner's own way on (the module is the same).
+    way_on = way_on_from(course, found) if studied_on else ""
     if not pagecache.cacheable():
-        return _module_page(course, found, csrf=csrf_token(), studied_on=studied_on)
+        return _module_page(course, found, csrf=csrf_token(), studied_on=studied_on,
+                            way_on=way_on)
     key = ("module", found.id, str(get_locale()), user.role, bool(studied_on))
     page = course.page_cache.get_or_render(key, lambda: _module_page(
-        course, found, csrf=CSRF_HOLE, studied_on=STUDIED_HOLE if studied_on else ""))
-    return pagecache.fill(page, {CSRF_HOLE: csrf_token(), STUDIED_HOLE: studied_on})
+        course, found, csrf=CSRF_HOLE, studied_on=STUDIED_HOLE if studied_on else "",
+        way_on=WAY_ON_HOLE if studied_on else ""))
+    return pagecache.fill(page, {CSRF_HOLE: csrf_token(), STUDIED_HOLE: studied_on,
+                                 WAY_ON_HOLE: way_on})
 
 
 # The personal parts of a cached module page (webapp.pagecache).
 CSRF_HOLE, STUDIED_HOLE = pagecache.marker("csrf"), pagecache.marker("studied")
+WAY_ON_HOLE = pagecache.marker("way-on")
 
 
 def _module_page(course: CompiledCourse, found: Module, *, csrf: str, studied_on: str = "",
-                 missing: list[Module] | None = None) -> str:
+                 way_on: str = "", missing: list[Module] | None = None) -> str:
     previous, following = course.neighbours(found)
     return render_template("learn/module.html", course=course, module=found,
                            topic=course.topic(found.topic), previous=previous,
-                           following=following, studied_on=studied_on,
+                           following=following, studied_on=studied_on, way_on=Markup(way_on),
                            missing=missing or [], csrf_token=lambda: csrf)
+
+
+def after(course: CompiledCourse, found: Module) -> next_step.AfterModule:
+    """The signed-in learner's way on from ``found``."""
+    facts = next_step.gather(db.session(), me(), course, store().build_dir)
+    return next_step.after_module(course, facts, found)
+
+
+def way_on_from(course: CompiledCourse, found: Module) -> str:
+    """The block that offers the learner's next module (``learn/_next_step.html``)."""
+    return render_template("learn/_next_step.html", way_on_step=after(course, found))
+
+
+@bp.app_context_processor
+def next_step_helper() -> dict[str, Any]:
+    """Lets the quiz review offer the way on after a module's self-check."""
+    return {"learner_next_step": learner_next_step}
+
+
+def learner_next_step(quiz_id: str) -> next_step.AfterModule | None:
+    """The way on from the module whose self-check ``quiz_id`` is (None: no such module)."""
+    course = current_course()
+    found = next((m for m in course.modules.values() if m.quiz == quiz_id), None)
+    if found is None or not current_user.is_authenticated:
+        return None
+    return after(course, found)
 
 
 @bp.post("/learn/<module_id>/studied")
@@ -154,11 +191,8 @@ def studied(module_id: str) -> BaseResponse:
         return redirect(url_for("learn.module", module_id=found.id))
     flash(_("Marked as studied."), "success")
     announce(certificates.check_and_issue(database, user))
-    if found.quiz and found.quiz in course.quizzes:
-        return redirect(url_for("quiz.overview", quiz_id=found.quiz))
-    following = course.neighbours(found)[1]
-    return redirect(url_for("learn.module", module_id=following.id) if following
-                    else url_for("learn.home"))
+    # The end of the module: the self-check (if it has one), the next module, the topic.
+    return redirect(url_for("learn.module", module_id=found.id, _anchor="module-end"))
 
 
 @bp.post("/learn/<module_id>/progress")
