@@ -3,6 +3,8 @@ range on one day as "9:00 – 16:00 ч., 12 март 2027", and "утре" for t
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -11,7 +13,9 @@ from flask.testing import FlaskClient
 
 from tests.webapp.blended import make_session
 from tests.webapp.conftest import People, login
+from webapp import db
 from webapp.localtime import SOFIA, format_span
+from webapp.models import ModuleProgress
 
 SECONDS = re.compile(r"\b\d{1,2}:\d{2}:\d{2}\b")
 ZONES = ("EET", "EEST", "Europe/Sofia", "Източноевропейско", "Eastern European", "+0200",
@@ -73,3 +77,20 @@ def test_the_english_interface_says_it_in_english(client: FlaskClient, app: Flas
     page = shown_text(client, f"/sessions/{found.id}")
     assert_plain_times(page)
     assert "9:00 – 16:00, " in page and "(tomorrow)" in page and " ч." not in page
+
+
+def test_the_progress_export_gives_sofia_time(client: FlaskClient, app: Flask,
+                                              people: People) -> None:
+    # 22:30 UTC on 10 January is half past midnight on the 11th in Sofia (EET, UTC+2).
+    with app.app_context():
+        database = db.session()
+        database.add(ModuleProgress(user_id=people.learner.id, module_id="obshtinata",
+                                    topic_id="osnovi", studied_version="v",
+                                    studied_at=datetime(2027, 1, 10, 22, 30, tzinfo=UTC)))
+        database.commit()
+    login(client, "trainer")
+    response = client.get("/trainer/progress.csv")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    ivan = next(row for row in rows if row[0] == "Иван Иванов")
+    assert "2027-01-11 00:30" in ivan

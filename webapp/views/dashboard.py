@@ -19,6 +19,7 @@ from course.compiled import CompiledCourse
 from webapp import db, spreadsheets
 from webapp.auth import me, role_required
 from webapp.content import current_course, store
+from webapp.localtime import local
 from webapp.models import CERTIFICATE_REVOKED, CERTIFICATE_VALID, STAFF
 from webapp.routing import parse_id
 from webapp.services import bulk, dashboard, groups, paging, standings, statistics
@@ -130,7 +131,7 @@ def _table(course: CompiledCourse, found: list[LearnerRow]) -> list[list[Any]]:
                    row.organisation.name if row.organisation else "", "; ".join(row.groups),
                    course.audiences.get(row.user.audience or "", row.user.audience or ""),
                    status_label(row.status),
-                   row.last_activity.strftime("%Y-%m-%d %H:%M") if row.last_activity else ""]
+                   local(row.last_activity).strftime("%Y-%m-%d %H:%M") if row.last_activity else ""]
         topics: list[TopicRow | None] = list(row.topics) or [None]
         for topic in topics:
             if topic is None:
