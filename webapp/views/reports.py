@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -32,6 +31,7 @@ from webapp.models import (
 )
 from webapp.services import donor_report
 from webapp.services.donor_report import Filters, FunnelRow, Indicator, Report
+from webapp.templating import day
 
 bp = Blueprint("reports", __name__, url_prefix="/trainer/reports")
 MAX_DATE = 10  # YYYY-MM-DD
@@ -119,12 +119,11 @@ def _query(filters: Filters) -> dict[str, str]:
 def describe(filters: Filters) -> str:
     """The filters in words, as the page and the spreadsheet state them."""
     if filters.start and filters.end:
-        period = _("from %(start)s to %(end)s", start=format_date(filters.start),
-                   end=format_date(filters.end))
+        period = _("from %(start)s to %(end)s", start=day(filters.start), end=day(filters.end))
     elif filters.start:
-        period = _("from %(start)s", start=format_date(filters.start))
+        period = _("from %(start)s", start=day(filters.start))
     elif filters.end:
-        period = _("until %(end)s", end=format_date(filters.end))
+        period = _("until %(end)s", end=day(filters.end))
     else:
         period = _("the whole programme")
     who = kind_label(filters.kind) if filters.kind else _("all organisations")
