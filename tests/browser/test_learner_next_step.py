@@ -149,7 +149,7 @@ def test_the_last_module_of_a_topic_offers_its_final_test_and_the_next_topic(
     shot(phone, "topic-finished-phone", full_page=False)
     way_on = phone.get_by_role("region", name="Изучихте модулите от тази тема")
     assert in_view(way_on)
-    final = way_on.get_by_role("link", name="Към финалния тест")
+    final = way_on.get_by_role("link", name="Към заключителния тест")
     assert "/quiz/samoupravlenie-final" in (final.get_attribute("href") or "")
     assert "Следваща тема: Икономически ефективни модели" in way_on.inner_text()
     assert way_on.get_by_role("link", name="Общинският бюджет").is_visible()

@@ -134,7 +134,7 @@ def test_numbers_of_a_constructed_case(app: Flask, client: FlaskClient, build_di
     by_name = {line[0]: line for line in lines}
     record = dict(zip(header, by_name["Иван Иванов"], strict=True))
     assert record["Изучени модули"] == "1" and record["Модули общо"] == "2"
-    assert record["Изходящ тест издържан"] == "да"
+    assert record["Заключителен тест издържан"] == "да"
     assert record["Състояние"] == "В процес"
     assert record["Тема"] == "Основи на самоуправлението"
     assert dict(zip(header, by_name["Мария Петрова"], strict=True))["Състояние"] == "Не е започнал"

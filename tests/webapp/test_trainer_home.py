@@ -119,6 +119,8 @@ def test_todays_session_links_to_its_roster(client: FlaskClient, app: Flask,
     assert f'href="/sessions/{today.id}#roster">Отвори списъка' in page
     assert "Съветници – Смолян, пролет 2027" in page[today_at:]
     assert "Смолян, Заседателна зала" in page[today_at:]
+    later_at = page.index(f'id="session-{later.id}"')
+    assert "(днес)" in page[today_at:later_at] and "(след 3 дни)" in page[later_at:]
     assert "Няма занятие днес" not in page
 
 

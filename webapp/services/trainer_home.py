@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from sqlmodel import Session, col, func, select
 
 from course.compiled import CompiledCourse
-from webapp.localtime import SOFIA
+from webapp.localtime import SOFIA, local_day
 from webapp.models import (
     CERTIFICATE_VALID,
     Attendance,
@@ -73,10 +73,6 @@ class Home:
 def aware(moment: datetime) -> datetime:
     # SQLite hands back naive datetimes; both databases store UTC.
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def local_day(moment: datetime) -> date:
-    return aware(moment).astimezone(SOFIA).date()
 
 
 def home(db: Session, user: User, course: CompiledCourse, build_dir: Path,
