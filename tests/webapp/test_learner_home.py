@@ -1,0 +1,214 @@
+"""The learner's way through the course on the web (issue 14): the home page's one next step
+and the facts one tap away, the way on at a module's end and after its self-check, and a
+locked module that says first what opens it.
+
+The webapp-mini course, with ``savetat`` made to require ``obshtinata``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from tests.conftest import copy_course
+from tests.webapp.blended import make_session
+from webapp import db
+from webapp.models import Attempt, Attendance, ModuleProgress, utcnow
+
+from .conftest import MINI, People, login, submit
+
+
+@pytest.fixture
+def course_root(tmp_path: Path) -> Path:
+    root = copy_course(MINI, tmp_path)
+    module = root / "modules" / "osnovi" / "02-savetat.md"
+    module.write_text(module.read_text(encoding="utf-8").replace(
+        "quiz: savetat-proverka\n", "quiz: savetat-proverka\nrequires: [obshtinata]\n"),
+        encoding="utf-8")
+    return root
+
+
+def text(response: TestResponse) -> str:
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def step(page: str) -> str:
+    """The home page's next-step panel."""
+    found = re.search(r'<section class="panel[^"]*home-step.*?</section>', page, re.S)
+    assert found, "no next step on the home page"
+    return found.group(0)
+
+
+def way_on(page: str) -> str:
+    """The block that offers the next module ("" if there is none)."""
+    found = re.search(r'<section class="panel next-step".*?</section>', page, re.S)
+    return found.group(0) if found else ""
+
+
+def studied(client: FlaskClient, module_id: str) -> TestResponse:
+    return submit(client, f"/learn/{module_id}/studied", {}, page=f"/learn/{module_id}")
+
+
+def test_a_new_learner_starts_here(client: FlaskClient, people: People) -> None:
+    login(client, "ivan")
+    found = step(text(client.get("/")))
+    assert "Започнете оттук" in found and 'href="/learn/obshtinata"' in found
+    assert "Продължете откъдето спряхте" not in found
+
+
+def test_then_continues_where_they_left_off(client: FlaskClient, people: People) -> None:
+    login(client, "ivan")
+    client.get("/learn/obshtinata")
+    found = step(text(client.get("/")))
+    assert "Продължете откъдето спряхте" in found and 'href="/learn/obshtinata"' in found
+    studied(client, "obshtinata")
+    found = step(text(client.get("/")))
+    assert "Продължете откъдето спряхте" in found and 'href="/learn/savetat"' in found
+    assert "Следващият модул след последния, който изучихте." in found
+    client.get("/learn/savetat")
+    studied(client, "savetat")
+    found = step(text(client.get("/")))
+    assert "Време е за заключителния тест" in found and 'href="/quiz/osnovi-final"' in found
+
+
+def test_a_test_in_progress_comes_first(client: FlaskClient, people: People) -> None:
+    login(client, "ivan")
+    response = submit(client, "/quiz/osnovi-final/start", {}, page="/quiz/osnovi-final")
+    attempt = response.location
+    found = step(text(client.get("/")))
+    assert "Незавършен тест" in found and f'href="{attempt}"' in found
+    assert "Продължи опита" in found and "Заключителен тест" in found
+
+
+def test_every_fact_of_the_old_home_page_is_still_there(client: FlaskClient,
+                                                          people: People, app: Flask) -> None:
+    make_session(app, people.trainer, starts_in=timedelta(days=2), title="Първо занятие")
+    make_session(app, people.trainer, starts_in=timedelta(days=9), title="Второ занятие")
+    with app.app_context():
+        database = db.session()
+        database.add(Attempt(user_id=people.learner.id, quiz_id="osnovi-vhoden",
+                             quiz_version="v", topic_id="osnovi", kind="pre-test", seed="s",
+                             questions=[], state="submitted", submitted_at=utcnow(),
+                             percent=40))
+        database.commit()
+    login(client, "ivan")
+    page = text(client.get("/"))
+    # The next session, first; the later one and the calendar feed one tap away.
+    first = page.index("Следващо присъствено занятие")
+    assert first < page.index("Първо занятие") < page.index("Моите теми")
+    more = page.split('<details class="home-more" id="sessions">')[1].split("</details>")[0]
+    assert "Второ занятие" in more and "/calendar/" in more and "/calendar/renew" in more
+    assert 'href="/sessions/checkin"' in page
+    # The topic: required, hours, pre-test, next module, final test, checklist, modules.
+    topic = page.split('id="topic-osnovi"')[1].split("</li>\n    \n  </ol>")[0]
+    assert "0 от 2 модула" in topic and '<progress max="2" value="0"' in topic
+    assert "Заключителен тест: предстои" in topic
+    details = topic.split('<details class="topic-details">')[1]
+    for fact in ("Задължителна", "Присъствено: 4 ч.", "Онлайн: 3 ч.", "Входящ тест: направен",
+                 'href="/learn/obshtinata"', 'href="/learn/savetat"', 'href="/quiz/osnovi-final"',
+                 "Какво остава до сертификата", "Присъствени занятия: 0 от 3 часа посетени",
+                 "Модули: 0 от 2 изучени", "Към заключителния тест"):
+        assert fact in details, fact
+    # The results and the certificates.
+    assert "Покажи резултатите (1)" in page and 'href="/attempt/' in page
+    assert 'href="/certificates/mine"' in page or 'href="/certificates/"' in page
+
+
+def test_a_complete_topic_says_so_with_its_certificate(client: FlaskClient, people: People,
+                                                       app: Flask) -> None:
+    found = make_session(app, people.trainer, starts_in=timedelta(days=-2), hours=4)
+    with app.app_context():
+        database = db.session()
+        for module_id in ("obshtinata", "savetat"):
+            database.add(ModuleProgress(user_id=people.learner.id, module_id=module_id,
+                                        topic_id="osnovi", studied_at=utcnow()))
+        database.add(Attempt(user_id=people.learner.id, quiz_id="osnovi-final",
+                             quiz_version="v", topic_id="osnovi", kind="final", seed="s",
+                             pass_mark=50, questions=[], state="submitted",
+                             submitted_at=utcnow(), percent=90, passed=True))
+        database.add(Attendance(session_id=found.id, user_id=people.learner.id,
+                                status="present"))
+        database.commit()
+    login(client, "ivan")
+    client.get("/certificates/mine")  # issues what is due
+    page = text(client.get("/"))
+    topic = page.split('id="topic-osnovi"')[1].split("</details>")[0]
+    assert 'class="topic-progress topic-complete"' in page
+    assert "Завършена" in topic and "Заключителен тест: издържан (90%)" in topic
+
+
+def test_studying_lands_on_the_way_on(client: FlaskClient, people: People) -> None:
+    login(client, "ivan")
+    client.get("/learn/obshtinata")
+    response = studied(client, "obshtinata")
+    assert response.status_code == 302
+    assert response.location == "/learn/obshtinata#module-end"
+    page = text(client.get(response.location))
+    end = page.split('id="module-end"')[1]
+    assert "Отбелязано като изучено." in page
+    assert 'href="/quiz/obshtinata-proverka"' in end  # the self-check, optional
+    found = way_on(end)
+    assert "Следващ модул" in found and 'href="/learn/savetat"' in found
+    assert 'href="/#topic-osnovi"' in found and "Обратно към темата" in found
+    # The page again, now from the page cache: the same way on.
+    again = text(client.get("/learn/obshtinata"))
+    assert way_on(again) == found and "\x1b" not in again
+
+
+def test_the_cached_page_carries_each_learners_own_way_on(app: Flask, people: People) -> None:
+    ivan, maria = app.test_client(), app.test_client()
+    login(ivan, "ivan")
+    login(maria, "maria")
+    for module_id in ("obshtinata", "savetat"):
+        ivan.get(f"/learn/{module_id}")
+        studied(ivan, module_id)
+    maria.get("/learn/obshtinata")
+    studied(maria, "obshtinata")
+    mine, theirs = text(ivan.get("/learn/obshtinata")), text(maria.get("/learn/obshtinata"))
+    assert "Изучихте модулите от тази тема" in way_on(mine)
+    assert 'href="/quiz/osnovi-final"' in way_on(mine)
+    assert "Следващ модул" in way_on(theirs) and 'href="/learn/savetat"' in way_on(theirs)
+    assert "osnovi-final" not in way_on(theirs)
+    # A module not studied yet offers no way on: only the button.
+    assert way_on(text(maria.get("/learn/savetat"))) == ""
+
+
+def test_a_self_check_result_offers_the_next_module(client: FlaskClient,
+                                                    people: People) -> None:
+    login(client, "ivan")
+    client.get("/learn/obshtinata")
+    studied(client, "obshtinata")
+    response = submit(client, "/quiz/obshtinata-proverka/start", {},
+                      page="/quiz/obshtinata-proverka")
+    attempt = response.location
+    submit(client, f"{attempt}/submit", {}, page=f"{attempt}/submit")
+    page = text(client.get(f"{attempt}/review"))
+    found = way_on(page)
+    assert "Следващ модул" in found and 'href="/learn/savetat"' in found
+    assert page.index("result-panel") < page.index('class="panel next-step"')
+    # Not after a final test: its result page says what comes next itself.
+    response = submit(client, "/quiz/osnovi-final/start", {}, page="/quiz/osnovi-final")
+    final = response.location
+    submit(client, f"{final}/submit", {}, page=f"{final}/submit")
+    assert way_on(text(client.get(f"{final}/review"))) == ""
+
+
+def test_a_locked_module_says_first_what_opens_it(client: FlaskClient, people: People) -> None:
+    login(client, "ivan")
+    page = text(client.get("/learn/savetat"))
+    notice = page.index("Първо изучете тези модули")
+    assert notice < page.index("Учебни цели")
+    assert re.search(r'<ul class="locked-modules">\s*<li><a href="/learn/obshtinata"[^>]*>'
+                     r"Общината</a></li>", page)
+    assert "Изучих този модул" not in page and "reading-grid" not in page
+    # Marking it studied anyway is refused, in Bulgarian, back on the page.
+    response = studied(client, "savetat")
+    assert response.location == "/learn/savetat"
+    assert "Първо изучете модулите" in text(client.get("/learn/savetat"))
