@@ -12,10 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from flask import Flask
 
 from course.build import build
 from tests.browser.conftest import assert_accessible, assert_fits, sign_in
 from tests.conftest import REPO
+from tests.webapp.conftest import login, submit
+from tests.webapp.test_quiz import load, page_fields, start
+from webapp.services import attempts
 
 QUESTIONS = 16
 FIRST_SCREEN = 800
@@ -70,6 +74,23 @@ def fail_the_final(page: Any, base: str) -> None:
     page.get_by_role("button", name="Предай опита").click()
     page.wait_for_load_state()
     assert "/review" in page.url
+
+
+def pass_the_final(app: Flask) -> int:
+    """Ivan answers every question of the final right, page by page; the attempt's id."""
+    client = app.test_client()
+    login(client, "ivan")
+    attempt_id = start(client, "osnovi-final")
+    slots = attempts.slots(load(app, attempt_id))
+    url = f"/attempt/{attempt_id}"
+    pages = -(-QUESTIONS // 5)
+    for number in range(1, pages + 1):
+        here = f"{url}?page={number}"
+        _, data = page_fields(client.get(here).get_data(as_text=True), slots)
+        submit(client, here, {**data, "go": "next" if number < pages else "submit"}, page=here)
+    response = submit(client, f"{url}/submit", {}, page=f"{url}/submit")
+    assert response.location == f"{url}/review"
+    return attempt_id
 
 
 def bottom(page: Any, locator: Any) -> float:
@@ -144,3 +165,30 @@ def test_with_no_attempt_left_the_top_says_so(phone: Any, live_server: str,
     assert "Верен отговор" in items.nth(2).inner_text()
     assert_fits(phone)
     assert_accessible(phone)
+
+
+def test_a_passed_final_points_to_what_comes_next(phone: Any, desktop: Any, live_server: str,
+                                                  app: Flask, people: Any,
+                                                  course_root: Path) -> None:
+    long_final(course_root)
+    attempt_id = pass_the_final(app)
+    sign_in(phone, live_server, "ivan")
+    phone.goto(f"{live_server}/attempt/{attempt_id}/review")
+    shot(phone, "review-passed-phone-first-screen", full_page=False)
+    panel = phone.locator(".result-panel")
+    assert panel.get_by_role("heading", name="Тестът е положен.").is_visible()
+    next_step = panel.get_by_role("link", name="Вижте какво остава за сертификата")
+    assert bottom(phone, next_step) <= FIRST_SCREEN
+    assert panel.get_by_role("link", name="Обратно към темата").is_visible()
+    assert phone.locator("details.review-item.state-correct").count() == QUESTIONS
+    assert_fits(phone)
+    assert_accessible(phone)
+    next_step.click()
+    phone.wait_for_load_state()
+    assert phone.url.endswith("/certificates/#checklist-title")
+    assert phone.get_by_role("heading", name="Какво остава до сертификата").is_visible()
+
+    sign_in(desktop, live_server, "ivan")
+    desktop.goto(f"{live_server}/attempt/{attempt_id}/review")
+    shot(desktop, "review-passed-desktop", full_page=False)
+    assert_accessible(desktop)
