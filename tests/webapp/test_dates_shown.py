@@ -8,7 +8,7 @@ import io
 import re
 from datetime import UTC, datetime, timedelta
 
-from flask import Flask
+from flask import Flask, render_template_string
 from flask.testing import FlaskClient
 
 from tests.webapp.blended import make_session
@@ -94,3 +94,12 @@ def test_the_progress_export_gives_sofia_time(client: FlaskClient, app: Flask,
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     ivan = next(row for row in rows if row[0] == "Иван Иванов")
     assert "2027-01-11 00:30" in ivan
+
+
+def test_a_date_inside_a_translated_sentence_stays_markup(app: Flask) -> None:
+    deadline = datetime.now(UTC) + timedelta(days=3)
+    with app.test_request_context():
+        html = render_template_string(
+            "{{ _('until %(time)s', time=when(deadline, relative=True)) }}", deadline=deadline)
+    assert html.startswith("до <time datetime=") and "&lt;" not in html
+    assert '<span class="when-relative">(след 3 дни)</span>' in html
