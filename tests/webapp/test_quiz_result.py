@@ -131,3 +131,13 @@ def test_a_quiz_not_final_has_no_verdict_and_keeps_its_retake(ivan: FlaskClient,
 def test_a_band_loses_only_an_opening_that_is_the_verdict(band: str, verdict: str,
                                                           left: str) -> None:
     assert unrepeated(band, verdict) == left
+
+
+def test_the_result_speaks_english_too(ivan: FlaskClient, app: Flask,
+                                       course_root: Path) -> None:
+    rebuild(course_root, FINAL_FILE, attempts=3, review={"after_submit": FULL})
+    ivan.get("/language?lang=en")
+    _, page = take_final(ivan, app, right=False)
+    assert '<h2 id="result-title" class="result-verdict">Not passed.</h2>' in page
+    assert "You need 50 % to pass." in page and "You have 2 of 3 attempts left." in page
+    assert "Open a question to see your answer." in page
