@@ -90,7 +90,7 @@ def test_a_participant_file_just_under_its_own_limit_still_fits(client: FlaskCli
     data = rows.encode()[: 2 * MB - 10]
     response = upload(client, group_id, data, "хора.csv")
     assert response.status_code == 200  # the file's own rules answer, not the body limit
-    assert "твърде много редове" in response.get_data(as_text=True)
+    assert "Твърде много редове" in response.get_data(as_text=True)
 
 
 def test_the_limit_is_a_setting(make_app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -187,5 +187,5 @@ def test_hostile_xlsx_upload_gets_a_clear_message(client: FlaskClient, group_id:
     assert time.perf_counter() - started < 10
     assert response.status_code in (200, 400)
     page = response.get_data(as_text=True)
-    assert "хора.xlsx: файлът не е четим XLSX (Excel) файл" in page
+    assert "хора.xlsx: Файлът не е четим XLSX (Excel) файл" in page
     assert not re.search(r'action="/trainer/groups/\d+/import/[\w-]+"', page)  # no confirm

@@ -282,9 +282,10 @@ def test_an_unknown_or_foreign_specialism_is_a_row_error(client: FlaskClient, ap
                                             "Борис Петров,Смолян,councillors,yuristi\n")
     html = text(preview)
     assert ("ред 2, колона D (Специалност): непозната специалност „Юрист“ за аудитория "
-            "„Общински служители“; очакват се: Юристи, Устройство на територията (ТСУ)") in html
+            "„Общински служители“: напишете една от Юристи, Устройство на територията (ТСУ) "
+            "или оставете клетката празна") in html
     assert ("ред 3, колона D (Специалност): аудитория „Общински съветници“ няма "
-            "специалности; оставете клетката празна") in html
+            "специалности: оставете клетката празна") in html
     assert "/import/" not in html.split("Грешки")[1]  # no confirm form
     with app.app_context():
         assert db.session().exec(select(User).where(User.name == "Анна Юристова")).first() is None

@@ -233,7 +233,7 @@ def _validate(row: int, cells: dict[str, str], columns: dict[str, int], context:
     if cells["audience"] and audience is None:
         _error(result, row, columns, "audience", _l(
             "unknown audience “%(value)s”: write one of %(expected)s",
-            value=cells["audience"], expected=", ".join(context.audience_titles)))
+            value=cells["audience"], expected=", ".join(context.audience_titles.values())))
     sex = SEX_WORDS.get(cells.get("sex", "").casefold(), None) if cells.get("sex") else ""
     if sex is None:
         _error(result, row, columns, "sex", _l(
