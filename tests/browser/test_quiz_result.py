@@ -136,6 +136,9 @@ def test_after_a_failed_final_the_retake_comes_first(phone: Any, desktop: Any,
     assert first.get_attribute("open") is not None and explanation.is_visible()
     first.locator("summary").click()
     assert not explanation.is_visible()
+    phone.emulate_media(media="print")  # printed, every question shows its review
+    assert explanation.is_visible() and items.last.locator(".review-answers").is_visible()
+    phone.emulate_media(media="screen")
     assert height < 4000
     assert_fits(phone)
     assert_accessible(phone)
