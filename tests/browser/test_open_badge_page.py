@@ -102,3 +102,20 @@ def test_without_scripts_the_link_is_still_there_to_copy(browser: Any, live_serv
     # No button that would do nothing: the field is the way to copy.
     assert page.get_by_role("button", name="Копирай връзката").count() == 0
     context.close()
+
+
+def test_the_trainer_reaches_it_from_the_learners_page(phone: Any, live_server: str,
+                                                       app: Flask, people: Any) -> None:
+    certify(app, people)
+    sign_in(phone, live_server, "trainer")
+    phone.goto(f"{live_server}/certificates/learners/{people.learner.id}")
+    assert_fits(phone)
+    assert_accessible(phone)
+    phone.get_by_role("link", name="Електронен сертификат (Open Badge)").first.click()
+    phone.wait_for_load_state()
+    assert "/credential" in phone.url
+    # The way back is to the learner, not to the trainer's own certificates.
+    back = phone.get_by_role("navigation", name="Навигационна пътека").get_by_role("link")
+    assert back.inner_text() == "Иван Иванов"
+    assert_fits(phone)
+    assert_accessible(phone)
