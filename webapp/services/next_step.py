@@ -185,8 +185,9 @@ def home_step(course: CompiledCourse, facts: LearnerFacts, records: Mapping[str,
 
     A learner who has opened no module yet starts with ``first`` (their specialism's
     modules, in order) or their track's first module; one who left a module half read
-    goes back to it; else the way on from the module they studied last (its topic's
-    next module, its final test, or the next topic); else any final test due.
+    (and studied none since) goes back to it; else the way on from the module they
+    studied last (its topic's next module, its final test, or the next topic); else
+    a module left half read, or any final test due.
     """
     if not records:
         start = _first_unstudied(first, facts.studied) or _first_of_track(facts)
@@ -196,21 +197,24 @@ def home_step(course: CompiledCourse, facts: LearnerFacts, records: Mapping[str,
         return HomeStep("start", wanted, opens=opens, topic=course.topic(wanted.topic))
     reading = [r for r in records.values()
                if r.studied_at is None and r.module_id in course.modules]
-    if reading:
-        last = max(reading, key=lambda r: r.last_opened_at)
-        module = course.modules[last.module_id]
-        return HomeStep("continue", module, getattr(last, "position", "") or "",
-                        topic=course.topic(module.topic))
-    studied = [r for r in records.values() if r.studied_at is not None
-               and r.module_id in course.modules]
-    if studied:
-        last = max(studied, key=lambda r: (r.studied_at or r.last_opened_at, r.last_opened_at))
-        after = after_module(course, facts, course.modules[last.module_id])
+    studied = [r for r in records.values()
+               if r.studied_at is not None and r.module_id in course.modules]
+    last_read = max(reading, key=lambda r: r.last_opened_at) if reading else None
+    last_studied = max(studied, key=lambda r: r.studied_at or r.last_opened_at) \
+        if studied else None
+    # Where they left off: a module left half read, unless they studied another since.
+    if last_read is not None and (last_studied is None or last_studied.studied_at is None
+                                  or last_read.last_opened_at >= last_studied.studied_at):
+        return _continue(course, last_read)
+    if last_studied is not None:
+        after = after_module(course, facts, course.modules[last_studied.module_id])
         if after.final is not None:
             return HomeStep("final", final=after.final, topic=after.topic)
         if after.module is not None:
             return HomeStep("next", after.module, opens=after.opens,
                             topic=course.topic(after.module.topic))
+    if last_read is not None:
+        return _continue(course, last_read)
     for item in facts.tracks:
         due = final_due(course, facts, item)
         if due is not None:
@@ -220,6 +224,13 @@ def home_step(course: CompiledCourse, facts: LearnerFacts, records: Mapping[str,
         wanted, opens = to_study(course, upcoming, facts.studied)
         return HomeStep("next", wanted, opens=opens, topic=course.topic(wanted.topic))
     return HomeStep("done")
+
+
+def _continue(course: CompiledCourse, record: Record) -> HomeStep:
+    """Back to a module left half read, at the section the learner was reading."""
+    module = course.modules[record.module_id]
+    return HomeStep("continue", module, getattr(record, "position", "") or "",
+                    topic=course.topic(module.topic))
 
 
 def _first_of_track(facts: LearnerFacts) -> Module | None:

@@ -157,6 +157,15 @@ def test_the_home_step_continues_a_module_half_read(course: CompiledCourse) -> N
     assert step.module.id == "obshtinskiyat-byudzhet" and step.position == "kvorum"
 
 
+def test_a_module_opened_before_the_last_one_studied_does_not_hold_the_home_step(
+        course: CompiledCourse) -> None:
+    found = records(SAMOUPRAVLENIE[0], reading="obshtinskiyat-byudzhet")
+    found["obshtinskiyat-byudzhet"].last_opened_at = NOW - timedelta(days=1)
+    step = home_step(course, facts(course, SAMOUPRAVLENIE[:1]), found)
+    assert step.kind == "next" and step.module is not None
+    assert step.module.id == SAMOUPRAVLENIE[1]
+
+
 def test_the_home_step_goes_on_from_the_module_studied_last(course: CompiledCourse) -> None:
     studied = [SAMOUPRAVLENIE[0], RESURSI[0]]
     step = home_step(course, facts(course, studied), records(*studied))
