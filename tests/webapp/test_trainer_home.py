@@ -215,3 +215,43 @@ def test_the_home_in_english(client: FlaskClient, app: Flask, people: People) ->
     client.get("/language?lang=en")
     page = home(client, "trainer")
     assert "No sessions are scheduled." in page and "Schedule a session" in page
+
+
+def test_every_empty_list_says_what_to_do_next(client: FlaskClient, app: Flask,
+                                               people: People) -> None:
+    """Each empty list a trainer, coordinator or admin may meet names the next step and
+    links to it."""
+    found = make_session(app, people.trainer, enrol=False)
+    with app.app_context():
+        group_id = db.session().exec(select(Group)).one().id
+    login(client, "trainer")
+    pages = {
+        "/sessions/manage": None,  # a session exists: no empty state
+        f"/sessions/{found.id}": ('href="#groups-title">Запишете група',
+                                  "Още няма обучаеми: запишете група"),
+        f"/certificates/groups/{group_id}": ("Още няма сертификати.",
+                                              f'href="/trainer/progress?group={group_id}"'),
+        "/trainer/progress?status=complete": ("Няма обучаеми, които отговарят на тези филтри.",
+                                              'href="/trainer/progress">Покажи всички обучаеми'),
+    }
+    for url, said in pages.items():
+        page = client.get(url).get_data(as_text=True)
+        assert ('class="empty-state"' in page) == (said is not None), url
+        for words in said or ():
+            assert words in page, (url, words)
+    assert "Изтегляне на всички валидни сертификати" not in client.get(
+        f"/certificates/groups/{group_id}").get_data(as_text=True)  # an empty ZIP helps no one
+    # An admin on a database with no groups, organisations or sessions.
+    with app.app_context():
+        database = db.session()
+        for model in (GroupTrainer, GroupMember, SessionGroup, Group):
+            for row in database.exec(select(model)).all():
+                database.delete(row)
+        database.delete(database.get(type(found), found.id))
+        database.commit()
+    admin = app.test_client()
+    login(admin, "admin")
+    for url, words in (("/admin/groups", 'href="#new-group-title">Нова група'),
+                       ("/sessions/manage", 'href="#new-session-title">Насрочване на занятие')):
+        page = admin.get(url).get_data(as_text=True)
+        assert 'class="empty-state"' in page and words in page, url

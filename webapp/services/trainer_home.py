@@ -80,7 +80,8 @@ def home(db: Session, user: User, course: CompiledCourse, build_dir: Path,
     """What ``user``'s home page shows, for the groups they look after."""
     now = aware(now or utcnow())
     summaries = groups.groups_for(db, user)
-    today, upcoming = _sessions(db, user, now)
+    mine = sessions.sessions_for(db, user)
+    today, upcoming = _sessions(db, mine, now)
     visible = statistics.visible_learner_ids(user)
     found = standings.learners(db, visible)
     standing = standings.standings(db, course, build_dir, found, now)
@@ -91,16 +92,16 @@ def home(db: Session, user: User, course: CompiledCourse, build_dir: Path,
     issued = list(db.exec(issued_query.order_by(col(Certificate.issued_at).desc(),
                                                 col(Certificate.id).desc())))
     return Home(today, upcoming, stuck[:SHOWN], len(stuck), issued[:SHOWN], len(issued),
-                _unmarked(db, user, now), [s for s in summaries if s.joined < s.learners],
+                _unmarked(db, mine, now), [s for s in summaries if s.joined < s.learners],
                 summaries)
 
 
-def _sessions(db: Session, user: User, now: datetime
+def _sessions(db: Session, mine: Sequence[TrainingSession], now: datetime
               ) -> tuple[list[SessionLine], list[SessionLine]]:
     """Today's sessions (by the Bulgarian calendar), and the next few after today."""
     day = now.astimezone(SOFIA).date()
     start = datetime.combine(day, time(), SOFIA).astimezone(UTC)
-    ahead = sorted((s for s in sessions.sessions_for(db, user) if aware(s.ends_at) >= start),
+    ahead = sorted((s for s in mine if aware(s.ends_at) >= start),
                    key=lambda s: aware(s.starts_at))
     today = [s for s in ahead if local_day(s.starts_at) <= day]
     later = [s for s in ahead if local_day(s.starts_at) > day][:NEXT_SESSIONS]
@@ -111,10 +112,9 @@ def _lines(db: Session, found: Sequence[TrainingSession]) -> list[SessionLine]:
     return [SessionLine(s, sessions.enrolled_groups(db, s)) for s in found]
 
 
-def _unmarked(db: Session, user: User, now: datetime) -> list[Unmarked]:
+def _unmarked(db: Session, mine: Sequence[TrainingSession], now: datetime) -> list[Unmarked]:
     """The recent sessions that have ended with learners whose attendance is not marked."""
-    ended = [s for s in sessions.sessions_for(db, user)
-             if now - UNMARKED_SINCE <= aware(s.ends_at) < now]
+    ended = [s for s in mine if now - UNMARKED_SINCE <= aware(s.ends_at) < now]
     if not ended:
         return []
     ids = [s.id for s in ended]
