@@ -61,6 +61,9 @@ def test_a_new_learner_starts_here(client: FlaskClient, people: People) -> None:
     found = step(text(client.get("/")))
     assert "Започнете оттук" in found and 'href="/learn/obshtinata"' in found
     assert "Продължете откъдето спряхте" not in found
+    # The topic's pre-test first, if they like: it measures what they knew before.
+    assert "Преди да започнете, входящият тест" in found
+    assert 'href="/quiz/osnovi-vhoden"' in found
 
 
 def test_then_continues_where_they_left_off(client: FlaskClient, people: People) -> None:
