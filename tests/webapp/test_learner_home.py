@@ -215,3 +215,15 @@ def test_a_locked_module_says_first_what_opens_it(client: FlaskClient, people: P
     response = studied(client, "savetat")
     assert response.location == "/learn/savetat"
     assert "Първо изучете модулите" in text(client.get("/learn/savetat"))
+
+
+def test_the_english_home_page_says_the_same(client: FlaskClient, people: People) -> None:
+    login(client, "ivan")
+    with client.session_transaction() as cookie:
+        cookie["lang"] = "en"
+    page = text(client.get("/"))
+    assert "Start here" in step(page) and "0 of 2 modules" in page
+    assert "Final test: not taken yet" in page and "Details and modules" in page
+    client.get("/learn/obshtinata")
+    studied(client, "obshtinata")
+    assert "Next module" in way_on(text(client.get("/learn/obshtinata")))
