@@ -92,7 +92,8 @@ def in_progress(app: Flask, user: User, specialism: str | None = None) -> None:
         database.commit()
 
 
-def test_after_studying_the_next_module_is_one_tap_away(phone: Any, live_server: str) -> None:
+def test_after_studying_the_next_module_is_one_tap_away(phone: Any, desktop: Any,
+                                                        live_server: str) -> None:
     sign_in(phone, live_server, "maria")
     phone.goto(f"{live_server}/learn/osnovi-na-samoupravlenieto")
     phone.get_by_role("button", name="Изучих този модул").click()
@@ -131,6 +132,13 @@ def test_after_studying_the_next_module_is_one_tap_away(phone: Any, live_server:
     way_on.get_by_role("link", name="Кметът").click()
     phone.wait_for_load_state()
     assert phone.get_by_role("heading", level=1).inner_text().startswith("Кметът")
+
+    # On a desktop the end of a studied module reads the same.
+    sign_in(desktop, live_server, "maria")
+    desktop.goto(f"{live_server}/learn/obshtinskiyat-savet#module-end")
+    shot(desktop, "studied-desktop", full_page=False)
+    assert in_view(desktop.get_by_role("region", name="Следващ модул"))
+    assert_accessible(desktop)
 
 
 def test_the_last_module_of_a_topic_offers_its_final_test_and_the_next_topic(
