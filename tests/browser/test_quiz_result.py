@@ -166,6 +166,8 @@ def test_with_no_attempt_left_the_top_says_so(phone: Any, live_server: str,
     assert items.count() == QUESTIONS
     items.nth(2).locator("summary").click()
     assert "Верен отговор" in items.nth(2).inner_text()
+    items.nth(2).scroll_into_view_if_needed()
+    shot(phone, "review-last-phone-open-question", full_page=False)
     assert_fits(phone)
     assert_accessible(phone)
 
