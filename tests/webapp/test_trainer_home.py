@@ -122,6 +122,10 @@ def test_todays_session_links_to_its_roster(client: FlaskClient, app: Flask,
     later_at = page.index(f'id="session-{later.id}"')
     assert "(след 3 дни)" in page[later_at:]  # today's are under "Днес"
     assert "Няма занятие днес" not in page
+    # A session with no group yet: the link goes to enrolling one.
+    lonely = make_session(app, people.trainer, starts_in=timedelta(days=1), enrol=False)
+    page = client.get("/trainer/").get_data(as_text=True)
+    assert f'href="/sessions/{lonely.id}#groups-title">Запишете група' in page
 
 
 def test_who_is_stuck_and_the_weeks_certificates_of_my_groups_only(
