@@ -14,6 +14,7 @@ from werkzeug.test import TestResponse
 
 from webapp import db
 from webapp.models import Certificate, Group, utcnow
+from webapp.views import public
 
 from .conftest import People, login, submit
 
@@ -37,6 +38,8 @@ NO_CERTIFICATE = {
            "помолете притежателя да ви изпрати връзката"],
     "en": ["There is no certificate with this code.", "Check the address: it must be copied "
            "exactly", "ask the holder to send you the link"]}
+THROTTLED = {"bg": "Изчакайте 15 минути и отворете адреса отново.",
+             "en": "Wait 15 minutes and open the address again."}
 REVOKED = {"bg": "Не го приемайте като доказателство за обучението.",
            "en": "Do not accept it as proof of the training."}
 
@@ -97,3 +100,16 @@ def test_the_certificate_check_says_what_to_do(client: FlaskClient, app: Flask,
     page = html(client.get("/verify/" + "r" * 32))
     assert REVOKED[lang] in page and "Асоциация на родопските общини" in page
     assert REVOKED["en" if lang == "bg" else "bg"] not in page
+
+
+@pytest.mark.parametrize("lang", ["bg", "en"])
+def test_too_many_checks_say_when_to_come_back(client: FlaskClient, people: People,
+                                               monkeypatch: pytest.MonkeyPatch,
+                                               lang: str) -> None:
+    monkeypatch.setattr(public, "VERIFY_LIMIT", 2)
+    client.get(f"/language?lang={lang}")
+    for n in range(2):
+        assert client.get(f"/verify/guess-{n}").status_code == 404
+    refused = client.get("/verify/guess-3")
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "900"
+    assert THROTTLED[lang] in html(refused)

@@ -10,23 +10,28 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 from webapp import db
 from webapp.auth import client_address
 from webapp.models import Certificate
-from webapp.services import accounts, badges, certificates
+from webapp.services import accounts, badges, certificates, limits
 
 bp = Blueprint("public", __name__)
 VERIFY_LIMIT = 60  # lookups per IP in the throttle window (15 minutes)
+VERIFY_WAIT_MINUTES = int(limits.THROTTLE_WINDOW.total_seconds() // 60)  # as the page says it
 
 
 def instance() -> Path:
     return Path(current_app.instance_path)
 
 
+def too_many_lookups() -> bool:
+    """Whether the caller's address has used up its lookups for now."""
+    return accounts.throttled(db.session(), f"verify:{client_address()}", limit=VERIFY_LIMIT)
+
+
 def lookup(code: str) -> Certificate | None:
     """The certificate with ``code``, counting every lookup against the caller's address."""
     database = db.session()
-    key = f"verify:{client_address()}"
-    if accounts.throttled(database, key, limit=VERIFY_LIMIT):
+    if too_many_lookups():
         abort(429)
-    accounts.record_failure(database, key)
+    accounts.record_failure(database, f"verify:{client_address()}")
     database.commit()
     return certificates.by_code(database, code)
 
@@ -39,6 +44,12 @@ def no_index(response: Response) -> Response:
 
 @bp.get("/verify/<code>")
 def verify(code: str) -> Response:
+    if too_many_lookups():  # a person at a browser: say when to come back, in their language
+        page = render_template("certificates/verify.html", cert=None, throttled=True,
+                               minutes=VERIFY_WAIT_MINUTES)
+        response = no_index(Response(page, status=429, mimetype="text/html"))
+        response.headers["Retry-After"] = str(VERIFY_WAIT_MINUTES * 60)
+        return response
     cert = lookup(code)
     replaced_by = None
     if cert is not None and cert.replaced_by_id:
