@@ -227,3 +227,16 @@ def test_the_english_home_page_says_the_same(client: FlaskClient, people: People
     client.get("/learn/obshtinata")
     studied(client, "obshtinata")
     assert "Next module" in way_on(text(client.get("/learn/obshtinata")))
+
+
+@pytest.mark.parametrize(("starts_in", "button"), [
+    (timedelta(minutes=-10), True), (timedelta(days=1), False)], ids=["running", "tomorrow"])
+def test_check_in_is_the_big_button_while_a_session_runs(
+        client: FlaskClient, people: People, app: Flask, starts_in: timedelta,
+        button: bool) -> None:
+    make_session(app, people.trainer, starts_in=starts_in)
+    login(client, "ivan")
+    page = text(client.get("/"))
+    panel = page.split('<section class="panel home-sessions"')[1].split("</section>")[0]
+    assert 'href="/sessions/checkin"' in panel
+    assert ('class="button button-primary" href="/sessions/checkin"' in panel) is button
