@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, abort, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -19,6 +19,30 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(RequestEntityTooLarge, too_large)
     app.register_error_handler(500, server_error)
     app.register_error_handler(CourseUnavailable, course_unavailable)
+    app.before_request(refuse_nul)
+
+
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def refuse_nul() -> ResponseReturnValue | None:
+    """Refuse a NUL character before any view sees it: no one types one, and PostgreSQL
+    refuses it in a text parameter (a query with one was a 500). In the address it is
+    an address that does not exist (404); in a query or a form, what was sent is
+    refused (400) with a message saying what to do, and nothing is stored.
+    """
+    if "\x00" in request.path:
+        abort(404)
+    sent = list(request.args.items(multi=True))
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in FORMS:
+        sent += list(request.form.items(multi=True))
+    if any("\x00" in key or "\x00" in value for key, value in sent):
+        message = _("What you sent contains a character that is not allowed (NUL). "
+                    "Remove it and try again.")
+        if request.is_json or request.accept_mimetypes.best == "application/json":
+            return jsonify(error=message), 400
+        return render_template("errors/http.html", code=400, message=message), 400
+    return None
 
 
 def http_error(error: HTTPException) -> ResponseTuple:

@@ -224,13 +224,15 @@ def test_a_huge_text_gets_a_message(trainer: FlaskClient, course_root: Path) -> 
                                  "modules/osnovi/img/shema.png", "quizzes/osnovi",
                                  f"./{MODULE}", f"{MODULE}/", f"{MODULE}%00"])
 def test_only_the_course_sources_can_be_reached(trainer: FlaskClient, rel: str) -> None:
+    # A NUL anywhere in a query is refused before any view reads it (test_nul_input.py).
+    refused = 400 if "%00" in rel else 404
     for url in (f"/trainer/authoring/edit?file={rel}", f"/trainer/authoring/history?file={rel}"):
-        assert trainer.get(url).status_code == 404, url
+        assert trainer.get(url).status_code == refused, url
     assert trainer.get("/trainer/authoring/edit").status_code == 404
     token = csrf_token(trainer, EDIT)
     response = trainer.post(f"/trainer/authoring/preview?file={rel}", json={"text": "x"},
                             headers={"X-CSRFToken": token})
-    assert response.status_code == 404
+    assert response.status_code == refused
 
 
 def test_unknown_versions_are_not_found(trainer: FlaskClient) -> None:
