@@ -15,6 +15,13 @@ from tests.conftest import REPO
 GLOSSARY = REPO / "docs" / "glossary.md"
 CATALOG = REPO / "webapp" / "translations" / "bg" / "LC_MESSAGES" / "messages.po"
 GUIDES = (REPO / "docs" / "obuchiteli.md", REPO / "AUTHORING.md")
+# Bulgarian written straight into the code or a template (a credential's narrative,
+# an e-mail, the command line's messages) is held to the same words.
+TEMPLATES = REPO / "webapp" / "templates"
+SOURCES = sorted([*(REPO / "webapp").rglob("*.py"), *TEMPLATES.rglob("*.html"),
+                  *TEMPLATES.rglob("*.txt")])
+# Adjacent string literals on two lines ("… финален "\n f"тест …") read as one.
+JOINED = re.compile(r"""(["'])\s*\n\s*[rbf]*\1""")
 HEADER = ("English (UI)", "Използвайте", "Не използвайте", "Бележка")
 
 
@@ -58,6 +65,8 @@ def texts() -> list[tuple[str, str]]:
         found += [(f"messages.po msgid {msgid!r}", s) for s in strings if s]
     found += [(path.relative_to(REPO).as_posix(), path.read_text(encoding="utf-8"))
               for path in GUIDES]
+    found += [(path.relative_to(REPO).as_posix(),
+               JOINED.sub("", path.read_text(encoding="utf-8"))) for path in SOURCES]
     return found
 
 

@@ -116,7 +116,7 @@ def credential(cert: Certificate, iss: Issuer) -> dict[str, Any]:
                 "achievementType": "Certificate",
                 "name": cert.title,
                 "description": f"{cert.programme_title}: {cert.title}",
-                "criteria": {"narrative": f"Присъствени занятия, онлайн модули и финален "
+                "criteria": {"narrative": f"Присъствени занятия, онлайн модули и заключителен "
                                           f"тест ({hours})."},
                 "inLanguage": "bg",
             },
