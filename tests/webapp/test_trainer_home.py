@@ -28,7 +28,7 @@ from webapp.models import (
 )
 from webapp.services import accounts
 
-from .conftest import PASSWORD, People, login
+from .conftest import PASSWORD, People, csrf_token, login, submit
 
 
 @pytest.fixture(autouse=True)
@@ -259,3 +259,17 @@ def test_every_empty_list_says_what_to_do_next(client: FlaskClient, app: Flask,
                        ("/sessions/manage", 'href="#new-session-title">Насрочване на занятие')):
         page = admin.get(url).get_data(as_text=True)
         assert 'class="empty-state"' in page and words in page, url
+
+
+def test_staff_sign_in_to_their_home_and_learners_to_theirs(client: FlaskClient,
+                                                             people: People) -> None:
+    assert login(client, "trainer").location == "/trainer/"
+    submit(client, "/logout", {}, page="/")
+    assert login(client, "ivan").location == "/"
+    submit(client, "/logout", {}, page="/")
+    # A page asked for before signing in still wins.
+    token = csrf_token(client, "/login")
+    response = client.post("/login", query_string={"next": "/glossary"},
+                           data={"csrf_token": token, "username": "trainer",
+                                 "password": PASSWORD})
+    assert response.location == "/glossary"

@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 from webapp import db, i18n
 from webapp.auth import SignedIn, client_address, me, session_limits
 from webapp.forms.auth import ChangePasswordForm, JoinForm, LoginForm, ResetForm
-from webapp.models import User, utcnow
+from webapp.models import STAFF, User, utcnow
 from webapp.services import accounts, login_sessions
 from webapp.services.accounts import AccountError
 from webapp.templating import moment
@@ -59,13 +59,14 @@ def wait_text(seconds: int) -> str:
     return ngettext("%(num)d minute", "%(num)d minutes", math.ceil(seconds / 60))
 
 
-def safe_next(target: str | None) -> str:
-    """Only a path on this site may be a redirect target after signing in."""
+def safe_next(target: str | None, home: str | None = None) -> str:
+    """Only a path on this site may be a redirect target after signing in; else ``home``
+    (the learner's home page unless given)."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
-    return url_for("learn.home")
+    return home or url_for("learn.home")
 
 
 def start_session(user_row: User, with_password: bool = True) -> None:
@@ -112,7 +113,9 @@ def login() -> str | Response:
                                        form.password.data or "", client_address())
         if result.user is not None:
             start_session(result.user)
-            return redirect(safe_next(request.args.get("next")))
+            # Staff start where their work is: today's sessions, who is stuck, what waits.
+            home = url_for("trainer.home") if result.user.role in STAFF else None
+            return redirect(safe_next(request.args.get("next"), home))
         flash(account_message(result.error, result.wait), "error")
     return render_template("auth/login.html", form=form)
 
