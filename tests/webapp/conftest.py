@@ -173,3 +173,10 @@ def people(app: Flask) -> People:
 def login(client: FlaskClient, username: str, password: str = PASSWORD) -> TestResponse:
     """Sign in through the login form."""
     return submit(client, "/login", {"username": username, "password": password})
+
+
+@pytest.fixture
+def ivan(client: FlaskClient, people: People) -> FlaskClient:
+    """Ivan, a learner of the mini course, signed in."""
+    login(client, "ivan")
+    return client

@@ -135,12 +135,6 @@ def close_the_pool(app: Flask) -> Iterator[None]:
     db_engine.dispose()
 
 
-@pytest.fixture
-def ivan(client: FlaskClient, people: People) -> FlaskClient:
-    login(client, "ivan")
-    return client
-
-
 # --- Overview and starting ----------------------------------------------------------------
 
 

@@ -57,12 +57,6 @@ def close_the_pool(app: Flask) -> Iterator[None]:
     db_engine.dispose()
 
 
-@pytest.fixture
-def ivan(client: FlaskClient, people: People) -> FlaskClient:
-    login(client, "ivan")
-    return client
-
-
 def no_raw_markup(page: str) -> None:
     assert "**" not in page and "*съвет*" not in page and "_вярно_" not in page
     assert "<b onclick" not in page and "<script>alert" not in page

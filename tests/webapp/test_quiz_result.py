@@ -37,12 +37,6 @@ def close_the_pool(app: Flask) -> Iterator[None]:
     db_engine.dispose()
 
 
-@pytest.fixture
-def ivan(client: FlaskClient, people: People) -> FlaskClient:
-    login(client, "ivan")
-    return client
-
-
 def position(page: str, marker: str) -> int:
     found = page.find(marker)
     assert found >= 0, marker
