@@ -31,7 +31,9 @@ started) and warm (the median of ``--repeat`` more):
   largest) and one group;
 * the quiz statistics of the first topic's final test and the knowledge gain page;
 * the donor report ``/trainer/reports/donor`` (reported "not available" while the app
-  has no such page).
+  has no such page);
+* the staff home ``/trainer/`` (issue 14: sessions, stuck learners, the week's
+  certificates, what waits), which for a coordinator looks at every learner.
 
 Goal (issue 6): every page under 300 ms warm on a 2-core machine. The exit status
 is 1 when a page available in the app misses it (or answers anything but 200).
@@ -789,6 +791,7 @@ def pages(engine: Engine, data: CourseData) -> list[tuple[str, str]]:
         ("quiz statistics", f"/trainer/stats/quiz/{final}"),
         ("knowledge gain", "/trainer/stats/gain"),
         ("donor report", "/trainer/reports/donor"),
+        ("staff home (all learners)", "/trainer/"),
     ]
 
 

@@ -28,7 +28,7 @@ from webapp.forms.codes import RenewCodesForm
 from webapp.forms.trainer import LearnerForm
 from webapp.group_pages import card_context, my_group, new_join_codes, render_cards, render_renew
 from webapp.models import STAFF, Group, User
-from webapp.services import groups, specialisms, trainer_home
+from webapp.services import bulk, groups, specialisms, trainer_home
 from webapp.services.groups import GroupNotFound, IssuedCode
 
 bp = Blueprint("trainer", __name__, url_prefix="/trainer")
@@ -40,7 +40,9 @@ def home() -> str:
     """Today's and the next sessions, who is stuck, the week's certificates, what waits
     for the trainer, then their groups."""
     course = current_course()
-    facts = trainer_home.home(db.session(), me(), course, store().build_dir)
+    # Every visible learner's standing, read in bulk: as on the dashboard (``bulk``).
+    with bulk.paused_gc():
+        facts = trainer_home.home(db.session(), me(), course, store().build_dir)
     return render_template("trainer/home.html", home=facts, summaries=facts.groups,
                            topics={t.id: t.title for t in course.topics},
                            stuck_days=trainer_home.STUCK_DAYS)
