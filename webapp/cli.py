@@ -29,7 +29,19 @@ def add_web_verbs(verbs: Verbs) -> None:
     p_serve.add_argument("--host", default="127.0.0.1", help="адрес (по подразбиране 127.0.0.1)")
     p_serve.add_argument("--port", type=int, default=5000, help="порт (по подразбиране 5000)")
     p_serve.add_argument("--reload", action="store_true",
-                         help="компилирай курса при всяка промяна и показвай грешките в страниците")
+                         help="компилирай курса при всяка промяна и показвай грешките в страниците "
+                              "(сървърът на Flask за разработка)")
+    p_serve.add_argument("--dev", action="store_true",
+                         help="сървърът на Flask за разработка вместо gunicorn")
+    p_serve.add_argument("--workers", type=int, default=None, metavar="N",
+                         help="процеси на gunicorn (по подразбиране: по един на ядро, от 2 до 8)")
+    p_serve.add_argument("--threads", type=int, default=4, metavar="N",
+                         help="нишки във всеки процес (по подразбиране 4)")
+    p_serve.add_argument("--timeout", type=int, default=60, metavar="S",
+                         help="процес, зает с една заявка повече от S секунди, се подменя "
+                              "(по подразбиране 60)")
+    p_serve.add_argument("--json-logs", action="store_true",
+                         help="журнал на заявките като JSON, по един обект на ред")
     p_serve.set_defaults(handler=web("run_serve"))
     p_db = verbs.add_parser("db", help="базата данни")
     p_db.set_defaults(handler=lambda _args: usage(p_db))

@@ -7,6 +7,8 @@ without importing Flask, SQLAlchemy and the app.
 from __future__ import annotations
 
 import argparse
+import os
+import socket
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -22,7 +24,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from course.commands.common import EXIT_OK, EXIT_USAGE, print_problems
 from course.compiled import CourseUnavailable
-from webapp import content, create_app, db, i18n, livebuild
+from webapp import content, create_app, db, i18n, livebuild, wsgiserver
 from webapp.services import participants, seed
 from webapp.services.participant_files import ParticipantFileError, read_table
 
@@ -33,7 +35,8 @@ ROLE_NAMES = {"learner": "обучаем / learner", "trainer": "обучите�
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    """Serve the app with Flask's own server (a WSGI server such as gunicorn comes later)."""
+    """Serve the app: gunicorn (``webapp.wsgiserver``), or Flask's development server with
+    ``--reload`` (which also rebuilds the course on every change) or ``--dev``."""
     app = create_app({"LIVE_RELOAD": args.reload})
     if not catalogs_ready(app):
         return EXIT_USAGE
@@ -49,13 +52,44 @@ def run_serve(args: argparse.Namespace) -> int:
             if content.store().peek() is None:
                 print(f"dobro: няма компилиран курс в {app.config['COURSE_BUILD']}; "
                       "изпълнете „dobro build“", file=sys.stderr)
-    print(f"Dobro: http://{args.host}:{args.port}/", flush=True)
-    try:
-        app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
-    except OSError as exc:
-        print(f"dobro: не мога да слушам на {args.host}:{args.port}: {exc}", file=sys.stderr)
+    if not port_free(args.host, args.port):
         return EXIT_USAGE
+    if args.reload or args.dev:
+        print(f"Dobro: http://{args.host}:{args.port}/ (сървър за разработка / development "
+              "server)", flush=True)
+        app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
+        return EXIT_OK
+    for name in ("workers", "threads", "timeout"):
+        value = getattr(args, name)
+        if value is not None and not 1 <= value <= 3600:
+            print(f"dobro: --{name} трябва да е между 1 и 3600", file=sys.stderr)
+            return EXIT_USAGE
+    why = wsgiserver.available()
+    if why:
+        print(f"dobro: {why}", file=sys.stderr)
+        return EXIT_USAGE
+    # The checks' app goes: each worker creates its own after the fork.
+    app.extensions["dobro.engine"].dispose()
+    workers = args.workers or wsgiserver.workers_for(os.cpu_count())
+    print(f"Dobro: http://{args.host}:{args.port}/ (gunicorn: {workers} × {args.threads})",
+          flush=True)
+    wsgiserver.serve(lambda: create_app({"LIVE_RELOAD": False}), args.host, args.port,
+                     workers=workers, threads=args.threads, timeout=args.timeout,
+                     json_logs=args.json_logs)
     return EXIT_OK
+
+
+def port_free(host: str, port: int) -> bool:
+    """Whether ``host:port`` can be listened on; if not, say so."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            print(f"dobro: не мога да слушам на {host}:{port}: {exc}", file=sys.stderr)
+            return False
+    return True
 
 
 def catalogs_ready(app: Flask) -> bool:
