@@ -10,7 +10,7 @@ from tests.browser.conftest import assert_accessible, assert_fits, sign_in
 def test_visitor_sees_the_course_and_how_to_join(phone: Any, live_server: str) -> None:
     phone.goto(live_server)
     assert phone.get_by_role("heading", level=1).count() == 1
-    assert phone.get_by_role("link", name="Регистрация с код").first.is_visible()
+    assert phone.get_by_role("link", name="Присъединяване с код").first.is_visible()
     assert_fits(phone)
     assert_accessible(phone)
     phone.goto(f"{live_server}/login")
