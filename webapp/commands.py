@@ -257,7 +257,7 @@ def run_participants_import(args: argparse.Namespace) -> int:
             course = content.current_course()
             audiences, specialisms = course.audiences, course.specialisms
         except CourseUnavailable:
-            return fail("няма компилиран курс (аудиториите идват от него); изпълнете "
+            return fail("няма компилиран курс (целевите групи идват от него); изпълнете "
                         "„dobro build“ / no compiled course")
         database = db.session()
         plan = participants.preview(database, table, audiences, args.group.strip(),

@@ -95,7 +95,7 @@ def test_errors_are_listed_by_row_and_column_and_nothing_is_saved(
     login(client, "trainer")
     preview = upload(client, group_id, BAD)
     html = preview.get_data(as_text=True)
-    assert "ред 3, колона C (Аудитория): непозната аудитория „съветници2“" in html
+    assert "ред 3, колона C (Целева група): непозната целева група „съветници2“" in html
     assert CONFIRM.search(html) is None
     assert names_in_group(app, group_id) == ["Иван Иванов", "Мария Петрова"]
 

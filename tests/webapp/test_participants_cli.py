@@ -80,7 +80,7 @@ def test_errors_are_file_row_col_lines_and_exit_1(
     path = FIXTURES / "errors.csv"
     code, _out, err = run(capsys, "participants", "import", str(path))
     assert code == 1
-    assert f"{path}:6:C: error: Аудитория: непозната аудитория „съветници2“" in err
+    assert f"{path}:6:C: error: Целева група: непозната целева група „съветници2“" in err
     assert f"{path}:3:A: error: Име: задължително поле" in err
     assert f"{path}:7:-: error: повтаря ред 2" in err
     assert count(database, "user") == 0

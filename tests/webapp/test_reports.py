@@ -135,7 +135,7 @@ def test_the_spreadsheet(client: FlaskClient, coordinator: User) -> None:
     assert response.status_code == 200
     assert response.mimetype.endswith("spreadsheetml.sheet")
     book = load_workbook(io.BytesIO(response.data))
-    assert book.sheetnames == ["Показатели", "По организация", "По аудитория", "По пол",
+    assert book.sheetnames == ["Показатели", "По организация", "По целева група", "По пол",
                                "Сертификати"]
     indicators = book["Показатели"]
     assert indicators.freeze_panes == "A2" and indicators["A1"].font.bold

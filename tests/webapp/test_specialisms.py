@@ -281,10 +281,10 @@ def test_an_unknown_or_foreign_specialism_is_a_row_error(client: FlaskClient, ap
     preview = import_rows(client, group_id, "Анна Юристова,Смолян,employees,Юрист\n"
                                             "Борис Петров,Смолян,councillors,yuristi\n")
     html = text(preview)
-    assert ("ред 2, колона D (Специалност): непозната специалност „Юрист“ за аудитория "
+    assert ("ред 2, колона D (Специалност): непозната специалност „Юрист“ за целевата група "
             "„Общински служители“: напишете една от Юристи, Устройство на територията (ТСУ) "
             "или оставете клетката празна") in html
-    assert ("ред 3, колона D (Специалност): аудитория „Общински съветници“ няма "
+    assert ("ред 3, колона D (Специалност): целевата група „Общински съветници“ няма "
             "специалности: оставете клетката празна") in html
     assert "/import/" not in html.split("Грешки")[1]  # no confirm form
     with app.app_context():
@@ -315,7 +315,7 @@ def test_the_trainer_adds_a_learner_with_a_specialism(client: FlaskClient, app: 
     refused = submit(client, f"{url}/learners", {**data, "audience": "councillors",
                                                   "specialism": "yuristi"}, page=url)
     assert refused.status_code == 200
-    assert "Аудиторията Общински съветници няма специалности: изберете „Няма“." in text(refused)
+    assert "Целевата група Общински съветници няма специалности: изберете „Няма“." in text(refused)
     with app.app_context():
         assert db.session().exec(select(User).where(User.name == "Стефка Моллова")).first() is None
     done = submit(client, f"{url}/learners", {**data, "specialism": "tsu"}, page=url)
@@ -336,7 +336,7 @@ def test_the_trainer_edits_a_learners_specialism(client: FlaskClient, app: Flask
     data = {"name": "Иван Иванов", "organisation": organisation_id(app),
             "audience": "employees", "position": "юрисконсулт", "specialism": "marsianci"}
     refused = submit(client, url, data)
-    assert refused.status_code == 200 and "Това не е специалност на аудиторията" in text(refused)
+    assert refused.status_code == 200 and "Това не е специалност на целевата група" in text(refused)
     assert by_name(app, "Иван Иванов").specialism is None
     done = submit(client, url, {**data, "specialism": "yuristi"})
     assert done.status_code == 302 and done.location.endswith(f"#learner-{ivan}")

@@ -10,7 +10,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 class ImportForm(FlaskForm):
     file = FileField(
         _l("Participants file (CSV or XLSX)"),
-        description=_l("First row: the column names. Required: Име, Организация, Аудитория; "
+        description=_l("First row: the column names. Required: Име, Организация, Целева група; "
                        "optional: Длъжност, Пол, Имейл, Телефон, Група, Специалност."),
         validators=[FileRequired(message=_l("Choose a file.")),
                     FileAllowed(["csv", "xlsx"], message=_l(

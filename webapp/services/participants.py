@@ -38,7 +38,7 @@ from webapp.services.specialisms import find as find_specialism
 FIELDS = ("name", "organisation", "audience", "position", "sex", "email", "phone", "group",
           "specialism")
 REQUIRED = ("name", "organisation", "audience")
-LABELS = {"name": "Име", "organisation": "Организация", "audience": "Аудитория",
+LABELS = {"name": "Име", "organisation": "Организация", "audience": "Целева група",
           "position": "Длъжност", "sex": "Пол", "email": "Имейл", "phone": "Телефон",
           "group": "Група", "specialism": "Специалност"}
 HEADERS = {**{label.casefold(): key for key, label in LABELS.items()},
@@ -46,7 +46,8 @@ HEADERS = {**{label.casefold(): key for key, label in LABELS.items()},
            "organization": "organisation", "e-mail": "email", "имейл адрес": "email",
            "e-mail адрес": "email", "gender": "sex", "телефонен номер": "phone",
            "име и фамилия": "name", "full name": "name", "група": "group",
-           "specialty": "specialism", "speciality": "specialism"}
+           "specialty": "specialism", "speciality": "specialism",
+           "аудитория": "audience"}  # the column's name before the UI said "целева група"
 SEXES = {"f": "жена", "m": "мъж", "x": "друго"}
 SEX_WORDS = {"f": "f", "ж": "f", "жена": "f", "female": "f",
              "m": "m", "м": "m", "мъж": "m", "male": "m",

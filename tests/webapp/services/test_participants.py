@@ -93,10 +93,10 @@ def test_every_row_error_is_named_by_row_and_column(orgs: Session) -> None:
     plan = participants.preview(orgs, fixture("errors.csv"), AUDIENCES)
     found = {(e.row, e.column, e.column_name) for e in plan.errors}
     assert found == {(3, "A", "Име"), (4, "B", "Организация"), (5, "D", "Пол"),
-                     (5, "E", "Имейл"), (5, "F", "Телефон"), (6, "C", "Аудитория"),
+                     (5, "E", "Имейл"), (5, "F", "Телефон"), (6, "C", "Целева група"),
                      (7, "", "")}
     messages = [str(e) for e in plan.errors]
-    assert any(m.startswith("row 6, column C (Аудитория): unknown audience “съветници2”: "
+    assert any(m.startswith("row 6, column C (Целева група): unknown audience “съветници2”: "
                             "write one of") for m in messages)
     assert any(m.startswith("row 7: repeats row 2") and m.endswith("delete one of the two rows")
                for m in messages)
