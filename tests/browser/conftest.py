@@ -143,6 +143,14 @@ def assert_fits(page: Any) -> None:
     assert overflow <= 0, f"the page is {overflow}px wider than the screen"
 
 
+def shot(page: Any, name: str, full_page: bool = True) -> None:
+    """Keep a screenshot ``name``.png of the page in ``DOBRO_SHOTS``, when that is set."""
+    folder = os.environ.get("DOBRO_SHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=full_page)
+
+
 def sign_in(page: Any, base: str, username: str) -> None:
     page.goto(f"{base}/login")
     page.get_by_label("Потребителско име").fill(username)

@@ -8,7 +8,6 @@ Set ``DOBRO_SHOTS`` to a folder to keep screenshots of each page at 360 px and o
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.browser.conftest import assert_accessible, assert_fits, sign_in
+from tests.browser.conftest import assert_accessible, assert_fits, shot, sign_in
 from tests.conftest import REPO
 from tests.webapp.blended import make_session
 from webapp import db
@@ -40,12 +39,6 @@ def app(make_app: Any, real_course: Path) -> Flask:
     flask_app: Flask = make_app(CONTENT_ROOT=REPO, COURSE_BUILD=real_course)
     return flask_app
 
-
-def shot(page: Any, name: str, full_page: bool = True) -> None:
-    folder = os.environ.get("DOBRO_SHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=full_page)
 
 
 def box(page: Any, locator: Any) -> dict[str, float]:

@@ -7,22 +7,14 @@ Set ``DOBRO_SHOTS`` to a folder to keep screenshots at 360 px and on a desktop.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-from tests.browser.conftest import assert_accessible, assert_fits, sign_in
+from tests.browser.conftest import assert_accessible, assert_fits, shot, sign_in
 from tests.webapp.blended import make_session, study_everything
 from tests.webapp.conftest import login, submit
-
-
-def shot(page: Any, name: str, full_page: bool = True) -> None:
-    folder = os.environ.get("DOBRO_SHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=full_page)
 
 
 def certify(app: Flask, people: Any) -> None:

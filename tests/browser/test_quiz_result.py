@@ -7,7 +7,6 @@ Set ``DOBRO_SHOTS`` to a folder to keep screenshots of the result at 360 px and 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ import yaml
 from flask import Flask
 
 from course.build import build
-from tests.browser.conftest import assert_accessible, assert_fits, sign_in
+from tests.browser.conftest import assert_accessible, assert_fits, shot, sign_in
 from tests.conftest import REPO
 from tests.webapp.conftest import login, submit
 from tests.webapp.test_quiz import load, page_fields, start
@@ -24,12 +23,6 @@ from webapp.services import attempts
 QUESTIONS = 16
 FIRST_SCREEN = 800
 
-
-def shot(page: Any, name: str, full_page: bool = True) -> None:
-    folder = os.environ.get("DOBRO_SHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=full_page)
 
 
 def long_final(course_root: Path) -> None:

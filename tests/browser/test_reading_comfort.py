@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import assert_accessible, assert_fits, sign_in
+from tests.browser.conftest import assert_accessible, assert_fits, shot, sign_in
 from tests.conftest import copy_course
 from tests.webapp.conftest import MINI
 
@@ -33,12 +33,6 @@ def course_root(tmp_path: Path) -> Path:
                       encoding="utf-8")
     return root
 
-
-def shot(page: Any, name: str, full_page: bool = False) -> None:
-    folder = os.environ.get("DOBRO_SHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=full_page)
 
 
 def header_height(page: Any) -> float:
@@ -59,7 +53,7 @@ def test_on_a_phone_the_header_is_one_line_and_the_menu_opens(phone: Any,
         assert header_height(phone) <= 0.2 * 800, url
         assert_fits(phone)
         assert_accessible(phone)
-    shot(phone, "comfort-module-phone")
+    shot(phone, "comfort-module-phone", full_page=False)
     toggle = phone.get_by_role("button", name="Меню")
     assert toggle.get_attribute("aria-expanded") == "false"
     home_link = phone.locator(".site-nav").get_by_role("link", name="Начало")
@@ -77,7 +71,7 @@ def test_on_a_phone_the_header_is_one_line_and_the_menu_opens(phone: Any,
     assert phone.get_by_role("searchbox", name="Търсене в курса").is_visible()
     assert_fits(phone)
     assert_accessible(phone)
-    shot(phone, "comfort-menu-open-phone")
+    shot(phone, "comfort-menu-open-phone", full_page=False)
     phone.keyboard.press("Escape")
     assert toggle.get_attribute("aria-expanded") == "false"
     assert phone.evaluate("document.activeElement.classList.contains('menu-toggle')")
@@ -114,7 +108,7 @@ def test_the_text_size_is_chosen_once_and_kept(phone: Any, desktop: Any,
     desktop.goto(live_server + "/")  # every page
     assert body_font_size(desktop) >= normal * 1.3
     assert_accessible(desktop)
-    shot(desktop, "comfort-largest-desktop")
+    shot(desktop, "comfort-largest-desktop", full_page=False)
     group.get_by_role("button", name="А (нормален)").click()
     assert body_font_size(desktop) == normal
 
@@ -130,7 +124,7 @@ def test_the_text_size_is_chosen_once_and_kept(phone: Any, desktop: Any,
     assert body_font_size(phone) >= normal * 1.3
     assert header_height(phone) <= 0.2 * 800
     assert_fits(phone)
-    shot(phone, "comfort-largest-phone")
+    shot(phone, "comfort-largest-phone", full_page=False)
 
 
 def test_desktop_lines_are_65_to_75_characters(desktop: Any, live_server: str) -> None:
@@ -157,7 +151,7 @@ def test_desktop_lines_are_65_to_75_characters(desktop: Any, live_server: str) -
     assert table["width"] >= text["width"]
     assert column["width"] > text["width"]
     assert_accessible(desktop)
-    shot(desktop, "comfort-module-desktop")
+    shot(desktop, "comfort-module-desktop", full_page=False)
 
 
 def test_a_printed_module_is_the_text_only(desktop: Any, live_server: str,

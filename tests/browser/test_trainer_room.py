@@ -8,15 +8,13 @@ Set ``DOBRO_SHOTS`` to a folder to keep screenshots of each page at 360 px and o
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from sqlmodel import select
 
-from tests.browser.conftest import assert_accessible, assert_fits, sign_in
+from tests.browser.conftest import assert_accessible, assert_fits, shot, sign_in
 from tests.webapp.blended import make_session, study_everything
 from webapp import db
 from webapp.models import Group, GroupMember, Invitation, Organisation, User
@@ -24,12 +22,6 @@ from webapp.models import Group, GroupMember, Invitation, Organisation, User
 CODE = re.compile(r"\b[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}\b")
 PROJECTOR = {"width": 1280, "height": 720}
 
-
-def shot(page: Any, name: str, full_page: bool = True) -> None:
-    folder = os.environ.get("DOBRO_SHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=full_page)
 
 
 def box(page: Any, selector: str) -> dict[str, float]:

@@ -50,11 +50,6 @@ def close_connections(app: Flask) -> Iterator[None]:
     app.extensions["dobro.engine"].dispose()
 
 
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
 def html(response: TestResponse) -> str:
     # The page's text as the reader sees it, quotes and all (Jinja escapes them in HTML).
     return response.get_data(as_text=True).replace("&#34;", '"').replace("&#39;", "'")

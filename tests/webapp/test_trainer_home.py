@@ -37,11 +37,6 @@ def close_connections(app: Flask) -> Iterator[None]:
     app.extensions["dobro.engine"].dispose()
 
 
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
 @dataclass
 class Elsewhere:
     """A second trainer's group, with a stuck learner and a fresh certificate of its own."""
