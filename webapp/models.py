@@ -382,3 +382,80 @@ class SourceVersion(SQLModel, table=True):
     comment: str = Field(max_length=200, default="")
     author_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
+
+
+# Background work (webapp/jobs.py): a job waits ("queued"), one runner takes it ("running"),
+# and it ends "done", or "failed" once its tries are used up.
+JobStatus = Literal["queued", "running", "done", "failed"]
+JOB_QUEUED: Final = "queued"
+JOB_RUNNING: Final = "running"
+JOB_DONE: Final = "done"
+JOB_FAILED: Final = "failed"
+
+
+class Job(SQLModel, table=True):
+    """One piece of work that must not run inside a request: a certificate's PDF, the
+    Handbook, an e-mail. A runner claims it (``SKIP LOCKED`` on PostgreSQL), so each job
+    runs once however many runners there are; a job with a ``key`` is queued at most once
+    while it waits (queueing the same Handbook build twice is one build)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=50)
+    key: str = Field(max_length=200, default="")  # "" for a job that may wait twice
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(max_length=10, default=JOB_QUEUED)  # a JobStatus
+    tries: int = 0
+    run_after: datetime = Field(default_factory=utcnow)
+    locked_by: str = Field(max_length=100, default="")  # the runner that holds it
+    locked_at: datetime | None = None
+    error: str = Field(sa_column=Column(Text, nullable=False, default=""), default="")
+    created_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+
+    __table_args__ = (
+        Index("ix_job_ready", "status", "run_after"),
+        Index("uq_job_waiting_key", "kind", "key", unique=True,
+              sqlite_where=text("status = 'queued' AND key <> ''"),
+              postgresql_where=text("status = 'queued' AND key <> ''")),
+    )
+
+
+class JobRunner(SQLModel, table=True):
+    """A job runner's heartbeat: readiness tells whether any runner is alive."""
+
+    __tablename__ = "job_runner"
+
+    name: str = Field(max_length=100, primary_key=True)  # host:pid:thread
+    started_at: datetime = Field(default_factory=utcnow)
+    seen_at: datetime = Field(default_factory=utcnow)
+
+
+class StoredFile(SQLModel, table=True):
+    """A file made once and served many times, kept in the database so that every app
+    server serves the same bytes and a backup carries it: a certificate's PDF (rendered
+    when it is issued), the Handbook built for a course version."""
+
+    __tablename__ = "stored_file"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=30)  # certificate | handbook | …
+    key: str = Field(max_length=200)  # a certificate's code; the Handbook's kind and version
+    media_type: str = Field(max_length=100)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    sha256: str = Field(max_length=64)
+    size: int
+    created_at: datetime = Field(default_factory=utcnow)
+
+    __table_args__ = (UniqueConstraint("kind", "key", name="uq_stored_file_kind_key"),)
+
+
+class SharedCache(SQLModel, table=True):
+    """A computed result every worker and server shares (a quiz's statistics): ``stamp``
+    names what it was computed from, so a result with another stamp is stale."""
+
+    __tablename__ = "shared_cache"
+
+    key: str = Field(max_length=200, primary_key=True)
+    stamp: str = Field(max_length=200)
+    value: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    computed_at: datetime = Field(default_factory=utcnow)
