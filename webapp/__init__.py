@@ -23,6 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     trust_proxies(app)
+    label_responses(app)
 
     from webapp import (
         auth,
@@ -102,3 +103,18 @@ def trust_proxies(app: Flask) -> None:
         # the app straight from the client.
         app.wsgi_app = ProxyFix(app.wsgi_app,  # type: ignore[method-assign]
                                 x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
+
+
+def label_responses(app: Flask) -> None:
+    """Name this app server in an ``X-Dobro-Server`` header (``DOBRO_SERVER_LABEL``; off
+    when unset): behind a load balancer, which server answered a request."""
+    label = app.config["SERVER_LABEL"]
+    if not label:
+        return
+    from flask import Response
+
+    def add_label(response: Response) -> Response:
+        response.headers["X-Dobro-Server"] = label
+        return response
+
+    app.after_request(add_label)

@@ -62,6 +62,9 @@ def settings(instance: Path, overrides: Mapping[str, Any]) -> dict[str, Any]:
         # Reverse proxies in front of the app whose X-Forwarded-* headers are believed
         # (0: none, the client's address is the connection's).
         "TRUSTED_PROXIES": whole_number(env, "DOBRO_TRUSTED_PROXIES", 0, least=0, most=5),
+        # This app server's name in an X-Dobro-Server header on every response (empty: no
+        # header), to tell behind a load balancer which server answered.
+        "SERVER_LABEL": env.get("DOBRO_SERVER_LABEL", "").strip(),
     }
     config.update(overrides)
     config["CONTENT_ROOT"] = Path(config["CONTENT_ROOT"]).resolve()
