@@ -7,24 +7,25 @@ Only argparse and the pure core are imported here; a web verb imports the app
 from __future__ import annotations
 
 import argparse
+import importlib
 from collections.abc import Sequence
 
 from course import cli as core_cli
 from course.commands.common import Handler, Verbs, usage
 
 
-def web(name: str) -> Handler:
-    """A handler that imports ``webapp.commands`` (Flask, the database) only when it runs."""
+def web(name: str, module: str = "commands") -> Handler:
+    """A handler that imports ``webapp.<module>`` (Flask, the database) only when it runs."""
     def handler(args: argparse.Namespace) -> int:
-        from webapp import commands
-
-        result: int = getattr(commands, name)(args)
+        verbs = importlib.import_module(f"webapp.{module}")
+        result: int = getattr(verbs, name)(args)
         return result
     return handler
 
 
 def add_web_verbs(verbs: Verbs) -> None:
-    """Add serve, db upgrade, demo, organisations and participants to the core's parser."""
+    """Add serve, db upgrade, demo, organisations, participants, backup and restore to the
+    core's parser."""
     p_serve = verbs.add_parser("serve", help="пусни уеб приложението")
     p_serve.add_argument("--host", default="127.0.0.1", help="адрес (по подразбиране 127.0.0.1)")
     p_serve.add_argument("--port", type=int, default=5000, help="порт (по подразбиране 5000)")
@@ -65,6 +66,19 @@ def add_web_verbs(verbs: Verbs) -> None:
     p_import.add_argument("--dry-run", action="store_true",
                           help="само покажи какво ще се промени, без да записваш")
     p_import.set_defaults(handler=web("run_participants_import"))
+    p_backup = verbs.add_parser("backup", help="резервно копие: базата данни и ключовете на "
+                                "инстанцията в един архив .tar.gz с контролни суми")
+    p_backup.add_argument("--out", default=None, metavar="FILE",
+                          help="файл или папка (по подразбиране DOBRO_BACKUP_DIR или текущата)")
+    p_backup.add_argument("--keep", type=int, default=None, metavar="N",
+                          help="запази само последните N архива в папката, по-старите изтрий")
+    p_backup.set_defaults(handler=web("run_backup", "backup_commands"))
+    p_restore = verbs.add_parser("restore", help="възстанови архив от „dobro backup“ в празна "
+                                 "инстанция и обнови схемата")
+    p_restore.add_argument("file", metavar="FILE", help="архив dobro-backup-….tar.gz")
+    p_restore.add_argument("--force", action="store_true",
+                           help="и в база данни с потребители (съдържанието ѝ се заменя)")
+    p_restore.set_defaults(handler=web("run_restore", "backup_commands"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
