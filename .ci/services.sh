@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Install (from Debian) and start what the test suite needs: PostgreSQL for the
-# database layer, Chromium for browser tests, poppler for reading PDFs.
+# database layer, Chromium for browser tests, poppler for reading PDFs, nginx for the
+# two-server deployment journey (tests/deploy/: it starts its own nginx, not the service).
 # Idempotent: safe to run again on a machine that already has them.
 set -euo pipefail
 
-packages=(postgresql chromium fonts-dejavu-core poppler-utils)
+packages=(postgresql chromium fonts-dejavu-core poppler-utils nginx)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -323,7 +323,8 @@ http {{
                     if response.status == 200:
                         return
             except urllib.error.HTTPError as exc:
-                last = f"{exc.code} {exc.read()[:200]!r}"
+                with exc:
+                    last = f"{exc.code} {exc.read()[:200]!r}"
             except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
                 last = str(exc)
             time.sleep(0.2)
