@@ -225,26 +225,39 @@ def choice_frequencies(kind: str, labels: Sequence[str], right: Sequence[bool],
     ``labels`` are the words for true and false. Other question types list the
     ``top`` most frequent answers as given (``right`` is then unused).
     """
-    unanswered = sum(1 for r in responses if r is None or r in ([], "", {}))
-    given = [r for r in responses if not (r is None or r in ([], "", {}))]
+    return tallied_choice_frequencies(kind, labels, right, [(r, 1) for r in responses], top)
+
+
+def tallied_choice_frequencies(kind: str, labels: Sequence[str], right: Sequence[bool],
+                               responses: Sequence[tuple[Any, int]],
+                               top: int = 10) -> tuple[tuple[Frequency, ...], int]:
+    """``choice_frequencies`` from a tally: each distinct response with how many gave it,
+    in the order they were first given (ties among the ``top`` answers keep that order)."""
+    unanswered = sum(n for r, n in responses if r is None or r in ([], "", {}))
+    given = [(r, n) for r, n in responses if not (r is None or r in ([], "", {}))]
     if kind in ("single", "multiple"):
         counts = [0] * len(labels)
-        for response in given:
+        for response, n in given:
             picked = [response] if isinstance(response, int) else response
             if isinstance(picked, list | tuple | set | frozenset):
                 for index in set(picked):
                     if isinstance(index, int) and not isinstance(index, bool) \
                             and 0 <= index < len(labels):
-                        counts[index] += 1
+                        counts[index] += n
         return tuple(Frequency(label, count, _is_right(right, i))
                      for i, (label, count) in enumerate(zip(labels, counts, strict=True))), \
             unanswered
     if kind == "true-false":
-        picks = Counter(r for r in given if isinstance(r, bool))
+        picks: Counter[bool] = Counter()
+        for r, n in given:
+            if isinstance(r, bool):
+                picks[r] += n
         pairs = zip(labels, (True, False), strict=False)
         return tuple(Frequency(label, picks[value], _is_right(right, i))
                      for i, (label, value) in enumerate(pairs)), unanswered
-    answers = Counter(_label(r) for r in given)
+    answers: Counter[str] = Counter()
+    for r, n in given:
+        answers[_label(r)] += n
     return tuple(Frequency(label, count) for label, count in answers.most_common(top)), unanswered
 
 

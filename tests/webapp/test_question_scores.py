@@ -14,7 +14,7 @@ from tests.webapp.test_stats import PRETEST, everyone_takes_the_pretest
 from webapp import db
 from webapp.db import make_engine, upgrade
 from webapp.models import Attempt, QuestionScore, User
-from webapp.services import attempts, quiz_cache, statistics
+from webapp.services import attempts, shared_cache, statistics
 
 
 def rows(app: Flask) -> list[tuple[int, int, str, float, float]]:
@@ -40,7 +40,7 @@ def test_each_graded_question_is_kept_in_display_order(app: Flask, build_dir: Pa
 
 def report(app: Flask, admin: User, build_dir: Path) -> statistics.QuizReport:
     with app.app_context():
-        app.extensions.pop(quiz_cache.CACHE_KEY, None)  # computed afresh each time
+        shared_cache.forget(db.engine())  # computed afresh each time
         quiz = attempts.load_quiz(build_dir, PRETEST)
         return statistics.quiz_report(db.session(), admin, quiz)
 

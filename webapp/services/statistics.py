@@ -12,6 +12,8 @@ second attempt at the same questions measures the learner's memory of the first.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,19 +24,14 @@ import sqlalchemy as sa
 from sqlalchemy import Select
 from sqlmodel import Session, col, select
 
+from course import tallies as tallied
 from course.compiled import CompiledCourse
-from course.inline import inline_text
 from course.model import Question, Quiz
 from course.serial import question_from_dict
 from course.stats import (
-    AttemptScores,
-    Frequency,
     Gain,
-    QuestionStats,
-    QuizStats,
-    choice_frequencies,
     knowledge_gain,
-    quiz_stats,
+    tallied_choice_frequencies,
 )
 from webapp.models import (
     ATTEMPT_OPEN,
@@ -46,10 +43,11 @@ from webapp.models import (
     Organisation,
     User,
 )
-from webapp.services import completion
-from webapp.services.quiz_cache import Counted, cache, chunks
+from webapp.services import completion, quiz_reports, quiz_tallies, shared_cache
+from webapp.services.attempts import decode
+from webapp.services.quiz_reports import QuestionRow, QuizReport
 
-SHORT_TEXT = 80  # characters of a question's text shown in the tables
+CACHE_PREFIX = "quiz-stats:"  # shared_cache keys: quiz-stats:<quiz>:<scope>:<first|every>
 _USER = User.__table__  # type: ignore[attr-defined]
 _ATTEMPT = Attempt.__table__  # type: ignore[attr-defined]
 
@@ -66,47 +64,35 @@ def visible_learner_ids(user: User) -> Select[Any]:
 
 # --- One quiz ---------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class QuestionRow:
-    question: Question
-    stats: QuestionStats
-    frequencies: tuple[Frequency, ...]
-    unanswered: int
-    version: int | None = None  # which version of the question, when its key changed
-
-    @property
-    def short_text(self) -> str:
-        text = " ".join(inline_text(self.question.text).split())  # a link label: no markup
-        return text if len(text) <= SHORT_TEXT else text[:SHORT_TEXT - 1].rstrip() + "…"
-
-
-@dataclass(frozen=True)
-class QuizReport:
-    stats: QuizStats
-    rows: tuple[QuestionRow, ...]
-    learners: int
-    first_only: bool
-
-
 def quiz_report(db: Session, user: User, quiz: Quiz, first_only: bool = True,
                 true_false: tuple[str, str] = ("true", "false")) -> QuizReport:
     """Moodle-style statistics of ``quiz`` over the attempts ``user`` may see.
 
-    Computing them means reading every counted attempt's questions and results, so
-    the report is kept (``cache``) for the exact list of attempts it counted: any
-    attempt finished since, or a learner moving in or out of view, changes the list
-    and so computes the report again. A finished attempt never changes.
+    The report is computed once for the exact list of attempts it counts and shared by
+    every worker and server (``shared_cache``): any attempt finished since, or a learner
+    moving in or out of view, changes the list, and so the stamp, and it is computed
+    again — in SQL (``quiz_tallies``), a few hundred milliseconds at 10,000 learners.
     """
-    counted = tuple((attempt_id, uid) for attempt_id, uid in db.connection().execute(
+    counted = db.connection().execute(
         _finished(user, quiz.id, first_only).with_only_columns(_ATTEMPT.c.id, _ATTEMPT.c.user_id)
-        .order_by(_ATTEMPT.c.user_id, _ATTEMPT.c.number, _ATTEMPT.c.id)))
+        .order_by(_ATTEMPT.c.user_id, _ATTEMPT.c.number, _ATTEMPT.c.id)).all()
     scope = "all" if user.role in COORDINATORS else f"user:{user.id}"
-    key = (quiz.id, quiz.version, first_only, true_false, scope)
-    found = cache().get(key, counted)
-    if found is None:
-        found = _quiz_report(db, quiz, counted, first_only, true_false)
-        cache().put(key, counted, found)
+    key = f"{CACHE_PREFIX}{quiz.id}:{scope}:{'first' if first_only else 'every'}"
+    stamp = _stamp(quiz, [attempt_id for attempt_id, _uid in counted])
+    kept = shared_cache.get(db, key, stamp)
+    if kept is not None:
+        return quiz_reports.decode(kept, true_false)
+    found = _quiz_report(db, quiz, quiz_tallies.read(db, _finished(user, quiz.id, first_only)),
+                         len({uid for _id, uid in counted}), first_only, true_false)
+    shared_cache.put(db.get_bind(), key, stamp, quiz_reports.encode(found))  # type: ignore[arg-type]
     return found
+
+
+def _stamp(quiz: Quiz, attempt_ids: Sequence[int]) -> str:
+    """What a report is computed from: the quiz's version and the exact attempts counted."""
+    digest = hashlib.sha256(f"{quiz_reports.FORMAT}:{quiz.version}:".encode())
+    digest.update(",".join(map(str, attempt_ids)).encode())
+    return f"{len(attempt_ids)}:{digest.hexdigest()}"
 
 
 def _finished(user: User, quiz_id: str, first_only: bool) -> Select[Any]:
@@ -117,21 +103,23 @@ def _finished(user: User, quiz_id: str, first_only: bool) -> Select[Any]:
     return query.where(_ATTEMPT.c.number == 1) if first_only else query
 
 
-def _quiz_report(db: Session, quiz: Quiz, counted: Sequence[tuple[int, int]],
+def _quiz_report(db: Session, quiz: Quiz, tallies: quiz_tallies.Tallies, learners: int,
                  first_only: bool, true_false: tuple[str, str]) -> QuizReport:
-    found = cache().attempts(db, [attempt_id for attempt_id, _uid in counted])
-    versions = Versions(counted, found)
-    labelled = [versions.labels(attempt) for attempt in found]
-    stats = quiz_stats([AttemptScores(dict(zip(ids, zip(a.fractions, a.points, strict=True),
-                                                strict=True)), a.percent)
-                        for a, ids in zip(found, labelled, strict=True)],
-                       [label for q in quiz.questions for label in versions.of(q.id)])
-    questions = _latest_questions(db, quiz, counted, labelled, versions)
-    given: dict[str, list[Any]] = defaultdict(list)
-    decoded: dict[str, Any] = {}
-    for attempt, ids in zip(found, labelled, strict=True):
-        for label, (_question_id, response) in zip(ids, attempt.given(decoded), strict=True):
-            given[label].append(response)
+    versions = Versions(tallies.first)
+    scores = {versions.label(*version): [(*group, n) for group, n in rows.items()]
+              for version, rows in tallies.scores.items()}
+    # Today's questions first (each version oldest first), then any no longer in the quiz,
+    # as the learners first met them.
+    order = [label for q in quiz.questions for label in versions.of(q.id)]
+    order += [versions.label(*version) for version in
+              sorted(tallies.appears, key=tallies.appears.__getitem__)]
+    stats = tallied.quiz_stats(tallies.attempts, list(tallies.percents.items()), scores,
+                               list(dict.fromkeys(order)))
+    questions = _latest_questions(db, quiz, {versions.label(*version): attempt_id
+                                             for version, attempt_id in tallies.newest.items()},
+                                  versions)
+    given = {versions.label(*version): _decoded(responses)
+             for version, responses in tallies.responses.items()}
     rows = []
     for item in stats.questions:
         question = questions.get(item.question_id)
@@ -141,11 +129,17 @@ def _quiz_report(db: Session, quiz: Quiz, counted: Sequence[tuple[int, int]],
         right: Sequence[bool] = [c.weight > 0 for c in question.choices]
         if question.type == "true-false":
             labels, right = true_false, [question.answer is True, question.answer is False]
-        frequencies, unanswered = choice_frequencies(question.type, labels, right,
-                                                     given.get(item.question_id, []))
+        frequencies, unanswered = tallied_choice_frequencies(
+            question.type, labels, right, given.get(item.question_id, []))
         rows.append(QuestionRow(question, item, frequencies, unanswered,
                                 versions.number(item.question_id)))
-    return QuizReport(stats, tuple(rows), len({uid for _id, uid in counted}), first_only)
+    return QuizReport(stats, tuple(rows), learners, first_only)
+
+
+def _decoded(responses: Mapping[str | None, list[int]]) -> list[tuple[Any, int]]:
+    """Each distinct stored response decoded, with its count, in the order first given."""
+    return [(None if text is None else decode(json.loads(text)), n)
+            for text, (n, _rank) in sorted(responses.items(), key=lambda item: item[1][1])]
 
 
 class Versions:
@@ -156,11 +150,8 @@ class Versions:
     in the order learners first met them. A question with one version keeps its plain id.
     """
 
-    def __init__(self, counted: Sequence[tuple[int, int]], found: Sequence[Counted]) -> None:
-        first: dict[tuple[str, str], int] = {}
-        for (attempt_id, _uid), attempt in zip(counted, found, strict=True):
-            for pair in zip(attempt.question_ids, self.keys(attempt), strict=True):
-                first[pair] = min(first.get(pair, attempt_id), attempt_id)
+    def __init__(self, first: Mapping[tuple[str, str], int]) -> None:
+        """``first``: per (question id, key), the lowest attempt id that drew it."""
         self.keys_of: dict[str, list[str]] = defaultdict(list)
         for (question_id, key), _first in sorted(first.items(), key=lambda item: item[1]):
             self.keys_of[question_id].append(key)
@@ -173,17 +164,9 @@ class Versions:
                 if len(keys) > 1:
                     self.numbers[label] = index + 1
 
-    @staticmethod
-    def keys(attempt: Counted) -> tuple[str, ...]:
-        return attempt.keys or ("",) * len(attempt.question_ids)
-
     def label(self, question_id: str, key: str) -> str:
         keys = self.keys_of.get(question_id, [])
         return question_id if len(keys) <= 1 else f"{question_id}~v{keys.index(key) + 1}"
-
-    def labels(self, attempt: Counted) -> tuple[str, ...]:
-        return tuple(self.label(q, k) for q, k in zip(attempt.question_ids, self.keys(attempt),
-                                                      strict=True))
 
     def of(self, question_id: str) -> list[str]:
         """The labels of ``question_id``'s versions, oldest first."""
@@ -195,16 +178,11 @@ class Versions:
         return self.numbers.get(label)
 
 
-def _latest_questions(db: Session, quiz: Quiz, counted: Sequence[tuple[int, int]],
-                      labelled: Sequence[tuple[str, ...]], versions: Versions,
+def _latest_questions(db: Session, quiz: Quiz, newest: Mapping[str, int], versions: Versions,
                       ) -> dict[str, Question]:
     """Each question (each version of one) as the learners saw it last (the newest attempt's
-    snapshot), else as today's quiz has it. Only the few attempts holding a latest snapshot
-    are read again."""
-    newest: dict[str, int] = {}
-    for (attempt_id, _uid), ids in zip(counted, labelled, strict=True):
-        for label in ids:
-            newest[label] = max(newest.get(label, 0), attempt_id)
+    snapshot, ``newest``: label → attempt id), else as today's quiz has it. Only the few
+    attempts holding a latest snapshot are read."""
     current = {q.id: q for q in quiz.questions}
     questions: dict[str, Question] = {label: current[versions.base.get(label, label)]
                                       for label in versions.base
@@ -213,7 +191,7 @@ def _latest_questions(db: Session, quiz: Quiz, counted: Sequence[tuple[int, int]
     wanted: dict[int, dict[str, str]] = defaultdict(dict)  # attempt → question id → label
     for label, attempt_id in newest.items():
         wanted[attempt_id][versions.base.get(label, label)] = label
-    for chunk in chunks(sorted(wanted)):
+    for chunk in quiz_tallies.chunks(sorted(wanted)):
         for attempt_id, slots in db.connection().execute(
                 sa.select(_ATTEMPT.c.id, _ATTEMPT.c.questions).where(_ATTEMPT.c.id.in_(chunk))):
             for slot in slots:
