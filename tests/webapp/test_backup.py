@@ -5,10 +5,12 @@ foreign archive, a non-empty instance, another kind of database."""
 
 from __future__ import annotations
 
+import configparser
 import hashlib
 import io
 import json
 import os
+import shlex
 import stat
 import subprocess
 import sys
@@ -28,6 +30,7 @@ from sqlmodel import SQLModel, select
 
 from course.attempts import to_display
 from course.grading import correct_response
+from tests.conftest import REPO
 from tests.course.builders import make_question, make_quiz
 from tests.dbutil import PG_ENV
 from tests.webapp.blended import make_session, study_everything
@@ -501,3 +504,39 @@ def test_the_postgresql_tools_get_the_password_from_the_environment(
     [(_dump, env)] = [c for c in calls if c[0][0].endswith("pg_dump") and len(c[0]) > 2]
     assert env["PGPASSWORD"] == password
     assert not any(f":{password}@" in arg for args, _env in calls for arg in args)
+
+
+# --- the systemd timer --------------------------------------------------------------
+
+
+def unit(name: str) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read(REPO / "deploy" / "systemd" / name, encoding="utf-8")
+    return parser
+
+
+def test_the_timer_runs_the_backup_daily_with_retention(
+        app: Flask, database_url: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    service, timer = unit("dobro-backup.service"), unit("dobro-backup.timer")
+    assert timer["Timer"]["OnCalendar"] == "*-*-* 02:30:00"
+    assert timer["Timer"]["Persistent"] == "true"
+    assert timer["Install"]["WantedBy"] == "timers.target"
+    assert service["Service"]["Type"] == "oneshot" and service["Service"]["UMask"] == "0077"
+    program, *argv = shlex.split(service["Service"]["ExecStart"])
+    assert program.endswith("/.venv/bin/dobro") and argv[:2] == ["backup", "--keep"]
+    # Every other unit of deploy/ reads the same environment file.
+    files = {unit(p.name)["Service"].get("EnvironmentFile")
+             for p in (REPO / "deploy" / "systemd").glob("*.service")}
+    assert files == {"/etc/dobro/dobro.env"}
+    # The very command line works: into the unit's folder (here a temporary one).
+    folder = service["Service"]["Environment"].split("=", 1)[1]
+    assert folder == "/var/backups/dobro"
+    monkeypatch.setenv("DOBRO_DATABASE_URL", database_url)
+    monkeypatch.setenv("DOBRO_INSTANCE", app.instance_path)
+    monkeypatch.setenv("DOBRO_BACKUP_DIR", str(tmp_path / "backups"))
+    assert main(argv) == 0
+    [made] = (tmp_path / "backups").iterdir()
+    assert made.name.startswith("dobro-backup-")
+    assert stat.S_IMODE((tmp_path / "backups").stat().st_mode) == 0o700
