@@ -33,6 +33,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+
 from webapp import backup_database, db
 from webapp.backup_database import BackupError, Kind
 from webapp.config import SECRET_FILE
@@ -251,6 +254,10 @@ def restore(path: Path, url: str, instance: Path, force: bool = False) -> Restor
             raise BackupError(f"архивът е от {manifest.database}, а базата данни е {kind}: "
                               "възстановяване между различни видове бази данни не се поддържа "
                               f"/ a {manifest.database} backup cannot be restored into {kind}")
+        if not known_revision(url, manifest.schema_revision):
+            raise BackupError(f"архивът е от по-нова версия на Dobro (схема "
+                              f"{manifest.schema_revision}, Dobro {manifest.dobro_version}): "
+                              "обновете Dobro първо / the archive is from a newer Dobro")
         if not force and not backup_database.is_empty(url):
             raise BackupError("базата данни вече има потребители; добавете --force, за да ги "
                               "замените с архива / the database is not empty (use --force)")
@@ -262,6 +269,18 @@ def restore(path: Path, url: str, instance: Path, force: bool = False) -> Restor
                 keys.append(name)
     db.upgrade(url)
     return Restored(manifest, backup_database.revision(url), tuple(keys))
+
+
+def known_revision(url: str, revision: str | None) -> bool:
+    """Whether this Dobro's migrations know ``revision`` (an archive from a newer Dobro
+    has one they do not, and could not be migrated)."""
+    if revision is None:
+        return True
+    scripts = ScriptDirectory.from_config(db.alembic_config(url))
+    try:
+        return scripts.get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 def put_key(source: Path, target: Path) -> None:

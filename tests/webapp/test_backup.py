@@ -11,10 +11,12 @@ import io
 import json
 import os
 import shlex
+import sqlite3
 import stat
 import subprocess
 import sys
 import tarfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -232,8 +234,9 @@ def test_backup_wipe_restore_gives_back_every_row_certificate_and_sign_in(
     assert jwks == before.jwks
     for code, token in before.tokens.items():
         assert verdict(visitor, code) == before.verify[code]
-        assert visitor.get(f"/credentials/{code}.jwt").get_data(as_text=True).count(".") == 2
-        assert badges.verify(token, jwks)["id"].endswith(code)
+        assert badges.verify(token, jwks)["id"].endswith(code)  # signed before the backup
+        signed_now = visitor.get(f"/credentials/{code}.jwt").get_data(as_text=True)
+        assert badges.verify(signed_now, jwks)["id"].endswith(code)  # and by the restored key
     for username in ("ivan", "maria", "trainer", "admin", "georgi"):
         person = again.test_client()
         response = login(person, username, PASSWORD)
@@ -380,6 +383,65 @@ def test_a_member_that_does_not_match_its_checksum_is_refused(
         backup.restore(tmp_path / "text.tar.gz", database_url, Path(app.instance_path))
     assert snapshot(database_url) == rows
     assert not (tmp_path.parent / "etc").exists()
+
+
+def test_an_archive_from_a_newer_dobro_is_refused(app: Flask, database_url: str,
+                                                  tmp_path: Path) -> None:
+    archive = tmp_path / "b.tar.gz"
+    backup.create(database_url, Path(app.instance_path), archive)
+    manifest = json.loads(members(archive)["manifest.json"])
+    manifest["schema_revision"] = "0099"
+    newer = rebuilt(archive, tmp_path / "newer.tar.gz",
+                    {"manifest.json": json.dumps(manifest).encode()})
+    with pytest.raises(BackupError, match="по-нова версия на Dobro"):
+        backup.restore(newer, database_url, Path(app.instance_path), force=True)
+    assert backup_database.revision(database_url) == HEAD
+
+
+def test_a_sqlite_backup_is_consistent_while_the_app_writes(app: Flask, people: People,
+                                                           database_url: str,
+                                                           tmp_path: Path) -> None:
+    """Users are added one per transaction while backups are made: each copy holds a
+    whole number of them and passes SQLite's integrity check."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("pg_dump's snapshot is PostgreSQL's own promise")
+    stop = threading.Event()
+
+    def writer() -> None:
+        engine = db.make_engine(database_url)
+        number = 0
+        while not stop.is_set():
+            number += 1
+            with engine.begin() as connection:
+                connection.execute(sa.text(
+                    'INSERT INTO "user" (name, role, session_version, created_at, position, '
+                    "sex, phone, active) VALUES (:n, 'learner', 1, '2026-12-01', '', '', '', "
+                    "TRUE)"), {"n": f"Нов {number}"})
+                connection.execute(sa.text("UPDATE organisation SET name = :n"),
+                                   {"n": f"Смолян {number}"})
+        engine.dispose()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        counts = []
+        for n in range(5):
+            archive = tmp_path / f"b{n}.tar.gz"
+            backup.create(database_url, Path(app.instance_path), archive)
+            target = tmp_path / f"r{n}"
+            backup.unpack(archive, target)
+            copy = sqlite3.connect(target / "database" / "dobro.sqlite3")
+            assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            [(added,)] = copy.execute(
+                "SELECT count(*) FROM user WHERE name LIKE 'Нов %'").fetchall()
+            [org] = copy.execute("SELECT name FROM organisation").fetchall()
+            copy.close()
+            assert org[0] == (f"Смолян {added}" if added else "Смолян")  # same transaction
+            counts.append(added)
+    finally:
+        stop.set()
+        thread.join()
+    assert counts == sorted(counts) and counts[-1] > 0
 
 
 def test_a_non_empty_instance_is_refused_without_force(
