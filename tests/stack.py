@@ -251,7 +251,7 @@ class Stack:
             (r"/etc/letsencrypt/live/dobro\.example\.org/privkey\.pem",
              str(self.nginx_dir / "key.pem")),
             (r"/srv/dobro/app/webapp/static/", f"{STATIC}/"),
-            (r"/srv/dobro/course/build/assets/", f"{assets}/"),
+            (r"/srv/dobro/app/build/assets/", f"{assets}/"),
             (r"root /var/www/html;", f"root {self.nginx_dir / 'acme'};"),
         ]
         for pattern, replacement in replacements:

@@ -217,6 +217,14 @@ def test_static_files_and_course_images_come_from_nginx(stack: Stack) -> None:
         assert error.code == 404 and stack.server_of(error.headers) in (0, 1)
     else:
         raise AssertionError("a missing image was served")
+    # The metrics are scraped from each app server, never through the public site.
+    try:
+        get(f"{stack.base_url}/metrics", stack)
+    except urllib.error.HTTPError as error:
+        error.close()
+        assert error.code == 404 and stack.server_of(error.headers) == -1
+    else:
+        raise AssertionError("/metrics is public")
     # Text is compressed.
     request = urllib.request.Request(stack.base_url + "/static/css/dobro.css",
                                      headers={"Accept-Encoding": "gzip"})

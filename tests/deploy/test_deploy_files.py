@@ -1,0 +1,164 @@
+"""deploy/ agrees with the app: every setting in the environment file, units that start
+the real command lines with the documented paths, nginx limits and time-outs that fit the
+app's. (The nginx site itself runs in test_two_servers.py.)"""
+
+from __future__ import annotations
+
+import configparser
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from course.cli import make_parser
+from tests.conftest import REPO
+from webapp import cli, config
+from webapp.services import authoring
+
+DEPLOY = REPO / "deploy"
+ENV_FILE = DEPLOY / "dobro.env.example"
+SITE = (DEPLOY / "nginx" / "dobro.conf").read_text(encoding="utf-8")
+UNITS = {name: DEPLOY / "systemd" / f"{name}.service" for name in ("dobro", "dobro-worker")}
+SETTING = re.compile(r"\bDOBRO_[A-Z][A-Z0-9_]*[A-Z0-9]\b")
+# Read by the test harness and browser tests, never by the app.
+NOT_SETTINGS = {"DOBRO_TEST_DATABASE_URL", "DOBRO_CHROMIUM", "DOBRO_SHOTS",
+                "DOBRO_SCREENSHOTS"}
+
+
+def env_lines() -> list[tuple[str, str, str]]:
+    """(name, value, the comment just above) for each setting of the example file."""
+    found, comment = [], ""
+    for line in ENV_FILE.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            comment += line[1:].strip() + " "
+        elif "=" in line:
+            name, value = line.split("=", 1)
+            found.append((name, value, comment.strip()))
+            comment = ""
+        else:
+            comment = ""
+    return found
+
+
+def app_settings() -> set[str]:
+    """Every DOBRO_* name the app and the core read (their sources, not the tests)."""
+    names: set[str] = set()
+    for folder in ("webapp", "course"):
+        for path in (REPO / folder).rglob("*.py"):
+            names |= set(SETTING.findall(path.read_text(encoding="utf-8")))
+    return names - NOT_SETTINGS
+
+
+def unit(name: str) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(interpolation=None, strict=True)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read(UNITS[name], encoding="utf-8")
+    return parser
+
+
+def nginx_seconds(directive: str) -> int:
+    match = re.search(rf"^\s*{directive} (\d+)s;", SITE, re.M)
+    assert match, directive
+    return int(match.group(1))
+
+
+def nginx_megabytes(after: str = "") -> int:
+    """client_max_body_size of the server (or of the location ``after`` names)."""
+    text = SITE[SITE.index(after):] if after else SITE
+    match = re.search(r"client_max_body_size (\d+)m;", text)
+    assert match
+    return int(match.group(1))
+
+
+def test_every_setting_is_in_the_environment_file_with_a_comment() -> None:
+    lines = env_lines()
+    names = [name for name, _value, _comment in lines]
+    assert len(names) == len(set(names)), "a setting twice"
+    assert app_settings() <= set(names), app_settings() - set(names)
+    assert set(names) <= app_settings(), f"not read by the app: {set(names) - app_settings()}"
+    for name, _value, comment in lines:
+        assert len(comment) > 20, f"{name} has no comment"
+    values = {name: value for name, value, _comment in lines}
+    assert values["DOBRO_SECRET_KEY"] == "", "a secret in the example"
+    assert "secrets.token_hex" in ENV_FILE.read_text(encoding="utf-8")
+    assert values["DOBRO_TRUSTED_PROXIES"] == "1"  # nginx in front
+
+
+def test_the_environment_file_is_accepted_as_it_is(monkeypatch: pytest.MonkeyPatch,
+                                                   tmp_path: Path) -> None:
+    for name, value, _comment in env_lines():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("DOBRO_DATABASE_URL", f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    settings = config.settings(tmp_path, {})  # a bad number or job mode would raise
+    assert settings["BASE_URL"].startswith("https://")
+    assert settings["TRUSTED_PROXIES"] == 1
+    assert settings["SESSION_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize("name", sorted(UNITS))
+def test_the_units_run_dobro_hardened_with_the_environment_file(name: str) -> None:
+    service = unit(name)["Service"]
+    env = {n: v for n, v, _c in env_lines()}
+    assert service["User"] == "dobro" and service["EnvironmentFile"] == "/etc/dobro/dobro.env"
+    for option, value in (("NoNewPrivileges", "yes"), ("ProtectSystem", "strict"),
+                          ("PrivateTmp", "yes"), ("ProtectHome", "yes")):
+        assert service[option] == value, option
+    writable = service["ReadWritePaths"].split()
+    assert env["DOBRO_INSTANCE"] in writable  # the instance folder, and StateDirectory makes it
+    assert "/var/lib/" + service["StateDirectory"] == env["DOBRO_INSTANCE"]
+    assert service["WorkingDirectory"] == env["DOBRO_CONTENT"]
+    command = shlex.split(service["ExecStart"])
+    assert command[0] == f"{env['DOBRO_CONTENT']}/.venv/bin/dobro"
+    parser, verbs = make_parser()
+    cli.add_web_verbs(verbs)
+    args = parser.parse_args(command[1:])  # the real parser takes the unit's options
+    assert args.verb == ("serve" if name == "dobro" else "worker")
+    if name == "dobro":
+        assert service["ExecReload"] == "/bin/kill -s HUP $MAINPID"  # graceful, no drop
+        assert service["Type"] == "notify"  # gunicorn's arbiter says READY=1
+        # Stopping waits for requests in progress (gunicorn waits --timeout).
+        assert int(service["TimeoutStopSec"]) > args.timeout
+        # The web editor writes the course and rebuilds it.
+        for part in ("modules", "quizzes", "build"):
+            assert f"-{env['DOBRO_CONTENT']}/{part}" in writable
+
+
+def test_nginx_waits_longer_than_the_app_and_takes_what_the_app_takes() -> None:
+    command = shlex.split(unit("dobro")["Service"]["ExecStart"])
+    timeout = int(command[command.index("--timeout") + 1])
+    for directive in ("proxy_read_timeout", "proxy_send_timeout"):
+        assert timeout < nginx_seconds(directive) <= timeout + 15, directive
+    env = {n: v for n, v, _c in env_lines()}
+    assert int(env["DOBRO_MAX_UPLOAD_MB"]) < nginx_megabytes()  # the app's message answers
+    form_limit_mb = 7 * authoring.MAX_BYTES / 1024 / 1024
+    assert form_limit_mb < nginx_megabytes("location /trainer/authoring/")
+    # The folders nginx serves are the app's: static files, the course's assets.
+    assert f"alias {env['DOBRO_CONTENT']}/webapp/static/;" in SITE
+    assert f"alias {env['DOBRO_CONTENT']}/build/assets/;" in SITE
+    assert "ssl_protocols TLSv1.2 TLSv1.3;" in SITE
+    assert "X-Forwarded-Proto $scheme" in SITE
+
+
+def test_the_authoring_form_limit_is_the_one_nginx_allows_for() -> None:
+    from webapp.views.authoring import FORM_LIMIT
+
+    assert FORM_LIMIT == 7 * authoring.MAX_BYTES
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="no systemd-analyze")
+def test_systemd_accepts_the_units(tmp_path: Path) -> None:
+    dobro = Path(sys.executable).parent / "dobro"
+    for path in UNITS.values():
+        text = path.read_text(encoding="utf-8").replace("/srv/dobro/app/.venv/bin/dobro",
+                                                         str(dobro))
+        (tmp_path / path.name).write_text(text, encoding="utf-8")
+    result = subprocess.run(["systemd-analyze", "verify",
+                             *(str(tmp_path / p.name) for p in UNITS.values())],
+                            capture_output=True, text=True, check=False)
+    problems = [line for line in (result.stdout + result.stderr).splitlines()
+                if "dobro" in line and "Failed to" not in line]
+    assert not problems, problems
