@@ -44,6 +44,14 @@ def add_web_verbs(verbs: Verbs) -> None:
     p_serve.add_argument("--json-logs", action="store_true",
                          help="журнал на заявките като JSON, по един обект на ред")
     p_serve.set_defaults(handler=web("run_serve"))
+    p_worker = verbs.add_parser("worker", help="изпълнявай фоновите задачи (сертификати в PDF, "
+                                "наръчника) в отделен процес; за сървъри с DOBRO_JOBS=off")
+    p_worker.add_argument("--once", action="store_true",
+                          help="изпълни чакащите задачи и спри")
+    p_worker.add_argument("--threads", type=int, default=1, metavar="N",
+                          help="нишки (по подразбиране 1; за повече мощност пуснете по един "
+                               "процес на ядро)")
+    p_worker.set_defaults(handler=web("run_worker", "worker"))
     p_db = verbs.add_parser("db", help="базата данни")
     p_db.set_defaults(handler=lambda _args: usage(p_db))
     db_verbs = p_db.add_subparsers(dest="db_verb", metavar="COMMAND")

@@ -24,7 +24,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from course.commands.common import EXIT_OK, EXIT_USAGE, print_problems
 from course.compiled import CourseUnavailable
-from webapp import content, create_app, db, i18n, livebuild, wsgiserver
+from webapp import content, create_app, db, i18n, jobs, livebuild, wsgiserver
 from webapp.services import participants, seed
 from webapp.services.participant_files import ParticipantFileError, read_table
 
@@ -57,6 +57,7 @@ def run_serve(args: argparse.Namespace) -> int:
     if args.reload or args.dev:
         print(f"Dobro: http://{args.host}:{args.port}/ (сървър за разработка / development "
               "server)", flush=True)
+        jobs.serve_jobs(app)  # background jobs in a thread, unless DOBRO_JOBS=off
         app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
         return EXIT_OK
     for name in ("workers", "threads", "timeout"):

@@ -62,6 +62,9 @@ def settings(instance: Path, overrides: Mapping[str, Any]) -> dict[str, Any]:
         # Reverse proxies in front of the app whose X-Forwarded-* headers are believed
         # (0: none, the client's address is the connection's).
         "TRUSTED_PROXIES": whole_number(env, "DOBRO_TRUSTED_PROXIES", 0, least=0, most=5),
+        # Background jobs (webapp/jobs.py): "thread" runs them in each server process,
+        # "off" leaves them to `dobro worker` processes.
+        "JOBS": job_mode(env.get("DOBRO_JOBS", "")),
         # This app server's name in an X-Dobro-Server header on every response (empty: no
         # header), to tell behind a load balancer which server answered.
         "SERVER_LABEL": env.get("DOBRO_SERVER_LABEL", "").strip(),
@@ -85,6 +88,14 @@ def whole_number(env: Mapping[str, str], name: str, default: int, *, least: int,
     if not (raw.isascii() and raw.isdigit() and least <= int(raw) <= most):
         raise ValueError(f"{name} must be a whole number from {least} to {most}, not {raw!r}")
     return int(raw)
+
+
+def job_mode(raw: str) -> str:
+    """``DOBRO_JOBS``: thread (the default) or off; anything else stops the start."""
+    value = raw.strip().lower() or "thread"
+    if value not in ("thread", "off"):
+        raise ValueError(f"DOBRO_JOBS must be thread or off, not {raw!r}")
+    return value
 
 
 def stored_secret_key(instance: Path) -> str:

@@ -66,6 +66,13 @@ def json_logger_class() -> type:
     return JsonLogger
 
 
+def start_jobs(worker: Any) -> None:
+    """gunicorn's post_worker_init hook: start the worker's job runner thread."""
+    from webapp import jobs
+
+    jobs.serve_jobs(worker.wsgi)
+
+
 def serve(make_app: Callable[[], Any], host: str, port: int, *, workers: int, threads: int,
           timeout: int, json_logs: bool, access_log: str = "-") -> None:
     """Serve the app ``make_app`` creates (once per worker) until the master is stopped."""
@@ -85,6 +92,9 @@ def serve(make_app: Callable[[], Any], host: str, port: int, *, workers: int, th
         # servers of one account would share; signals (HUP, TERM) manage the server.
         "control_socket_disable": True,
     }
+    # Each worker runs background jobs in a thread of its own (webapp.jobs), once its app
+    # is loaded after the fork; DOBRO_JOBS=off leaves them to `dobro worker`.
+    options["post_worker_init"] = start_jobs
     if json_logs:
         options["logger_class"] = json_logger_class()
 

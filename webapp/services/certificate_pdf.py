@@ -1,27 +1,37 @@
 """The certificate as a PDF: an HTML/CSS template rendered by WeasyPrint, A4 landscape.
 
-Rendered from the certificate row alone (no request needed), so the learner's
-download, a group's ZIP and the tests all use the same function. The fonts are
-DejaVu, found on the system with fontconfig (or shipped in ``static/fonts``),
-embedded in the PDF so Cyrillic prints the same everywhere.
+Rendered from the certificate row alone (no request needed) by a background job when
+the certificate is issued, and stored (``stored_file``, kind "certificate", key the
+code): the learner's download and a group's ZIP serve the stored bytes, and render
+on demand (once, then stored) only a certificate whose job has not run yet. The fonts
+are DejaVu, found on the system with fontconfig (or shipped in ``static/fonts``),
+embedded in the PDF so Cyrillic prints the same everywhere. The stylesheet and its
+fonts are parsed once per thread, not per certificate: that halves a render.
 """
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import subprocess
+import threading
+from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import segno
 from babel.dates import format_date
 from flask import current_app
 from markupsafe import Markup
+from sqlmodel import Session, col, select
 
+from webapp import db, jobs
 from webapp.localtime import SOFIA
-from webapp.models import Certificate
-from webapp.services.certificates import Issuer
+from webapp.models import Certificate, StoredFile
+from webapp.services import certificates, stored_files
+from webapp.services.certificates import PDF_JOB, Issuer
 
 SHIPPED = Path(__file__).resolve().parent.parent / "static" / "fonts"
 FACES = {"serif": "DejaVu Serif", "serif-bold": "DejaVu Serif:bold", "sans": "DejaVu Sans",
@@ -95,12 +105,74 @@ def render_html(cert: Certificate, iss: Issuer) -> str:
                            online=hours(cert.online_hours))
 
 
+_thread = threading.local()
+_font_configs: list[Any] = []  # every thread's, to clean up at exit
+
+
+def _forget_fonts() -> None:
+    """Remove the font configurations' temporary folders at exit, while WeasyPrint still can
+    (its own clean-up runs too late then, when the modules are gone)."""
+    while _font_configs:
+        config = _font_configs.pop()
+        config.__del__()
+        config._folder = None
+
+
+def _styles() -> tuple[Any, Any]:
+    """This thread's parsed stylesheet and its font configuration (not shared between
+    threads: WeasyPrint's font configuration is not thread-safe)."""
+    found: tuple[Any, Any] | None = getattr(_thread, "styles", None)
+    if found is None:
+        from weasyprint import CSS  # type: ignore[import-untyped]  # late: slow to import
+        from weasyprint.text.fonts import FontConfiguration  # type: ignore[import-untyped]
+
+        font_config = FontConfiguration()
+        if not _font_configs:
+            atexit.register(_forget_fonts)
+        _font_configs.append(font_config)
+        source = current_app.jinja_env.get_template("certificates/pdf.css").render(fonts=fonts())
+        found = (CSS(string=source, font_config=font_config), font_config)
+        _thread.styles = found
+    return found
+
+
 def render_pdf(cert: Certificate, iss: Issuer) -> bytes:
     """The certificate as PDF bytes (inside an app context, for the template)."""
-    from weasyprint import HTML  # type: ignore[import-untyped]  # late: slow, only needed here
+    from weasyprint import HTML  # late: slow, only needed here
 
-    pdf: bytes = HTML(string=render_html(cert, iss), base_url=str(SHIPPED)).write_pdf()
+    stylesheet, font_config = _styles()
+    pdf: bytes = HTML(string=render_html(cert, iss), base_url=str(SHIPPED)).write_pdf(
+        stylesheets=[stylesheet], font_config=font_config)
     return pdf
+
+
+STORED_KIND = "certificate"
+
+
+def stored_pdf(session: Session, cert: Certificate, iss: Issuer) -> bytes:
+    """The certificate's stored PDF; rendered and stored first if it is not stored yet."""
+    found = stored_files.find(session, STORED_KIND, cert.code)
+    if found is not None:
+        return found.content
+    return stored_files.keep(session, STORED_KIND, cert.code, "application/pdf",
+                             render_pdf(cert, iss)).content
+
+
+def stored_pdfs(session: Session, certs: Sequence[Certificate], iss: Issuer) -> list[bytes]:
+    """The stored PDFs of ``certs`` in their order, rendering and storing the missing ones."""
+    codes = [c.code for c in certs]
+    found = {f.key: f.content for f in session.exec(select(StoredFile).where(
+        StoredFile.kind == STORED_KIND, col(StoredFile.key).in_(codes)))}
+    return [found.get(c.code) or stored_pdf(session, c, iss) for c in certs]
+
+
+@jobs.handler(PDF_JOB)
+def render_job(payload: dict[str, Any]) -> None:
+    """Render and store the PDF of the certificate ``payload["code"]`` (idempotent)."""
+    session = db.session()
+    cert = certificates.by_code(session, str(payload.get("code", "")))
+    if cert is not None and not stored_files.exists(session, STORED_KIND, cert.code):
+        stored_pdf(session, cert, certificates.current_issuer())
 
 
 def filename(cert: Certificate) -> str:

@@ -27,6 +27,7 @@ from course.rules import (
     certificates_due,
     programme_complete,
 )
+from webapp import jobs
 from webapp.content import current_course, store
 from webapp.models import (
     CERTIFICATE_REPLACED,
@@ -44,6 +45,7 @@ from webapp.models import (
 from webapp.services import completion
 
 MAX_REASON = 500
+PDF_JOB = "certificate-pdf"  # renders and stores a certificate's PDF (certificate_pdf.py)
 
 
 class CertificateError(Exception):
@@ -116,6 +118,11 @@ def _log(db: Session, cert: Certificate, action: str, actor: User | None, reason
                             actor_id=actor.id if actor else None, reason=reason, at=now))
 
 
+def _queue_pdf(db: Session, cert: Certificate) -> None:
+    """Have the PDF rendered and stored in the background, committed with the certificate."""
+    jobs.enqueue(db, PDF_JOB, {"code": cert.code}, key=cert.code)
+
+
 def _new(db: Session, user: User, course: CompiledCourse, iss: Issuer, topic_id: str,
          statuses: list[TopicStatus], by: User | None, reason: str, now: datetime,
          holder_name: str | None = None) -> Certificate:
@@ -146,6 +153,7 @@ def _new(db: Session, user: User, course: CompiledCourse, iss: Issuer, topic_id:
     cert.number = f"{iss.prefix}-{now.year}-{cert.id:06d}"
     db.add(cert)
     _log(db, cert, "issued", by, reason, now)
+    _queue_pdf(db, cert)
     return cert
 
 
@@ -231,6 +239,7 @@ def reissue(db: Session, cert: Certificate, by: User, reason: str,
     cert.replaced_by_id = new.id
     db.add_all([new, cert])
     _log(db, new, "reissued", by, new.reason, now)
+    _queue_pdf(db, new)
     db.commit()
     return new
 

@@ -1,11 +1,12 @@
-"""Publications in the app: the Handbook and the Bulletin built on demand, and the
-distribution list with its exports.
+"""Publications in the app: the Handbook built in the background and stored, the Bulletin
+built on demand, and the distribution list with its exports.
 
-The Handbook is built the first time someone asks for it after the course
-changed, into ``<build>/publications/``, named by the compiled course's version
-(the hash of ``course.json``) — so ``dobro build`` stays fast and a correction
-reaches the download with the next request. A lock keeps two workers of one
-process from building the same file at once; the file is written atomically.
+The Handbook (about 16 s of CPU) is never built inside a request. A job builds it after
+the course changed — the job runners queue it when they see a new compiled course
+version, and so does a request that finds it missing — and stores it in the database
+(``stored_file``, kind "handbook", key ``<kind>-<version>``, the version being the hash of
+``course.json``), so every app server serves the same bytes. Until then a request gets
+a short page saying that it is being prepared (HTTP 503 with Retry-After).
 """
 
 from __future__ import annotations
@@ -16,20 +17,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flask import Flask, current_app
 from sqlmodel import Session, select
 
 from course.errors import ContentError
 from course.publish.bulletin import Bulletin, bulletin_pdf, load_bulletins
 from course.publish.handbook import HandbookOptions, PageSize, handbook_html, handbook_pdf, load
-from webapp import spreadsheets
-from webapp.models import BulletinRecipient, Organisation
+from webapp import db, jobs, spreadsheets
+from webapp.models import BulletinRecipient, Organisation, StoredFile
+from webapp.services import stored_files
 
 HANDBOOK_KINDS: dict[str, tuple[str, str]] = {  # kind → (file suffix, MIME type)
     "a4": ("pdf", "application/pdf"),
     "a5": ("pdf", "application/pdf"),
     "html": ("html", "text/html; charset=utf-8"),
 }
+HANDBOOK_FILE = "handbook"  # stored_file.kind
+HANDBOOK_JOB = "handbook"  # job.kind
+SEEN_KEY = "dobro.handbook_version"  # app.extensions: the course version last queued
 _LOCK = threading.Lock()
+_versions: dict[Path, tuple[tuple[int, int], str]] = {}
 
 
 class PublicationUnavailable(Exception):
@@ -40,30 +47,91 @@ def publications_dir(build_dir: Path) -> Path:
     return build_dir / "publications"
 
 
-def handbook_file(content_root: Path, build_dir: Path, kind: str) -> Path:
-    """The current Handbook as ``kind`` (a4, a5 or html), built if not cached yet."""
-    suffix, _ = HANDBOOK_KINDS[kind]
-    version = _digest(build_dir / "course.json")
-    target = publications_dir(build_dir) / f"handbook-{version}-{kind}.{suffix}"
-    if target.is_file():
-        return target
-    with _LOCK:
-        if target.is_file():
-            return target
+def course_version(build_dir: Path) -> str:
+    """The compiled course's version: the hash of ``course.json`` (re-read when it changes)."""
+    path = build_dir / "course.json"
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise PublicationUnavailable(f"{path} cannot be read") from exc
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    known = _versions.get(path)
+    if known is None or known[0] != stamp:
+        known = (stamp, _digest(path))
+        _versions[path] = known
+    return known[1]
+
+
+def handbook_key(kind: str, version: str) -> str:
+    return f"{kind}-{version}"
+
+
+def stored_handbook(session: Session, build_dir: Path, kind: str) -> StoredFile | None:
+    """The current course version's Handbook as ``kind``, if it has been built."""
+    return stored_files.find(session, HANDBOOK_FILE, handbook_key(kind, course_version(build_dir)))
+
+
+def handbooks_ready(session: Session, build_dir: Path) -> bool:
+    """Whether every kind of the current course version's Handbook is stored."""
+    version = course_version(build_dir)
+    return all(stored_files.exists(session, HANDBOOK_FILE, handbook_key(kind, version))
+               for kind in HANDBOOK_KINDS)
+
+
+def queue_handbook(session: Session, build_dir: Path, kind: str) -> None:
+    """Queue the build of the current version's Handbook as ``kind`` unless it is stored,
+    waiting or being built (the caller commits)."""
+    version = course_version(build_dir)
+    key = handbook_key(kind, version)
+    if stored_files.exists(session, HANDBOOK_FILE, key) or jobs.pending(session, HANDBOOK_JOB, key):
+        return
+    jobs.enqueue(session, HANDBOOK_JOB, {"kind": kind, "version": version}, key=key)
+
+
+def queue_handbooks(app: Flask) -> None:
+    """Queue every kind of the Handbook when ``app`` sees a course version it has not queued
+    yet (a job runner's periodic hook)."""
+    with app.app_context():
         try:
-            course, laws, _ = load(content_root)
-        except ContentError as exc:
-            raise PublicationUnavailable(f"{len(exc.problems)} problems in the sources") from exc
-        if kind == "html":
-            data = handbook_html(course, content_root, laws, standalone=True).encode()
-        else:
-            page_size: PageSize = "a5" if kind == "a5" else "a4"
-            data = handbook_pdf(course, content_root, laws, HandbookOptions(page_size=page_size))
-        _write(target, data)
-        for old in target.parent.glob(f"handbook-*-{kind}.{suffix}"):
-            if old != target:
-                old.unlink(missing_ok=True)
-    return target
+            version = course_version(Path(app.config["COURSE_BUILD"]))
+        except PublicationUnavailable:  # no compiled course yet
+            return
+        if app.extensions.get(SEEN_KEY) == version:
+            return
+        session = db.session()
+        for kind in HANDBOOK_KINDS:
+            queue_handbook(session, Path(app.config["COURSE_BUILD"]), kind)
+        session.commit()
+        app.extensions[SEEN_KEY] = version
+
+
+def build_handbook(content_root: Path, kind: str) -> bytes:
+    """The Handbook as ``kind`` (a4, a5 or html), built from the sources (slow)."""
+    try:
+        course, laws, _ = load(content_root)
+    except ContentError as exc:
+        raise PublicationUnavailable(f"{len(exc.problems)} problems in the sources") from exc
+    if kind == "html":
+        return handbook_html(course, content_root, laws, standalone=True).encode()
+    page_size: PageSize = "a5" if kind == "a5" else "a4"
+    return handbook_pdf(course, content_root, laws, HandbookOptions(page_size=page_size))
+
+
+@jobs.handler(HANDBOOK_JOB)
+def handbook_job(payload: dict[str, Any]) -> None:
+    """Build and store the Handbook as ``payload["kind"]`` for ``payload["version"]``
+    (idempotent; nothing to do when stored already or the course has changed since)."""
+    kind, version = str(payload.get("kind", "")), str(payload.get("version", ""))
+    build_dir = Path(current_app.config["COURSE_BUILD"])
+    if kind not in HANDBOOK_KINDS or course_version(build_dir) != version:
+        return  # a job for the newer version builds it
+    session = db.session()
+    key = handbook_key(kind, version)
+    if stored_files.exists(session, HANDBOOK_FILE, key):
+        return
+    data = build_handbook(Path(current_app.config["CONTENT_ROOT"]), kind)
+    stored_files.keep(session, HANDBOOK_FILE, key, HANDBOOK_KINDS[kind][1], data)
+    stored_files.forget_others(session, HANDBOOK_FILE, f"{kind}-", key)
 
 
 def published_bulletins(content_root: Path) -> list[Bulletin]:

@@ -28,6 +28,7 @@ from webapp.services import publications
 from webapp.services.publications import HANDBOOK_KINDS, PublicationUnavailable
 
 bp = Blueprint("publications", __name__)
+PREPARING_RETRY = 60  # seconds: a Handbook takes about 16 s of CPU per kind
 
 
 def _roots() -> tuple[Path, Path]:
@@ -36,20 +37,40 @@ def _roots() -> tuple[Path, Path]:
 
 @bp.get("/handbook")
 def handbook() -> str:
-    return render_template("publications/handbook.html")
+    try:
+        ready = publications.handbooks_ready(db.session(), _roots()[1])
+    except PublicationUnavailable:
+        ready = False
+    return render_template("publications/handbook.html", ready=ready)
 
 
 @bp.get("/handbook/<kind>")
 def handbook_download(kind: str) -> Response:
+    """The stored Handbook; never built here (a job does it), so until then a short page."""
     if kind not in HANDBOOK_KINDS:
         abort(404)
+    database, build_dir = db.session(), _roots()[1]
     try:
-        path = publications.handbook_file(*_roots(), kind)
+        found = publications.stored_handbook(database, build_dir, kind)
+        if found is None:
+            publications.queue_handbook(database, build_dir, kind)
+            database.commit()
     except PublicationUnavailable:
         abort(503)
+    if found is None:
+        return preparing()
     suffix, mimetype = HANDBOOK_KINDS[kind]
     name = f"narachnik-{kind}.{suffix}" if suffix == "pdf" else "narachnik.html"
-    return _download(path.read_bytes(), mimetype, name)
+    return _download(found.content, mimetype, name)
+
+
+def preparing() -> Response:
+    """The Handbook is being built: come back in a minute (503 with Retry-After)."""
+    page = render_template("publications/preparing.html", seconds=PREPARING_RETRY)
+    response = Response(page, status=503, mimetype="text/html")
+    response.headers["Retry-After"] = str(PREPARING_RETRY)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/bulletins")
