@@ -33,6 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         health,
         i18n,
         livebuild,
+        metrics,
         routing,
         security,
         templating,
@@ -62,6 +63,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     db.init_app(app)
     health.add_check(app, "database", db.ping)
+    health.init_app(app)
+    metrics.init_app(app)
     auth.init_app(app)
     content.init_app(app)
     livebuild.init_app(app)

@@ -37,6 +37,8 @@ ROLE_NAMES = {"learner": "обучаем / learner", "trainer": "обучите�
 def run_serve(args: argparse.Namespace) -> int:
     """Serve the app: gunicorn (``webapp.wsgiserver``), or Flask's development server with
     ``--reload`` (which also rebuilds the course on every change) or ``--dev``."""
+    if not (args.reload or args.dev):
+        wsgiserver.metrics_folder()  # before the app: workers' metrics in one folder
     app = create_app({"LIVE_RELOAD": args.reload})
     if not catalogs_ready(app):
         return EXIT_USAGE

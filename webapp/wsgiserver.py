@@ -73,6 +73,44 @@ def start_jobs(worker: Any) -> None:
     jobs.serve_jobs(worker.wsgi)
 
 
+def metrics_folder() -> str:
+    """Where the workers keep their Prometheus counts (``PROMETHEUS_MULTIPROC_DIR``), so a
+    scrape answered by any worker sums them all (``webapp.metrics``).
+
+    Set before the app (and prometheus_client) is imported, which reads it once: a
+    temporary folder made here and removed when the server stops, or the one named, emptied
+    of the last run's files (a restarted server would add them in again).
+    """
+    import atexit
+    import glob
+    import shutil
+    import tempfile
+
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        for stale in glob.glob(os.path.join(folder, "*.db")):
+            os.remove(stale)
+        return folder
+    folder = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="dobro-metrics-")
+    master = os.getpid()
+
+    def remove() -> None:
+        if os.getpid() == master:  # workers are forks: they run this too, and must not
+            shutil.rmtree(folder, ignore_errors=True)
+
+    atexit.register(remove)
+    return folder
+
+
+def worker_gone(_server: Any, worker: Any) -> None:
+    """gunicorn's child_exit hook: drop the live gauges of a worker that has stopped."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+
 def serve(make_app: Callable[[], Any], host: str, port: int, *, workers: int, threads: int,
           timeout: int, json_logs: bool, access_log: str = "-") -> None:
     """Serve the app ``make_app`` creates (once per worker) until the master is stopped."""
@@ -91,6 +129,7 @@ def serve(make_app: Callable[[], Any], host: str, port: int, *, workers: int, th
         # No control socket (gunicorn 25.1+): one path in the home folder that two
         # servers of one account would share; signals (HUP, TERM) manage the server.
         "control_socket_disable": True,
+        "child_exit": worker_gone,  # its metrics (webapp.metrics)
     }
     # Each worker runs background jobs in a thread of its own (webapp.jobs), once its app
     # is loaded after the fork; DOBRO_JOBS=off leaves them to `dobro worker`.

@@ -1,4 +1,4 @@
-"""The app's own endpoints: health, interface language, live build status."""
+"""The app's own endpoints: health, readiness, metrics, interface language, live build status."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
-from webapp import health, i18n, livebuild
+from webapp import health, i18n, livebuild, metrics
 
 bp = Blueprint("system", __name__)
 
@@ -28,6 +28,26 @@ def healthz() -> Response:
     if failed:
         return Response("unavailable: " + ", ".join(failed), 503, mimetype="text/plain")
     return Response("ok", mimetype="text/plain")
+
+
+@bp.get("/readyz")
+def readyz() -> Response:
+    checks = health.readiness(current_app)
+    ready = all(check["ok"] for check in checks.values())
+    response = jsonify(ready=ready, checks=checks)
+    response.status_code = 200 if ready else 503
+    response.cache_control.no_store = True
+    return response
+
+
+@bp.get("/metrics")
+def metrics_page() -> Response:
+    if not metrics.allowed(current_app, request.remote_addr):
+        abort(404)  # as for any unknown page: do not tell that it exists
+    body, content_type = metrics.exposition(current_app)
+    response = Response(body, content_type=content_type)
+    response.cache_control.no_store = True
+    return response
 
 
 @bp.get("/language")
