@@ -37,6 +37,8 @@ def env_lines() -> list[tuple[str, str, str]]:
             comment += line[1:].strip() + " "
         elif "=" in line:
             name, value = line.split("=", 1)
+            if len(value) > 1 and value[0] == value[-1] == '"':  # as systemd reads it
+                value = value[1:-1]
             found.append((name, value, comment.strip()))
             comment = ""
         else:
@@ -97,6 +99,15 @@ def test_the_environment_file_is_accepted_as_it_is(monkeypatch: pytest.MonkeyPat
     assert settings["BASE_URL"].startswith("https://")
     assert settings["TRUSTED_PROXIES"] == 1
     assert settings["SESSION_COOKIE_SECURE"] is True
+
+
+def test_a_shell_reads_the_environment_file_as_systemd_does() -> None:
+    # docs/administration.md runs dobro commands with `set -a; . /etc/dobro/dobro.env`.
+    shell = subprocess.run(["bash", "-c", f"set -a; . {shlex.quote(str(ENV_FILE))}; env -0"],
+                           capture_output=True, text=True, check=True, env={})
+    read = dict(item.split("=", 1) for item in shell.stdout.split("\0") if "=" in item)
+    for name, value, _comment in env_lines():
+        assert read[name] == value, name
 
 
 @pytest.mark.parametrize("name", sorted(UNITS))
