@@ -13,9 +13,10 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from contextlib import closing
 from pathlib import Path
-from typing import Literal
+from typing import IO, Literal
 
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -173,12 +174,13 @@ def checked_tool(name: str, url: str) -> str:
     return path
 
 
-def run_tool(args: list[str], env: dict[str, str]) -> None:
+def run_tool(args: list[str], env: dict[str, str], stdin: IO[bytes] | None = None) -> None:
     """Run a PostgreSQL program; its first error line becomes the message."""
-    done = subprocess.run(args, capture_output=True, text=True, env=env, check=False,
-                          timeout=TOOL_TIMEOUT)
+    done = subprocess.run(args, stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          env=env, check=False, timeout=TOOL_TIMEOUT)
     if done.returncode != 0:
-        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        lines = [line for line in done.stderr.decode(errors="replace").splitlines()
+                 if line.strip()]
         name = Path(args[0]).name
         raise BackupError(f"{name}: {lines[0] if lines else f'изход {done.returncode}'}")
 
@@ -193,24 +195,37 @@ def dump_postgresql(url: str, target: Path) -> None:
 
 
 def restore_postgresql(url: str, copy: Path) -> None:
-    """Empty the database's schema of tables, then ``pg_restore`` the dump in one transaction.
+    """Replace the database's tables with the dump's, in one transaction.
 
-    The dump is read (``--list``) before anything is dropped, so an archive this
-    ``pg_restore`` cannot read leaves the database as it was. Tables the archive does
-    not have (from a newer schema) go too: the migrations afterwards must find the
-    archive's schema and nothing else.
+    ``pg_restore`` turns the dump into SQL and ``psql --single-transaction`` runs it
+    after dropping every table the database has now (tables of a newer schema too: the
+    migrations afterwards must find the archive's schema and nothing else). Any error
+    rolls all of it back: the database is left as it was. The dump is read with
+    ``--list`` first, so an archive this ``pg_restore`` cannot read is named as such.
     """
-    program = checked_tool("pg_restore", url)
+    restorer, psql = checked_tool("pg_restore", url), checked_tool("psql", url)
     uri, env = libpq(url)
-    run_tool([program, "--list", str(copy)], env)
+    run_tool([restorer, "--list", str(copy)], env)
     engine = make_engine(url)
     try:
-        with engine.begin() as connection:
-            names = inspect(connection).get_table_names()
-            if names:
-                quoted = ", ".join('"' + name.replace('"', '""') + '"' for name in names)
-                connection.execute(text(f"DROP TABLE IF EXISTS {quoted} CASCADE"))
+        names = inspect(engine).get_table_names()
     finally:
         engine.dispose()
-    run_tool([program, "--no-owner", "--no-privileges", "--exit-on-error",
-              "--single-transaction", "--no-password", f"--dbname={uri}", str(copy)], env)
+    drop = ["--command=DROP TABLE IF EXISTS " + ", ".join(
+        '"' + name.replace('"', '""') + '"' for name in names) + " CASCADE"] if names else []
+    with tempfile.TemporaryFile() as errors, subprocess.Popen(
+            [restorer, "--no-owner", "--no-privileges", "--file=-", str(copy)],
+            stdout=subprocess.PIPE, stderr=errors, env=env) as script:
+        assert script.stdout is not None
+        try:
+            run_tool([psql, "--no-psqlrc", "--quiet", "--single-transaction",
+                      "--set=ON_ERROR_STOP=1", "--no-password", f"--dbname={uri}", *drop,
+                      "--file=-"], env, stdin=script.stdout)
+        finally:
+            script.stdout.close()
+            script.wait(timeout=TOOL_TIMEOUT)
+        if script.returncode != 0:
+            errors.seek(0)
+            lines = [line for line in errors.read().decode(errors="replace").splitlines()
+                     if line.strip()]
+            raise BackupError(f"pg_restore: {lines[0] if lines else script.returncode}")

@@ -11,6 +11,7 @@ import io
 import json
 import os
 import shlex
+import shutil
 import sqlite3
 import stat
 import subprocess
@@ -540,6 +541,34 @@ def test_missing_or_old_pg_dump_is_named(tmp_path: Path,
     with pytest.raises(BackupError, match=r"pg_dump 9 е по-стар от сървъра PostgreSQL \d+"):
         backup.create(url, tmp_path, tmp_path / "x.tar.gz")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_postgresql_restore_that_fails_at_the_end_changes_nothing(
+        app: Flask, people: People, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The drops, the tables and the rows are one transaction: an error in the dump's very
+    last statement leaves the database as it was."""
+    url = pg_url()
+    if app.config["DATABASE_URL"] != url:
+        pytest.skip("the PostgreSQL run of this test")
+    archive = tmp_path / "b.tar.gz"
+    backup.create(url, Path(app.instance_path), archive)
+    with app.app_context():
+        database = db.session()
+        database.add(User(username="later", name="Добавен след копието", role="learner"))
+        database.commit()
+    app.extensions["dobro.engine"].dispose()
+    rows = snapshot(url)
+    real = shutil.which("pg_restore")
+    wrapper = tmp_path / "pg_restore"
+    wrapper.write_text(f'#!/bin/sh\n{real} "$@"; rc=$?\n'
+                       'case "$*" in *--file=-*) echo "SELECT 1/0;";; esac\nexit $rc\n')
+    wrapper.chmod(0o700)
+    which = shutil.which
+    monkeypatch.setattr(backup_database.shutil, "which",
+                        lambda name: str(wrapper) if name == "pg_restore" else which(name))
+    with pytest.raises(BackupError, match="division by zero"):
+        backup.restore(archive, url, Path(app.instance_path), force=True)
+    assert snapshot(url) == rows
 
 
 def test_the_password_never_reaches_the_command_line() -> None:
