@@ -24,8 +24,8 @@ def web(name: str, module: str = "commands") -> Handler:
 
 
 def add_web_verbs(verbs: Verbs) -> None:
-    """Add serve, db upgrade, demo, organisations, participants, backup and restore to the
-    core's parser."""
+    """Add serve, db upgrade, demo, organisations, participants, backup, restore and
+    authoring export to the core's parser."""
     p_serve = verbs.add_parser("serve", help="пусни уеб приложението")
     p_serve.add_argument("--host", default="127.0.0.1", help="адрес (по подразбиране 127.0.0.1)")
     p_serve.add_argument("--port", type=int, default=5000, help="порт (по подразбиране 5000)")
@@ -63,6 +63,18 @@ def add_web_verbs(verbs: Verbs) -> None:
     p_demo.set_defaults(handler=web("run_demo"))
     verbs.add_parser("organisations", help="добави общините членки и областните администрации "
                      "(идемпотентно)").set_defaults(handler=web("run_organisations"))
+    p_authoring = verbs.add_parser("authoring", help="текстовете, редактирани през браузъра")
+    p_authoring.set_defaults(handler=lambda _args: usage(p_authoring))
+    authoring_verbs = p_authoring.add_subparsers(dest="authoring_verb", metavar="COMMAND")
+    p_export = authoring_verbs.add_parser(
+        "export", help="запиши последната уеб версия на всеки файл в работното копие на курса "
+        "(за преглед и git commit)")
+    p_export.add_argument("--to", default="", metavar="DIR",
+                          help="папка на курса (по подразбиране DOBRO_CONTENT)")
+    p_export.add_argument("--since", default="", metavar="DATE",
+                          help="само файловете, записани през браузъра от тази дата (UTC), "
+                               "напр. 2027-03-01")
+    p_export.set_defaults(handler=web("run_authoring_export"))
     p_people = verbs.add_parser("participants", help="участници (обучаеми)")
     p_people.set_defaults(handler=lambda _args: usage(p_people))
     people_verbs = p_people.add_subparsers(dest="participants_verb", metavar="COMMAND")

@@ -12,6 +12,7 @@ import socket
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from functools import wraps
 from pathlib import Path
 
@@ -24,8 +25,8 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from course.commands.common import EXIT_OK, EXIT_USAGE, print_problems
 from course.compiled import CourseUnavailable
-from webapp import content, create_app, db, i18n, jobs, livebuild, wsgiserver
-from webapp.services import participants, seed
+from webapp import content, create_app, db, i18n, jobs, livebuild, websync, wsgiserver
+from webapp.services import participants, seed, web_versions
 from webapp.services.participant_files import ParticipantFileError, read_table
 
 EXIT_FAILURE = 1  # the command could not be carried out (usage errors are EXIT_USAGE)
@@ -59,6 +60,7 @@ def run_serve(args: argparse.Namespace) -> int:
     if args.reload or args.dev:
         print(f"Dobro: http://{args.host}:{args.port}/ (сървър за разработка / development "
               "server)", flush=True)
+        websync.start(app)  # this server follows the web-authored versions in the database
         jobs.serve_jobs(app)  # background jobs in a thread, unless DOBRO_JOBS=off
         app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
         return EXIT_OK
@@ -76,7 +78,9 @@ def run_serve(args: argparse.Namespace) -> int:
     workers = args.workers or wsgiserver.workers_for(os.cpu_count())
     print(f"Dobro: http://{args.host}:{args.port}/ (gunicorn: {workers} × {args.threads})",
           flush=True)
-    wsgiserver.serve(lambda: create_app({"LIVE_RELOAD": False}), args.host, args.port,
+    # Each worker follows the web-authored versions in the database (webapp.websync).
+    wsgiserver.serve(lambda: websync.start(create_app({"LIVE_RELOAD": False})), args.host,
+                     args.port,
                      workers=workers, threads=args.threads, timeout=args.timeout,
                      json_logs=args.json_logs)
     return EXIT_OK
@@ -299,3 +303,35 @@ def print_preview(path: Path, plan: participants.Preview) -> None:
         print(f"ред {item.row}: промяна / update: {item.values['name']}: " + "; ".join(changes))
     print(f"Нови / new: {len(plan.creates)}, промени / updates: {len(plan.updates)}, "
           f"без промяна / unchanged: {len(plan.unchanged)}, грешки / errors: {len(plan.errors)}")
+
+
+@one_line_errors
+def run_authoring_export(args: argparse.Namespace) -> int:
+    """Write the latest web-authored version of each file into a working tree to commit."""
+    since = None
+    if args.since:
+        try:
+            since = datetime.fromisoformat(args.since)
+        except ValueError:
+            print(f"dobro: --since иска дата като 2027-03-01 или 2027-03-01T14:30, не "
+                  f"„{args.since}“ / --since needs an ISO date", file=sys.stderr)
+            return EXIT_USAGE
+    with configured_app() as app, app.app_context():
+        target = Path(args.to) if args.to else Path(app.config["CONTENT_ROOT"])
+        if not (target / "modules").is_dir():
+            print(f"dobro: {target} не е курс (няма папка modules/) / not a course folder",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        report = web_versions.export(db.session(), target, since)
+    for rel in report.written:
+        print(f"записан / written: {rel}")
+    for rel in report.removed:
+        print(f"премахнат / removed: {rel}")
+    for rel in report.kept:
+        print(f"запазен (в git има по-нов текст) / kept, git has a newer text: {rel}",
+              file=sys.stderr)
+    print(f"Уеб версии до № {report.upto}: записани {len(report.written)}, премахнати "
+          f"{len(report.removed)}, запазени {len(report.kept)} в {target}. Прегледайте с "
+          f"„git -C {target} status“ и ги запишете с git commit. / {len(report.written)} "
+          f"written, {len(report.removed)} removed, {len(report.kept)} kept.")
+    return EXIT_OK

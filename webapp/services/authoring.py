@@ -24,6 +24,7 @@ import fcntl
 import hashlib
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,6 +45,10 @@ MAX_BYTES = 1_000_000  # one source file, as UTF-8; the largest real module is ~
 COMMENT_LENGTH = 200
 BASELINE, SAVED, REJECTED, RESTORED = "baseline", "saved", "rejected", "restored"
 WRITTEN = (BASELINE, SAVED, RESTORED)  # statuses whose content was on disk at some time
+# A file removed in the browser (no text): every app server removes it too (web_versions).
+# Not shown in the histories, whose removed file shows its last text.
+REMOVED = "removed"
+_held = threading.local()  # the authoring locks this thread holds (``writing``)
 
 
 class AuthoringError(Exception):
@@ -227,13 +232,23 @@ def check_data(paths: Paths, rel: str, data: bytes) -> CheckResult:
 
 @contextmanager
 def writing(paths: Paths) -> Iterator[None]:
-    """Hold the authoring lock: one save (check, write, rebuild) at a time, across processes."""
+    """Hold the authoring lock: one save (check, write, rebuild) at a time, across processes.
+
+    Taken again by the thread that holds it, it is held already: a second ``flock`` on
+    the file from the same process would wait for itself.
+    """
+    held: set[Path] = _held.__dict__.setdefault("locks", set())
+    if paths.lock in held:
+        yield
+        return
     paths.lock.parent.mkdir(parents=True, exist_ok=True)
     with open(paths.lock, "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
+        held.add(paths.lock)
         try:
             yield
         finally:
+            held.discard(paths.lock)
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 

@@ -24,7 +24,7 @@ from course.errors import Problem
 from course.model import Course
 from webapp.models import User
 from webapp.services import authoring
-from webapp.services.authoring import SAVED, Paths
+from webapp.services.authoring import REMOVED, SAVED, Paths
 
 # What a new file may be called: a folder and a name made by ``course_edit``, never
 # a name typed by a user; checked again here so no path can leave the course.
@@ -94,7 +94,8 @@ def apply(session: Session, paths: Paths, changes: Mapping[str, str | None],
     ``authoring.writing``.
 
     Every written file gets a version (the file's earlier text kept as a baseline
-    first, so it can be restored); a removed file keeps its baseline.
+    first, so it can be restored); a removed file keeps its baseline, and its removal
+    is recorded so that every app server removes it too.
     """
     course, added = check_change(paths, changes)
     if added:
@@ -106,6 +107,7 @@ def apply(session: Session, paths: Paths, changes: Mapping[str, str | None],
             authoring.keep_baseline(session, rel, current)
         if text is None:
             file.unlink()
+            authoring.record(session, rel, b"", REMOVED, author, comment)
             continue
         data = _bytes(file, text)
         file.parent.mkdir(parents=True, exist_ok=True)

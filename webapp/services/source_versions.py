@@ -13,6 +13,7 @@ from sqlmodel import Session, col, func, or_, select
 from webapp.models import SourceVersion, User, utcnow
 from webapp.services.authoring import (
     REJECTED,
+    REMOVED,
     RESTORED,
     SAVED,
     WRITTEN,
@@ -37,7 +38,8 @@ def history(session: Session, rel: str) -> list[tuple[SourceVersion, User | None
     """Every version of ``rel``, newest first, with its author."""
     rows = session.exec(
         select(SourceVersion, User).join(User, isouter=True)
-        .where(SourceVersion.path == rel).order_by(col(SourceVersion.id).desc())).all()
+        .where(SourceVersion.path == rel, SourceVersion.status != REMOVED)
+        .order_by(col(SourceVersion.id).desc())).all()
     return [(version, user) for version, user in rows]
 
 
@@ -67,7 +69,8 @@ def topic_history(session: Session, paths: Paths, rels: list[str]) -> list[Entry
         return []
     rows = session.exec(
         select(SourceVersion, User).join(User, isouter=True)
-        .where(col(SourceVersion.path).in_(rels)).order_by(col(SourceVersion.id).desc())).all()
+        .where(col(SourceVersion.path).in_(rels), SourceVersion.status != REMOVED)
+        .order_by(col(SourceVersion.id).desc())).all()
     known = set(known_sources(paths.root))  # a removed file has no current version
     return _entries([(v, u) for v, u in rows],
                     {rel: file_sha(paths.root, rel) for rel in rels if rel in known})
@@ -98,7 +101,8 @@ def _entries(rows: list[tuple[SourceVersion, User | None]],
 def number(session: Session, found: SourceVersion) -> int:
     """The number of ``found`` within its file's history (1 is the oldest)."""
     return session.exec(select(func.count()).select_from(SourceVersion).where(
-        SourceVersion.path == found.path, col(SourceVersion.id) <= found.id)).one()
+        SourceVersion.path == found.path, col(SourceVersion.id) <= found.id,
+        SourceVersion.status != REMOVED)).one()
 
 
 def latest_written(session: Session, rel: str | None = None,
@@ -117,7 +121,8 @@ def latest_written(session: Session, rel: str | None = None,
 def version(session: Session, version_id: int) -> tuple[SourceVersion, User | None] | None:
     """One version with its author, or None."""
     row = session.exec(select(SourceVersion, User).join(User, isouter=True)
-                       .where(SourceVersion.id == version_id)).first()
+                       .where(SourceVersion.id == version_id,
+                              SourceVersion.status != REMOVED)).first()
     return (row[0], row[1]) if row else None
 
 

@@ -10,14 +10,12 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -30,7 +28,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from course.encoding import encoding_name, guess_encoding, is_utf8
 from course.render import CALLOUTS
-from webapp import db, livebuild
+from webapp import db, livebuild, websync
 from webapp.auth import me, role_required
 from webapp.bodies import json_body
 from webapp.forms.authoring import (
@@ -53,6 +51,7 @@ from webapp.services import (
     quiz_changes,
     source_versions,
     textdiff,
+    web_versions,
 )
 from webapp.services.authoring import (
     RESTORED,
@@ -99,8 +98,7 @@ def too_large(_error: RequestEntityTooLarge) -> tuple[Any, int]:
 
 
 def _paths() -> Paths:
-    return Paths(Path(current_app.config["CONTENT_ROOT"]), Path(current_app.config["COURSE_BUILD"]),
-                 Path(current_app.instance_path) / "authoring.lock")
+    return websync.authoring_paths()
 
 
 def _known(paths: Paths, rel: str | None = None) -> str:
@@ -361,6 +359,8 @@ def _insert_image(paths: Paths, rel: str, form: SourceForm) -> Any:
         field = image.alt if refused.code.endswith("-alt") else image.image
         field.errors = [image_refusal(refused)]
         return _editor(form, rel, None, image=image), 400
+    # Kept in the database with the save that shows it, for the other app servers.
+    web_versions.keep_files(db.session(), paths.root, added.files)
     typed, form.text.data = form.text.data or "", added.text
     comment = form.comment.data or _("Added the image %(name)s", name=added.target)
     return _store(paths, rel, form, comment, SAVED,
@@ -388,6 +388,8 @@ def _take_back(paths: Paths, form: SourceForm, added: images.Added, typed: str) 
     """Remove an unsaved upload's files unless a source on disk shows the image; say so."""
     if not images.take_back(paths.root, added, images.referenced(course_plans.current(paths))):
         return False
+    web_versions.forget_files(db.session(), added.files)
+    db.session().commit()
     form.text.data = typed
     flash(_("The image %(name)s was not kept, because the text could not be saved; it was "
             "taken out of the text. Correct the text and save it, then add the image again.",
@@ -399,7 +401,7 @@ def _store(paths: Paths, rel: str, form: SourceForm, comment: str, status: str,
            action: Callable[[], Outcome] | None = None) -> Any:
     """Save (or restore) through the checks; on success rebuild and redirect to the editor."""
     try:
-        with authoring.writing(paths):
+        with web_versions.saving(db.session(), paths):
             outcome = (action or (lambda: _save_text(paths, rel, form, comment, status)))()
             rebuilt = livebuild.rebuild_now(paths.root, paths.build) if outcome.written else True
     except Conflict as conflict:

@@ -9,14 +9,12 @@ modules are looked up by id in the course; no path from a request reaches the di
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -27,7 +25,7 @@ from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from course.model import Course, Document, Topic
-from webapp import db, livebuild
+from webapp import db, livebuild, websync
 from webapp.auth import me, role_required
 from webapp.forms.authoring_course import (
     ModuleSettingsForm,
@@ -41,7 +39,7 @@ from webapp.forms.authoring_course import (
     TracksForm,
 )
 from webapp.models import STAFF
-from webapp.services import authoring, course_changes, course_plans, source_versions
+from webapp.services import course_changes, course_plans, source_versions, web_versions
 from webapp.services.authoring import Paths, TooLarge
 from webapp.services.course_edit import EditError, Incoming
 from webapp.services.course_plans import Plan
@@ -50,8 +48,7 @@ bp = Blueprint("authoring_course", __name__, url_prefix="/trainer/authoring/cour
 
 
 def _paths() -> Paths:
-    return Paths(Path(current_app.config["CONTENT_ROOT"]), Path(current_app.config["COURSE_BUILD"]),
-                 Path(current_app.instance_path) / "authoring.lock")
+    return websync.authoring_paths()
 
 
 def _topic(course: Course, topic_id: str | None = None) -> Topic:
@@ -317,7 +314,7 @@ def _commit(planner: tuple[Callable[[], Planned], Any], comment: str, done: str 
     make, field = planner
     paths = _paths()
     try:
-        with authoring.writing(paths):
+        with web_versions.saving(db.session(), paths):
             planned = make()
             plan, blocking = planned if isinstance(planned, tuple) else (planned, [])
             if blocking:

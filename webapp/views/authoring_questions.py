@@ -8,14 +8,12 @@ The file comes from the course's own list of sources, never from the request.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, NoReturn
 
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -27,11 +25,11 @@ from sqlmodel import select
 from wtforms.fields.choices import SelectChoice
 
 from course.model import Course
-from webapp import db, livebuild
+from webapp import db, livebuild, websync
 from webapp.auth import me, role_required
 from webapp.forms.questions import FORMS, KEY_FIELDS, TYPES, DeleteForm, MoveForm, QuestionForm
 from webapp.models import STAFF, SourceVersion
-from webapp.services import authoring, course_plans, quiz_changes
+from webapp.services import authoring, course_plans, quiz_changes, web_versions
 from webapp.services import question_forms as service
 from webapp.services.authoring import Conflict, NotUtf8, Paths, TooLarge, UnknownSource
 from webapp.services.course_edit import EditError
@@ -40,8 +38,7 @@ bp = Blueprint("authoring_questions", __name__, url_prefix="/trainer/authoring/q
 
 
 def _paths() -> Paths:
-    return Paths(Path(current_app.config["CONTENT_ROOT"]), Path(current_app.config["COURSE_BUILD"]),
-                 Path(current_app.instance_path) / "authoring.lock")
+    return websync.authoring_paths()
 
 
 def _message(message: str, status: int = 404) -> NoReturn:
@@ -139,7 +136,7 @@ def _store(rel: str, sha: str, new_text: str, qid: str, form: QuestionForm | Non
         # The same confirmation as in the editor: learners are answering or have answered.
         return _page(form, rel, old_id, qtype, change=change)
     try:
-        with authoring.writing(paths):
+        with web_versions.saving(db.session(), paths):
             outcome = authoring.save(db.session(), paths, rel, new_text, sha, me(),
                                      _("Questions edited as forms"))
             rebuilt = livebuild.rebuild_now(paths.root, paths.build) if outcome.written else True
