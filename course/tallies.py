@@ -84,8 +84,12 @@ def max_covariance(pairs: PairTally) -> float | None:
     The sorted lists are runs of equal values; walking both runs at once pairs them as
     sorting ten thousand values each would.
     """
-    xs = sorted((x, k) for x, _y, k in pairs)
-    ys = sorted((y, k) for _x, y, k in pairs)
+    x_counts: dict[float, int] = {}
+    y_counts: dict[float, int] = {}
+    for x, y, k in pairs:  # each distinct value once: few runs to walk, however many rows
+        x_counts[x] = x_counts.get(x, 0) + k
+        y_counts[y] = y_counts.get(y, 0) + k
+    xs, ys = sorted(x_counts.items()), sorted(y_counts.items())
     paired: list[tuple[float, float, int]] = []
     i = j = 0
     left_x = xs[0][1] if xs else 0

@@ -81,7 +81,7 @@ def read(db: Session, finished: Select[Any]) -> Tallies:
         found.attempts += n
     unscored = False
     for question_id, key, share, points, total, response, n, first, newest, appears, rank \
-            in connection.execute(_grouped(connection, counted)):
+            in connection.execute(_grouped(connection, counted)).all():
         if question_id is None:  # attempts without question scores (the outer join's nulls)
             unscored = True
             continue
