@@ -615,19 +615,41 @@ def test_the_timer_runs_the_backup_daily_with_retention(
     assert timer["Timer"]["Persistent"] == "true"
     assert timer["Install"]["WantedBy"] == "timers.target"
     assert service["Service"]["Type"] == "oneshot" and service["Service"]["UMask"] == "0077"
+    assert service["Service"]["ProtectSystem"] == "strict"
     program, *argv = shlex.split(service["Service"]["ExecStart"])
-    assert program.endswith("/.venv/bin/dobro") and argv[:2] == ["backup", "--keep"]
-    # Every other unit of deploy/ reads the same environment file.
-    files = {unit(p.name)["Service"].get("EnvironmentFile")
-             for p in (REPO / "deploy" / "systemd").glob("*.service")}
-    assert files == {"/etc/dobro/dobro.env"}
-    # The very command line works: into the unit's folder (here a temporary one).
-    folder = service["Service"]["Environment"].split("=", 1)[1]
-    assert folder == "/var/backups/dobro"
+    assert program == "/srv/dobro/app/.venv/bin/dobro"
+    assert argv == ["backup", "--out", "/var/backups/dobro", "--keep", "14"]
+    assert "-/var/backups/dobro" in service["Service"]["ReadWritePaths"].split()
+    assert "/var/backups/dobro" in service["Service"]["ExecStartPre"]
+    # The app's units read the same environment file and instance folder.
+    for other in (REPO / "deploy" / "systemd").glob("*.service"):
+        settings = unit(other.name)["Service"]
+        assert settings["EnvironmentFile"] == "/etc/dobro/dobro.env", other.name
+        assert settings["WorkingDirectory"] == "/srv/dobro/app", other.name
+    # The very command line works, into a folder of the test's own.
+    folder = tmp_path / "backups"
+    folder.mkdir(mode=0o700)
     monkeypatch.setenv("DOBRO_DATABASE_URL", database_url)
     monkeypatch.setenv("DOBRO_INSTANCE", app.instance_path)
-    monkeypatch.setenv("DOBRO_BACKUP_DIR", str(tmp_path / "backups"))
-    assert main(argv) == 0
-    [made] = (tmp_path / "backups").iterdir()
-    assert made.name.startswith("dobro-backup-")
-    assert stat.S_IMODE((tmp_path / "backups").stat().st_mode) == 0o700
+    monkeypatch.setenv("DOBRO_BACKUP_DIR", "")  # as in deploy/dobro.env.example
+    old = folder / backup.default_name(datetime(2026, 1, 1, tzinfo=UTC))
+    old.write_bytes(b"old")
+    command = [str(folder) if arg == "/var/backups/dobro" else arg for arg in argv]
+    assert main([*command[:-1], "1"]) == 0  # --keep 1: the old one goes
+    [made] = folder.iterdir()
+    assert made.name.startswith("dobro-backup-") and made != old
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="no systemd-analyze")
+def test_systemd_accepts_the_backup_units(tmp_path: Path) -> None:
+    dobro = Path(sys.executable).parent / "dobro"
+    for name in ("dobro-backup.service", "dobro-backup.timer"):
+        text = (REPO / "deploy" / "systemd" / name).read_text(encoding="utf-8")
+        (tmp_path / name).write_text(text.replace("/srv/dobro/app/.venv/bin/dobro", str(dobro)),
+                                     encoding="utf-8")
+    result = subprocess.run(["systemd-analyze", "verify", str(tmp_path / "dobro-backup.service"),
+                             str(tmp_path / "dobro-backup.timer")],
+                            capture_output=True, text=True, check=False)
+    problems = [line for line in (result.stdout + result.stderr).splitlines()
+                if "dobro" in line and "Failed to" not in line]
+    assert not problems, problems
