@@ -41,8 +41,15 @@ from tests.webapp.conftest import PASSWORD, People, login, submit
 from webapp import backup, backup_database, db
 from webapp.backup_database import BackupError
 from webapp.cli import main
-from webapp.models import Certificate, StoredFile, User
-from webapp.services import attempts, authoring, badges, certificates
+from webapp.models import Certificate, User
+from webapp.services import (
+    attempts,
+    authoring,
+    badges,
+    certificate_pdf,
+    certificates,
+    stored_files,
+)
 
 HEAD = ScriptDirectory.from_config(db.alembic_config("sqlite://")).get_current_head()
 
@@ -97,6 +104,9 @@ def take_a_quiz(app: Flask, user: User) -> None:
         attempts.submit(database, attempt, right)
 
 
+STORED_PDF = b"%PDF-1.7\n" + os.urandom(2048) + b"\n%%EOF\n"
+
+
 def make_history(app: Flask, client: FlaskClient, people: People) -> None:
     """Learners, progress, attempts, a session with attendance, certificates (one revoked,
     one re-issued), web-authored versions and a stored PDF."""
@@ -126,11 +136,12 @@ def make_history(app: Flask, client: FlaskClient, people: People) -> None:
                          None, "")
         authoring.record(database, rel, "# Общината\n\nНов текст.\n".encode(), authoring.SAVED,
                          trainer, "по-ясно")
-        pdf = b"%PDF-1.7\n" + os.urandom(2048) + b"\n%%EOF\n"
-        database.add(StoredFile(kind="certificate", key=new.code, media_type="application/pdf",
-                                content=pdf, sha256=hashlib.sha256(pdf).hexdigest(),
-                                size=len(pdf)))
         database.commit()
+        # The new certificate's PDF as the job would store it (bytes no renderer makes, so
+        # that a download after the restore can only be these).
+        stored = stored_files.keep(database, certificate_pdf.STORED_KIND, new.code,
+                                   "application/pdf", STORED_PDF)
+        assert stored.content == STORED_PDF
 
 
 def look(app: Flask, url: str) -> Before:
@@ -242,6 +253,12 @@ def test_backup_wipe_restore_gives_back_every_row_certificate_and_sign_in(
         person = again.test_client()
         response = login(person, username, PASSWORD)
         assert response.status_code == 302 and "/login" not in response.location, username
+        if username == "ivan":  # his re-issued certificate's stored PDF, served as it was
+            with again.app_context():
+                [new] = db.session().exec(select(Certificate).where(
+                    Certificate.user_id == people.learner.id, Certificate.kind == "topic",
+                    Certificate.status == "valid")).all()
+            assert person.get(f"/certificates/{new.code}.pdf").data == STORED_PDF
 
 
 def test_the_restored_secret_key_keeps_the_sessions_signed_before(
