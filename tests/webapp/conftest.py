@@ -29,7 +29,8 @@ CATALOG = REPO / "webapp" / "translations" / "bg" / "LC_MESSAGES" / "messages.po
 # The app's own settings; test-harness variables (DOBRO_TEST_DATABASE_URL …) are left alone.
 APP_SETTINGS = ("DOBRO_DATABASE_URL", "DOBRO_SECRET_KEY", "DOBRO_CONTENT", "DOBRO_BUILD",
                 "DOBRO_BASE_URL", "DOBRO_INSTANCE", "DOBRO_SESSION_IDLE_MINUTES",
-                "DOBRO_SESSION_MAX_HOURS", "DOBRO_TRUSTED_PROXIES", "DOBRO_MAX_UPLOAD_MB")
+                "DOBRO_SESSION_MAX_HOURS", "DOBRO_TRUSTED_PROXIES", "DOBRO_MAX_UPLOAD_MB",
+                "DOBRO_JOBS")
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ code): the learner's download and a group's ZIP serve the stored bytes, and rend
 on demand (once, then stored) only a certificate whose job has not run yet. The fonts
 are DejaVu, found on the system with fontconfig (or shipped in ``static/fonts``),
 embedded in the PDF so Cyrillic prints the same everywhere. The stylesheet and its
-fonts are parsed once per thread, not per certificate: that halves a render.
+fonts are parsed once per process, not per certificate: that halves a render.
 """
 
 from __future__ import annotations
@@ -105,44 +105,44 @@ def render_html(cert: Certificate, iss: Issuer) -> str:
                            online=hours(cert.online_hours))
 
 
-_thread = threading.local()
-_font_configs: list[Any] = []  # every thread's, to clean up at exit
+# One parsed stylesheet and font configuration per process, used by one render at a
+# time: WeasyPrint's font configuration is not thread-safe, and its layout is Python
+# holding the GIL, so two renders in one process would not run faster side by side.
+_render_lock = threading.Lock()
+_shared: list[tuple[Any, Any]] = []
 
 
 def _forget_fonts() -> None:
-    """Remove the font configurations' temporary folders at exit, while WeasyPrint still can
+    """Remove the font configuration's temporary folder at exit, while WeasyPrint still can
     (its own clean-up runs too late then, when the modules are gone)."""
-    while _font_configs:
-        config = _font_configs.pop()
-        config.__del__()
-        config._folder = None
+    for _stylesheet, font_config in _shared:
+        font_config.__del__()
+        font_config._folder = None
+    _shared.clear()
 
 
 def _styles() -> tuple[Any, Any]:
-    """This thread's parsed stylesheet and its font configuration (not shared between
-    threads: WeasyPrint's font configuration is not thread-safe)."""
-    found: tuple[Any, Any] | None = getattr(_thread, "styles", None)
-    if found is None:
+    """The process's parsed stylesheet and its font configuration (call under the lock)."""
+    if not _shared:
         from weasyprint import CSS  # type: ignore[import-untyped]  # late: slow to import
         from weasyprint.text.fonts import FontConfiguration  # type: ignore[import-untyped]
 
         font_config = FontConfiguration()
-        if not _font_configs:
-            atexit.register(_forget_fonts)
-        _font_configs.append(font_config)
         source = current_app.jinja_env.get_template("certificates/pdf.css").render(fonts=fonts())
-        found = (CSS(string=source, font_config=font_config), font_config)
-        _thread.styles = found
-    return found
+        _shared.append((CSS(string=source, font_config=font_config), font_config))
+        atexit.register(_forget_fonts)
+    return _shared[0]
 
 
 def render_pdf(cert: Certificate, iss: Issuer) -> bytes:
     """The certificate as PDF bytes (inside an app context, for the template)."""
     from weasyprint import HTML  # late: slow, only needed here
 
-    stylesheet, font_config = _styles()
-    pdf: bytes = HTML(string=render_html(cert, iss), base_url=str(SHIPPED)).write_pdf(
-        stylesheets=[stylesheet], font_config=font_config)
+    html = render_html(cert, iss)
+    with _render_lock:
+        stylesheet, font_config = _styles()
+        pdf: bytes = HTML(string=html, base_url=str(SHIPPED)).write_pdf(
+            stylesheets=[stylesheet], font_config=font_config)
     return pdf
 
 

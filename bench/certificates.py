@@ -1,0 +1,260 @@
+"""Benchmark a cohort's certificates: issue and render, the group ZIP, one on demand.
+
+What it measures
+----------------
+On a fresh database (SQLite in the work folder, or ``--postgres URL``, whose tables are
+dropped and re-created) with the mini course of the tests compiled, a trainer and a
+group of ``--people`` learners (180: a municipal council's cohort):
+
+* **cohort**: the trainer issues each learner's certificate through the real service
+  (``certificates.issue_by_hand``: the row, its event and its PDF job, one commit
+  each), then ``--workers`` ``dobro worker --once`` processes (default: one per core)
+  render and store every PDF through the job runner. Wall time from the first issue
+  to the last PDF stored, process start-ups included;
+* **reference**: WeasyPrint rendering the same certificates as ONE document of
+  ``--people`` pages in this process, with the same template and stylesheet — what
+  rendering costs without a file per person;
+* **group ZIP**: ``/certificates/groups/<id>.zip`` through the Flask test client signed
+  in as the trainer, every PDF stored (median of ``--repeat``);
+* **one on demand**: ``/certificates/<code>.pdf`` of a certificate whose job has not
+  run (rendered in the request, then stored), in a request thread that has rendered
+  before (warm) and in a new thread (its first render parses the stylesheet and fonts).
+
+Goals (issue 15): cohort < 15 s on 2 cores, ZIP < 2 s, one on demand < 300 ms; exit
+status 1 when one is missed. Seconds depend on the machine and what else runs on it,
+so the load average is printed before and after, and the cohort as a multiple of the
+reference measured in the same run.
+
+Usage::
+
+    .venv/bin/python bench/certificates.py [--people 180] [--workers N]
+        [--postgres URL] [--repeat 3] [--workdir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from course.build import build
+from webapp import create_app, db, jobs
+from webapp.content import current_course, store
+from webapp.db import make_engine, upgrade
+from webapp.models import Certificate, Group, GroupMember, GroupTrainer, Organisation, User
+from webapp.services import accounts, certificate_pdf, certificates
+
+REPO = Path(__file__).resolve().parent.parent
+MINI = REPO / "tests" / "fixtures" / "courses" / "webapp-mini"
+PASSWORD = "bench-парола-2027"
+GOALS = {"cohort": 15.0, "zip": 2.0, "on demand": 0.3}
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f} (1, 5, 15 min; {os.cpu_count()} cores)"
+
+
+def fresh_database(url: str | None, work: Path) -> str:
+    if url is None:
+        url = f"sqlite:///{work / 'bench.sqlite3'}"
+    else:
+        engine = make_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
+    upgrade(url)
+    return url
+
+
+def make_cohort(app: Flask, people: int) -> tuple[int, int, list[int]]:
+    """An organisation, a trainer, a group of ``people`` learners: (trainer, group, learners)."""
+    with app.app_context():
+        session = db.session()
+        org = Organisation(name="Община Смолян", kind="municipality", oblast="Смолян")
+        session.add(org)
+        session.commit()
+        trainer = User(username="trainer", name="Теодора Обучителева", role="trainer")
+        accounts.set_password(trainer, PASSWORD)
+        learners = [User(username=f"l{n:04d}", name=f"Участник Номер {n} Иванов",
+                         role="learner", audience="employees", organisation_id=org.id)
+                    for n in range(people)]
+        group = Group(name="Общински съвет – Смолян, пролет 2027")
+        session.add_all([trainer, group, *learners])
+        session.commit()
+        session.add(GroupTrainer(group_id=group.id, user_id=trainer.id))  # type: ignore[arg-type]
+        session.add_all([GroupMember(group_id=group.id, user_id=u.id)  # type: ignore[arg-type]
+                         for u in learners])
+        session.commit()
+        return trainer.id or 0, group.id or 0, [u.id or 0 for u in learners]
+
+
+def issue_all(app: Flask, trainer_id: int, learner_ids: list[int]) -> None:
+    with app.app_context():
+        session = db.session()
+        course, build_dir = current_course(), store().build_dir
+        issuer = certificates.current_issuer()
+        trainer = session.get(User, trainer_id)
+        assert trainer is not None
+        for user_id in learner_ids:
+            user = session.get(User, user_id)
+            assert user is not None
+            certificates.issue_by_hand(session, user, "osnovi", trainer,
+                                       "Присъствал на обучението", course, build_dir, issuer)
+
+
+def run_workers(count: int, env: dict[str, str]) -> None:
+    dobro = shutil.which("dobro", path=str(Path(sys.executable).parent)) or "dobro"
+    started = [subprocess.Popen([dobro, "worker", "--once"], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for _ in range(count)]
+    for process in started:
+        out, err = process.communicate(timeout=600)
+        if process.returncode != 0:
+            raise RuntimeError(f"dobro worker failed: {err or out}")
+
+
+def reference(app: Flask, count: int) -> float:
+    """Seconds for WeasyPrint to render the cohort's certificates as one document."""
+    from weasyprint import HTML  # type: ignore[import-untyped]
+
+    with app.app_context():
+        session = db.session()
+        issuer = certificates.current_issuer()
+        certs = list(session.exec(select(Certificate).order_by(Certificate.id)))[:count]
+        started = time.perf_counter()
+        bodies = [re.search(r"<body>(.*)</body>", certificate_pdf.render_html(c, issuer),
+                            re.S).group(1) for c in certs]  # type: ignore[union-attr]
+        html = ("<!doctype html><html lang='bg'><head><meta charset='utf-8'></head><body>"
+                + "".join(f"<div style='page-break-after: always'>{b}</div>" for b in bodies)
+                + "</body></html>")
+        stylesheet, font_config = certificate_pdf._styles()
+        document = HTML(string=html, base_url=str(certificate_pdf.SHIPPED)).render(
+            stylesheets=[stylesheet], font_config=font_config)
+        pages = len(document.pages)
+        document.write_pdf()
+        took = time.perf_counter() - started
+    assert pages >= count, f"the reference has {pages} pages for {count} certificates"
+    return took
+
+
+def signed_in(app: Flask) -> Any:
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*? value="([^"]+)"', page)
+    assert token is not None
+    client.post("/login", data={"csrf_token": token.group(1), "username": "trainer",
+                                "password": PASSWORD})
+    return client
+
+
+def time_zip(client: Any, group_id: int, people: int, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(f"/certificates/groups/{group_id}.zip")
+        times.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.status_code
+        names = zipfile.ZipFile(io.BytesIO(response.data)).namelist()
+        assert len(names) == people, len(names)
+    return statistics.median(times)
+
+
+def time_on_demand(app: Flask, client: Any, trainer_id: int, learner_id: int) -> float:
+    """Issue one more certificate (its job not run) and time its first download."""
+    with app.app_context():
+        session = db.session()
+        user, trainer = session.get(User, learner_id), session.get(User, trainer_id)
+        assert user is not None and trainer is not None
+        cert = certificates.issue_by_hand(session, user, "programme", trainer, "Цялата програма",
+                                          current_course(), store().build_dir,
+                                          certificates.current_issuer())
+    started = time.perf_counter()
+    response = client.get(f"/certificates/{cert.code}.pdf")
+    took = time.perf_counter() - started
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    return took
+
+
+def in_new_thread(function: Any, *args: Any) -> Any:
+    result: list[Any] = []
+    thread = threading.Thread(target=lambda: result.append(function(*args)))
+    thread.start()
+    thread.join()
+    return result[0]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=180)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2,
+                        help="dobro worker processes (default: one per core)")
+    parser.add_argument("--postgres", default=None, metavar="URL",
+                        help="a PostgreSQL database whose tables may be dropped")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workdir", default=None, metavar="DIR")
+    args = parser.parse_args()
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="dobro-bench-certs-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"load before: {load()}")
+    content = work / "course"
+    shutil.rmtree(content, ignore_errors=True)
+    shutil.copytree(MINI, content)
+    build(content, content / "build", jobs=1)
+    url = fresh_database(args.postgres, work)
+    settings = {"DATABASE_URL": url, "INSTANCE_PATH": work / "instance",
+                "CONTENT_ROOT": content, "SECRET_KEY": "bench"}
+    app = create_app(settings)
+    trainer_id, group_id, learner_ids = make_cohort(app, args.people)
+    env = {**os.environ, "DOBRO_DATABASE_URL": url, "DOBRO_INSTANCE": str(work / "instance"),
+           "DOBRO_CONTENT": str(content), "DOBRO_SECRET_KEY": "bench", "DOBRO_JOBS": "off"}
+
+    started = time.perf_counter()
+    issue_all(app, trainer_id, learner_ids)
+    issued = time.perf_counter() - started
+    run_workers(args.workers, env)
+    cohort = time.perf_counter() - started
+    with Session(app.extensions["dobro.engine"]) as session:
+        waiting = jobs.queue_length(session)
+    assert waiting == 0, f"{waiting} jobs left"
+    ref = reference(app, args.people)
+    client = signed_in(app)
+    zipped = time_zip(client, group_id, args.people, args.repeat)
+    cold = in_new_thread(time_on_demand, app, client, trainer_id, learner_ids[0])
+    warm = statistics.median(time_on_demand(app, client, trainer_id, n)
+                             for n in learner_ids[1:1 + args.repeat])
+    app.extensions["dobro.engine"].dispose()
+
+    database = "PostgreSQL" if args.postgres else "SQLite"
+    print(f"{args.people} certificates, {database}, {args.workers} worker process(es)")
+    print(f"  cohort (issue + render + store): {cohort:6.2f} s  (issue {issued:.2f} s, "
+          f"render {cohort - issued:.2f} s = {1000 * (cohort - issued) / args.people:.0f} ms "
+          f"per certificate)  — {cohort / ref:.2f} × reference")
+    print(f"  reference (one {args.people}-page document): {ref:6.2f} s")
+    print(f"  group ZIP of {args.people} stored PDFs: {zipped:6.3f} s (median of {args.repeat})")
+    print(f"  one on demand: {1000 * warm:4.0f} ms warm, {1000 * cold:4.0f} ms in a new thread")
+    print(f"load after: {load()}")
+    results = {"cohort": cohort, "zip": zipped, "on demand": warm}
+    missed = [name for name, value in results.items() if value >= GOALS[name]]
+    for name, value in results.items():
+        verdict = "MISSES" if name in missed else "meets"
+        print(f"  {name}: {value:.3f} s {verdict} the goal of < {GOALS[name]:g} s")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
