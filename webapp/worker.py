@@ -44,7 +44,7 @@ def run_worker(args: argparse.Namespace) -> int:
             if not any(r.is_alive() for r in runners):
                 break
         for runner in runners:
-            runner.stop()
+            runner.stop(timeout=None)  # the job in hand is finished first
     return EXIT_OK
 
 
