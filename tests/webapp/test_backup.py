@@ -35,7 +35,7 @@ from course.attempts import to_display
 from course.grading import correct_response
 from tests.conftest import REPO
 from tests.course.builders import make_question, make_quiz
-from tests.dbutil import PG_ENV
+from tests.dbutil import PG_ENV, backends
 from tests.webapp.blended import make_session, study_everything
 from tests.webapp.conftest import PASSWORD, People, login, submit
 from webapp import backup, backup_database, db
@@ -416,13 +416,12 @@ def test_an_archive_from_a_newer_dobro_is_refused(app: Flask, database_url: str,
     assert backup_database.revision(database_url) == HEAD
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_sqlite_backup_is_consistent_while_the_app_writes(app: Flask, people: People,
                                                            database_url: str,
                                                            tmp_path: Path) -> None:
     """Users are added one per transaction while backups are made: each copy holds a
     whole number of them and passes SQLite's integrity check."""
-    if not database_url.startswith("sqlite"):
-        pytest.skip("pg_dump's snapshot is PostgreSQL's own promise")
     stop = threading.Event()
 
     def writer() -> None:
@@ -560,13 +559,12 @@ def test_missing_or_old_pg_dump_is_named(tmp_path: Path,
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("database_url", backends()[1:], indirect=True)
 def test_a_postgresql_restore_that_fails_at_the_end_changes_nothing(
         app: Flask, people: People, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The drops, the tables and the rows are one transaction: an error in the dump's very
     last statement leaves the database as it was."""
-    url = pg_url()
-    if app.config["DATABASE_URL"] != url:
-        pytest.skip("the PostgreSQL run of this test")
+    url = app.config["DATABASE_URL"]
     archive = tmp_path / "b.tar.gz"
     backup.create(url, Path(app.instance_path), archive)
     with app.app_context():
