@@ -173,3 +173,45 @@ def test_systemd_accepts_the_units(tmp_path: Path) -> None:
     problems = [line for line in (result.stdout + result.stderr).splitlines()
                 if "dobro" in line and "Failed to" not in line]
     assert not problems, problems
+
+
+@pytest.mark.slow  # starts dobro serve
+def test_dobro_serve_tells_systemd_it_is_ready(tmp_path: Path) -> None:
+    """dobro.service is Type=notify, NotifyAccess=main: the process systemd started (not a
+    worker) must send READY=1, or systemd would kill it after its start time-out."""
+    import os
+    import socket
+    import struct
+
+    from course.build import build
+    from tests.conftest import copy_course
+    from tests.serving import free_port
+
+    dobro = Path(sys.executable).parent / "dobro"
+    if not dobro.exists():
+        pytest.skip("the dobro console script is not installed")
+    root = copy_course("webapp-mini", tmp_path)
+    build(root, root / "build", jobs=1)
+    address = str(tmp_path / "notify")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as notify:
+        notify.bind(address)
+        notify.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+        notify.settimeout(60)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DOBRO_")}
+        env.update(NOTIFY_SOCKET=address, DOBRO_CONTENT=str(root),
+                   DOBRO_INSTANCE=str(tmp_path / "instance"))
+        process = subprocess.Popen([str(dobro), "serve", "--port", str(free_port()),
+                                    "--workers", "1"], env=env, cwd=tmp_path,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            message, ancillary, _flags, _address = notify.recvmsg(
+                1024, socket.CMSG_SPACE(struct.calcsize("3i")))
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    assert b"READY=1" in message.split(b"\n")
+    credentials = [data for level, kind, data in ancillary
+                   if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS]
+    assert credentials, "no sender credentials"
+    sender_pid = struct.unpack("3i", credentials[0][:struct.calcsize("3i")])[0]
+    assert sender_pid == process.pid  # the main process: NotifyAccess=main accepts it
