@@ -170,9 +170,11 @@ def unpack(path: Path, into: Path) -> Manifest:
     try:
         with tarfile.open(path, "r:gz") as archive:
             manifest = read_manifest(archive)
-            found = {name: extract(archive, info, into)
-                     for info in archive if (name := info.name) != MANIFEST
-                     and known_member(info, manifest)}
+            found: dict[str, str] = {}
+            for info in archive:
+                if info.name != MANIFEST:
+                    check_member(info, manifest)
+                    found[info.name] = extract(archive, info, into)
     except (tarfile.TarError, zlib.error, EOFError, gzip.BadGzipFile) as exc:
         raise BackupError(f"архивът е повреден или не е архив на Dobro / damaged or not a "
                           f"Dobro backup: {exc}") from exc
@@ -205,18 +207,18 @@ def read_manifest(archive: tarfile.TarFile) -> Manifest:
                           "backup") from exc
 
 
-def known_member(info: tarfile.TarInfo, manifest: Manifest) -> bool:
-    """Only the regular files the manifest lists, with the names Dobro writes, are read."""
+def check_member(info: tarfile.TarInfo, manifest: Manifest) -> None:
+    """Refuse anything but the regular files the manifest lists, with the names Dobro
+    writes: no path of an archive ever reaches the disk as it is."""
     allowed = {DATABASE_MEMBERS[manifest.database], *KEY_MEMBERS}
     if not info.isfile() or info.name not in allowed or info.name not in manifest.members:
         raise BackupError(f"архивът съдържа непознат файл {info.name!r} / unexpected member")
-    return True
 
 
 def extract(archive: tarfile.TarFile, info: tarfile.TarInfo, into: Path) -> str:
     """Copy one member to ``into`` (under its fixed, known name); return its SHA-256."""
     source = archive.extractfile(info)
-    assert source is not None  # a regular file, checked by known_member
+    assert source is not None  # a regular file, checked by check_member
     target = into / info.name
     target.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
