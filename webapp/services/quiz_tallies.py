@@ -70,10 +70,7 @@ class Tallies:
 def read(db: Session, finished: Select[Any]) -> Tallies:
     """The tallies of the attempts ``finished`` selects (a select of ``attempt`` rows)."""
     connection = db.connection()
-    counted = finished.with_only_columns(
-        _ATTEMPT.c.id, _ATTEMPT.c.percent,
-        sa.func.row_number().over(order_by=(_ATTEMPT.c.user_id, _ATTEMPT.c.number,
-                                            _ATTEMPT.c.id)).label("rank")).cte("counted")
+    counted = _counted(finished)
     found = Tallies()
     for percent, n in connection.execute(
             sa.select(counted.c.percent, sa.func.count()).group_by(counted.c.percent)):
@@ -81,7 +78,7 @@ def read(db: Session, finished: Select[Any]) -> Tallies:
         found.attempts += n
     unscored = False
     for question_id, key, share, points, total, response, n, first, newest, appears, rank \
-            in connection.execute(_grouped(connection, counted)).all():
+            in connection.execute(_grouped(connection, finished)).all():
         if question_id is None:  # attempts without question scores (the outer join's nulls)
             unscored = True
             continue
@@ -96,17 +93,30 @@ def read(db: Session, finished: Select[Any]) -> Tallies:
     return found
 
 
-def _grouped(connection: sa.Connection, counted: sa.CTE) -> Select[Any]:
+def _counted(finished: Select[Any], *extra: sa.ColumnElement[Any]) -> sa.CTE:
+    """The counted attempts: id, percentage and rank in the report's order."""
+    return finished.with_only_columns(
+        _ATTEMPT.c.id, _ATTEMPT.c.percent,
+        sa.func.row_number().over(order_by=(_ATTEMPT.c.user_id, _ATTEMPT.c.number,
+                                            _ATTEMPT.c.id)).label("rank"), *extra).cte("counted")
+
+
+def _fraction(score: sa.TableClause | sa.Table | Any) -> sa.ColumnElement[Any]:
+    """A graded question's score as a fraction of its points (0 for a question worth 0)."""
+    return sa.case((score.c.points != 0, score.c.score / score.c.points),
+                   else_=sa.literal(0.0, sa.Float))
+
+
+def _grouped(connection: sa.Connection, finished: Select[Any]) -> Select[Any]:
     """One pass over the counted attempts' graded questions and saved answers, grouped by
     question version, score, the attempt's total and response.
 
     PostgreSQL reads each attempt's rows through the primary keys (a ``LATERAL`` join that
     ``OFFSET 0`` keeps from being flattened into a scan of the whole tables) and totals each
-    attempt within it; SQLite, which always joins that way, totals each attempt in a
-    subquery. An attempt without question scores comes out as one row of nulls.
+    attempt within it; SQLite, which always joins that way, totals each attempt once as it
+    lists them. An attempt without question scores comes out as one row of nulls.
     """
-    fraction = sa.case((_SCORE.c.points != 0, _SCORE.c.score / _SCORE.c.points),
-                       else_=sa.literal(0.0, sa.Float))
+    fraction = _fraction(_SCORE)
     answered = sa.and_(_ANSWER.c.attempt_id == _SCORE.c.attempt_id,
                        _ANSWER.c.question_id == _SCORE.c.question_id)
     columns = (_SCORE.c.attempt_id, _SCORE.c.question_id, _SCORE.c.question_key,
@@ -115,6 +125,7 @@ def _grouped(connection: sa.Connection, counted: sa.CTE) -> Select[Any]:
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("SET LOCAL jit = off")  # compiling costs more than it saves
         connection.exec_driver_sql("SET LOCAL work_mem = '32MB'")
+        counted = _counted(finished)
         each = (sa.select(*columns, sa.func.sum(fraction * _SCORE.c.points).over()
                           .label("total"))
                 .select_from(_SCORE.outerjoin(_ANSWER, answered))
@@ -123,12 +134,10 @@ def _grouped(connection: sa.Connection, counted: sa.CTE) -> Select[Any]:
             counted.outerjoin(each, sa.true()))
     else:
         inner = _SCORE.alias("inner_score")
-        inner_fraction = sa.case((inner.c.points != 0, inner.c.score / inner.c.points),
-                                 else_=sa.literal(0.0, sa.Float))
-        total = (sa.select(sa.func.sum(inner_fraction * inner.c.points))
-                 .where(inner.c.attempt_id == counted.c.id).correlate(counted)
-                 .scalar_subquery())
-        rows = sa.select(*columns, total.label("total"), counted.c.rank).select_from(
+        total = (sa.select(sa.func.sum(_fraction(inner) * inner.c.points))
+                 .where(inner.c.attempt_id == _ATTEMPT.c.id).scalar_subquery())
+        counted = _counted(finished, total.label("total"))  # once per attempt, not per row
+        rows = sa.select(*columns, counted.c.total, counted.c.rank).select_from(
             counted.outerjoin(_SCORE, _SCORE.c.attempt_id == counted.c.id).outerjoin(
                 _ANSWER, answered))
     scored = rows.subquery()
