@@ -130,7 +130,8 @@ def write_archive(out: Path, manifest: Manifest, files: dict[str, Path],
     try:
         with os.fdopen(fd, "wb") as handle:
             os.fchmod(handle.fileno(), PRIVATE_FILE)
-            with tarfile.open(fileobj=handle, mode="w:gz") as archive:
+            # gzip's own default level: 9 takes far longer for little on a large database.
+            with tarfile.open(fileobj=handle, mode="w:gz", compresslevel=6) as archive:
                 body = manifest.to_json()
                 archive.addfile(member_info(MANIFEST, len(body), now), io.BytesIO(body))
                 for member, path in files.items():
