@@ -6,8 +6,9 @@ A browser goes through nginx only. Every app response names its server (X-Dobro-
 set by the stack through DOBRO_SERVER_LABEL), so each step proves where it landed: what one
 server saved, the other shows; a certificate issued by one verifies on the other; a web
 author's save on one is served by the other within seconds; sign-in failures spread over
-both lock the name. nginx itself serves the static files and the course's hashed images
-with the app's cache headers, and sends plain HTTP to HTTPS.
+both lock the name, and look-ups spread over both meet one limit. nginx itself serves
+the static files and the course's hashed images with the app's cache headers, and sends
+plain HTTP to HTTPS.
 
 Needs nginx, Chromium and DOBRO_TEST_DATABASE_URL (PostgreSQL): without them the tests
 skip, except with CI=true, where a missing piece is a failure.
@@ -351,3 +352,23 @@ def test_sign_in_failures_on_both_servers_lock_the_name(stack: Stack,
     assert "Твърде много неуспешни опита" in content
     assert "/login" in visitor.page.url
     visitor.shot("two-servers-sign-in-locked")
+
+
+def test_the_lookup_limit_counts_across_both_servers(stack: Stack) -> None:
+    from webapp.views.public import VERIFY_LIMIT
+
+    answered: dict[int, int] = {0: 0, 1: 0}
+    for _ in range(VERIFY_LIMIT + 1):  # earlier tests' look-ups count too: fewer may do
+        request = urllib.request.Request(f"{stack.base_url}/credentials/no-such-code/status")
+        try:
+            urllib.request.urlopen(request, timeout=10, context=stack.ssl_context()).close()
+        except urllib.error.HTTPError as error:
+            error.close()
+            if error.code == 429:
+                break
+            assert error.code == 404
+            answered[stack.server_of(error.headers)] += 1
+    else:
+        raise AssertionError(f"no 429 after {VERIFY_LIMIT + 1} look-ups: {answered}")
+    # Each server answered some of them and neither reached the limit alone.
+    assert all(0 < count < VERIFY_LIMIT for count in answered.values()), answered
