@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -322,6 +322,11 @@ def test_export_since_leaves_out_older_versions(servers: tuple[Server, Server],
         report = web_versions.export(db.session(), tree,
                                      since=datetime.now(UTC) + timedelta(days=1))
     assert report.written == () and (tree / MODULE).read_bytes() != (a.root / MODULE).read_bytes()
+    sofia = timezone(timedelta(hours=3))  # a moment given with its zone is compared in UTC
+    with a.app.app_context():
+        report = web_versions.export(db.session(), tree,
+                                     since=datetime.now(sofia) - timedelta(minutes=5))
+    assert report.written == (MODULE,)
 
 
 def test_one_save_at_a_time_holds_across_sessions(servers: tuple[Server, Server]) -> None:

@@ -34,7 +34,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -127,7 +127,8 @@ def latest(session: Session, after: int = 0, upto: int | None = None,
 
 
 def _naive(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=None)
+    """A moment in UTC without its zone (SQLite gives naive UTC, PostgreSQL aware)."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def known(session: Session, rels: list[str]) -> dict[str, Known]:
