@@ -255,6 +255,7 @@ class Runner(threading.Thread):
         self.runner = runner_name()
         engine: Engine = self.app.extensions["dobro.engine"]
         beat_at = cleanup_at = 0.0
+        failing = ""
         while not self._stopping.is_set():
             now = time.monotonic()
             try:
@@ -267,10 +268,15 @@ class Runner(threading.Thread):
                     cleanup(engine)
                     cleanup_at = now + CLEANUP_SECONDS
                 worked = run_one(self.app, self.runner)
-            except Exception:  # the database is away, say: try again a little later
-                log.exception("job runner %s", self.runner)
+            except Exception as exc:  # the database is away, say: try again a little later
+                said = f"{type(exc).__name__}: {exc}"
+                if said != failing:  # the traceback once, not every few seconds
+                    log.exception("job runner %s", self.runner)
+                failing = said
                 worked = False
                 self._stopping.wait(5 * self.idle)
+            else:
+                failing = ""
             if not worked:
                 self._stopping.wait(self.idle)
         self._forget(engine)

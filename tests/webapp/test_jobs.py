@@ -18,6 +18,8 @@ from flask import Flask, current_app
 from sqlmodel import Session, col, select, update
 
 from tests.conftest import REPO
+from tests.serving import free_port, wait_for
+from tests.webapp.conftest import APP_SETTINGS
 from webapp import db, jobs
 from webapp.models import Job, JobRunner, Organisation, utcnow
 
@@ -329,3 +331,61 @@ def test_dobro_worker_refuses_a_bad_thread_count(app: Flask, database_url: str,
     done = subprocess.run([DOBRO, "worker", "--threads", "0"], capture_output=True, text=True,
                           env=env, timeout=60, check=False)
     assert done.returncode == 2 and "--threads" in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize("options", [("--workers", "2"), ("--dev",)], ids=["gunicorn", "dev"])
+def test_dobro_serve_runs_the_jobs_in_each_worker(app: Flask, database_url: str, tmp_path: Path,
+                                                  course_root: Path,
+                                                  options: tuple[str, ...]) -> None:
+    queue(app, "certificate-pdf", {"code": "no-such-code"})
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in APP_SETTINGS}
+    env.update(DOBRO_DATABASE_URL=database_url, DOBRO_CONTENT=str(course_root),
+               DOBRO_INSTANCE=str(tmp_path / "serve-instance"), DOBRO_SECRET_KEY="serve")
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as output:
+        server = subprocess.Popen([DOBRO, "serve", "--port", str(port), *options], env=env,
+                                  cwd=tmp_path, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert server.poll() is None, log.read_text()
+            with Session(engine_of(app)) as session:
+                runners = jobs.runners_alive(session)
+            if all_jobs(app)[0].status == "done" and runners == (2 if "--workers" in options
+                                                                  else 1):
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError(f"jobs not run: {all_jobs(app)}, {runners} runners\n"
+                                 f"{log.read_text()}")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    if "--dev" not in options:  # gunicorn's workers exit cleanly: the runners say goodbye
+        with Session(engine_of(app)) as session:  # (a killed one's heartbeat just ages)
+            assert session.exec(select(JobRunner)).all() == []
+
+
+def test_with_jobs_off_dobro_serve_leaves_them_to_a_worker(app: Flask, database_url: str,
+                                                          tmp_path: Path,
+                                                          course_root: Path) -> None:
+    queue(app, "certificate-pdf", {"code": "no-such-code"})
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in APP_SETTINGS}
+    env.update(DOBRO_DATABASE_URL=database_url, DOBRO_CONTENT=str(course_root),
+               DOBRO_INSTANCE=str(tmp_path / "serve-instance"), DOBRO_SECRET_KEY="serve",
+               DOBRO_JOBS="off")
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as output:
+        server = subprocess.Popen([DOBRO, "serve", "--port", str(port), "--workers", "2"],
+                                  env=env, cwd=tmp_path, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/healthz", server, log)
+        time.sleep(2)
+        assert all_jobs(app)[0].status == "queued"
+        with Session(engine_of(app)) as session:
+            assert jobs.runners_alive(session) == 0
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
