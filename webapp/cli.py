@@ -52,6 +52,15 @@ def add_web_verbs(verbs: Verbs) -> None:
                           help="нишки (по подразбиране 1; за повече мощност пуснете по един "
                                "процес на ядро)")
     p_worker.set_defaults(handler=web("run_worker", "worker"))
+    p_certs = verbs.add_parser("certificates", help="сертификатите")
+    p_certs.set_defaults(handler=lambda _args: usage(p_certs))
+    cert_verbs = p_certs.add_subparsers(dest="certificates_verb", metavar="COMMAND")
+    p_render = cert_verbs.add_parser(
+        "render", help="изготви и запиши сертификатите в PDF тук (напр. след промяна на адреса "
+        "на сайта, който е в QR кода им)")
+    p_render.add_argument("--missing", action="store_true",
+                          help="само тези, които още нямат записан PDF (след обновяване)")
+    p_render.set_defaults(handler=web("run_certificates_render", "worker"))
     p_db = verbs.add_parser("db", help="базата данни")
     p_db.set_defaults(handler=lambda _args: usage(p_db))
     db_verbs = p_db.add_subparsers(dest="db_verb", metavar="COMMAND")

@@ -1,4 +1,5 @@
-"""``dobro worker``: background jobs in processes of their own.
+"""``dobro worker``: background jobs in processes of their own; and ``dobro certificates
+render``, the certificates' PDFs rendered from the command line (an upgrade, a new address).
 
 For installations whose app servers leave the jobs alone (``DOBRO_JOBS=off``), or to
 add rendering power: one worker process per core renders certificates in parallel
@@ -14,6 +15,7 @@ import threading
 from types import FrameType
 
 from flask import Flask
+from sqlmodel import col, select
 
 from course.commands.common import EXIT_OK, EXIT_USAGE
 from webapp import jobs
@@ -60,3 +62,27 @@ def drain(app: Flask, threads: int) -> int:
     for thread in pool:
         thread.join()
     return sum(counts)
+
+
+@one_line_errors
+def run_certificates_render(args: argparse.Namespace) -> int:
+    """Render and store the certificates' PDFs here: the missing ones, or all of them again."""
+    from webapp import db
+    from webapp.models import Certificate
+    from webapp.services import certificate_pdf, certificates
+
+    with configured_app() as app, app.app_context():
+        session = db.session()
+        found = (certificate_pdf.without_pdf(session) if args.missing
+                 else list(session.exec(select(Certificate).order_by(col(Certificate.id)))))
+        issuer = certificates.current_issuer()
+        for number, cert in enumerate(found, start=1):
+            if args.missing:
+                certificate_pdf.stored_pdf(session, cert, issuer)
+            else:
+                certificate_pdf.render_again(session, cert, issuer)
+            if number % 50 == 0:
+                print(f"… {number}/{len(found)}", flush=True)
+    print(f"Сертификати в PDF: изготвени и записани {len(found)}. / "
+          f"Certificate PDFs rendered and stored: {len(found)}.")
+    return EXIT_OK

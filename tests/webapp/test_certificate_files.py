@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from tests.webapp.conftest import People, login, submit
 from webapp import db, jobs
+from webapp.cli import main
 from webapp.content import current_course, store
 from webapp.models import Certificate, Group, Job, StoredFile, User
 from webapp.services import certificate_pdf, certificates, publications, stored_files
@@ -224,3 +225,30 @@ def test_a_new_handbook_replaces_the_old_versions_of_its_kind(app: Flask) -> Non
     jobs.run_pending(app)
     assert sorted(k.split("-")[0] + ("-old" if k.endswith("0ld") else "")
                   for k in stored(app, "handbook")) == ["a4-old", "html"]
+
+
+def test_dobro_certificates_render_fills_the_missing_or_renders_all_again(
+        app: Flask, people: People, database_url: str, course_root: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    first = issue(app, people)
+    jobs.run_pending(app)
+    before = stored(app, "certificate")[first.code].sha256
+    second = issue(app, people, learner=people.councillor)  # issued, its job not run
+    for name, value in (("DOBRO_DATABASE_URL", database_url), ("DOBRO_CONTENT", str(course_root)),
+                        ("DOBRO_INSTANCE", str(tmp_path / "cli-instance")),
+                        ("DOBRO_SECRET_KEY", "cli")):
+        monkeypatch.setenv(name, value)
+    assert main(["certificates", "render", "--missing"]) == 0
+    assert "rendered and stored: 1." in capsys.readouterr().out
+    files = stored(app, "certificate")
+    assert set(files) == {first.code, second.code} and files[first.code].sha256 == before
+    # The site moved: every PDF again, with the new address in its QR code and text.
+    monkeypatch.setenv("DOBRO_BASE_URL", "https://dobro.example.bg")
+    assert main(["certificates", "render"]) == 0
+    assert "rendered and stored: 2." in capsys.readouterr().out
+    from pypdf import PdfReader
+
+    for cert in (first, second):
+        content = stored(app, "certificate")[cert.code].content
+        text = "".join(PdfReader(io.BytesIO(content)).pages[0].extract_text().split())
+        assert f"https://dobro.example.bg/verify/{cert.code}" in text

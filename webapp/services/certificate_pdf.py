@@ -166,6 +166,20 @@ def stored_pdfs(session: Session, certs: Sequence[Certificate], iss: Issuer) -> 
     return [found.get(c.code) or stored_pdf(session, c, iss) for c in certs]
 
 
+def without_pdf(session: Session) -> list[Certificate]:
+    """The certificates whose PDF is not stored (issued before PDFs were stored, say)."""
+    stored = select(StoredFile.key).where(StoredFile.kind == STORED_KIND)
+    return list(session.exec(select(Certificate).where(col(Certificate.code).not_in(stored))
+                             .order_by(col(Certificate.id))))
+
+
+def render_again(session: Session, cert: Certificate, iss: Issuer) -> None:
+    """Render the certificate's PDF again and store it in place of the stored one (after a
+    change of the template or of the site's address, which its QR code holds)."""
+    stored_files.replace(session, STORED_KIND, cert.code, "application/pdf",
+                         render_pdf(cert, iss))
+
+
 @jobs.handler(PDF_JOB)
 def render_job(payload: dict[str, Any]) -> None:
     """Render and store the PDF of the certificate ``payload["code"]`` (idempotent)."""

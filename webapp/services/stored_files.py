@@ -9,7 +9,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from webapp.models import StoredFile
+from webapp.models import StoredFile, utcnow
 
 
 def find(session: Session, kind: str, key: str) -> StoredFile | None:
@@ -40,6 +40,20 @@ def keep(session: Session, kind: str, key: str, media_type: str, content: bytes)
             raise
         return found
     return row
+
+
+def replace(session: Session, kind: str, key: str, media_type: str,
+            content: bytes) -> StoredFile:
+    """Store ``content`` as ``kind``/``key`` in place of what is stored, and commit."""
+    found = find(session, kind, key)
+    if found is None:
+        return keep(session, kind, key, media_type, content)
+    found.media_type, found.content = media_type, content
+    found.sha256, found.size = hashlib.sha256(content).hexdigest(), len(content)
+    found.created_at = utcnow()
+    session.add(found)
+    session.commit()
+    return found
 
 
 def forget_others(session: Session, kind: str, prefix: str, key: str) -> int:
