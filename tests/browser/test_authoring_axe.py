@@ -23,7 +23,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import col, select
 
-from tests.browser.conftest import AXE, DESKTOP, PHONE, axe_violations, sign_in, start_axe
+from tests.browser.conftest import (
+    AXE,
+    DESKTOP,
+    PHONE,
+    axe_violations,
+    shot,
+    sign_in,
+    start_axe,
+)
 from tests.conftest import copy_course
 from tests.webapp.conftest import MINI, People, login, submit
 from webapp import db
@@ -250,6 +258,8 @@ def phases(app: Flask, root: Path, people: People, build_dir: Path) -> list[Phas
 
     def back_to_1251() -> None:
         (root / KMETAT).write_bytes(KMETAT_TEXT.encode("cp1251"))
+        # And a git pull of a newer text of a file saved in the browser: git's text wins.
+        (root / MODULE).write_text(module + "\nОт git.\n", encoding="utf-8")
 
     def removed() -> None:
         (root / KMETAT).write_text(KMETAT_TEXT, encoding="utf-8")
@@ -266,6 +276,8 @@ def phases(app: Flask, root: Path, people: People, build_dir: Path) -> list[Phas
                      shows=".flash-info")]),
         Phase([Visit("a Windows-1251 file, read-only", f"{EDIT}{KMETAT}",
                      shows=".authoring-undecodable"),
+               Visit("a file changed in git after its web save", f"{EDIT}{MODULE}",
+                     shows=".authoring-changed-outside"),
                Visit("convert a file that changed meanwhile",
                      f"/trainer/authoring/convert?file={KMETAT}", {"base": NO_SHA, "convert": "1"},
                      shows=".flash-error")],
@@ -352,6 +364,8 @@ def test_every_authoring_page_passes_axe_on_a_phone_and_a_desktop(
                     problems.append(f"{where}: status {status}, no {step.shows!r} — not the "
                                     f"page meant")
                     continue
+                if step.shows == ".authoring-changed-outside":
+                    shot(page, f"authoring-changed-outside-{size}", full_page=False)
                 start_axe(page)
                 checked.append((where, page))
             problems += [f"{where}: {v['id']} ({v['help']}) at {v['nodes']}"

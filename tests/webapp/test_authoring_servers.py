@@ -164,6 +164,7 @@ def test_the_editor_on_the_other_server_opens_the_saved_text(
     text = save_on(a)
     page = b.client.get(EDIT + MODULE).get_data(as_text=True)  # B has not polled
     assert NEW_SENTENCE in page and sha((a.root / MODULE).read_bytes()) in page
+    assert "authoring-changed-outside" not in page  # the same text as the web save
     assert b.text() == text  # the editor brought B's file up first
     status, _page = save(b.client, MODULE, text + "\nВтори.\n", sha(text.encode()))
     assert status == 302 and b.text().endswith("Втори.\n")
@@ -207,6 +208,7 @@ def test_a_newer_git_text_wins_over_the_web_version_it_never_saw(
     assert b.text() == from_git
     page = b.client.get(EDIT + MODULE).get_data(as_text=True)
     assert "Общината (от git)" in page
+    assert "authoring-changed-outside" in page and "променен извън браузъра" in page
     # Saved through the web, git's text becomes a baseline; every server then follows.
     status, _page = save(b.client, MODULE, from_git + "\nНа B.\n", sha(from_git.encode()))
     assert status == 302

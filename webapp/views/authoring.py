@@ -451,11 +451,16 @@ def _editor(form: SourceForm, rel: str, result: CheckResult | None, rejected: bo
     diff = textdiff.diff_lines(conflict.current, form.text.data or "", _("current file"),
                                 _("your text")) if conflict else []
     context = _preview_context(rel, result) if result else {"rel": rel, "result": None}
-    stale = draft is not None and source_versions.changed_after(_paths(), rel, draft.created_at)
+    paths = _paths()
+    stale = draft is not None and source_versions.changed_after(paths, rel, draft.created_at)
+    saved = source_versions.latest_written(db.session(), rel).get(rel)
+    # The file is up to date with the database (``_paths``): a text other than the last web
+    # save's came from outside, a git pull of a newer text, which wins (web_versions).
+    outside = saved is not None and saved[0].sha256 != authoring.file_sha(paths.root, rel)
     return render_template("authoring/edit.html", form=form, rejected=rejected,
                            conflict=conflict, diff=diff, draft=draft, stale_draft=stale,
                            discard=DiscardForm(), image=image or ImageForm(formdata=None),
-                           saved=source_versions.latest_written(db.session(), rel).get(rel),
+                           saved=saved, changed_outside=outside,
                            editor=_editor_data(rel, result), **context)
 
 
