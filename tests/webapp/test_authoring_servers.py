@@ -147,8 +147,9 @@ def test_a_save_on_one_server_is_served_by_the_other(
 def test_the_poller_thread_brings_the_other_server_up_within_seconds(
         servers: tuple[Server, Server]) -> None:
     a, b = servers
-    websync.start(b.app, interval=0.2)
+    websync.start(b.app)  # polling every POLL_SECONDS (2 s), as in dobro serve
     try:
+        time.sleep(0.5)  # past the first poll (every path compared, one rebuild)
         save_on(a)
         deadline = time.monotonic() + 5
         while NEW_SENTENCE not in reader(b) and time.monotonic() < deadline:
