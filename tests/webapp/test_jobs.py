@@ -21,6 +21,7 @@ from tests.conftest import REPO
 from tests.serving import free_port, wait_for
 from tests.webapp.conftest import APP_SETTINGS
 from webapp import db, jobs
+from webapp.db import make_engine
 from webapp.models import Job, JobRunner, Organisation, utcnow
 
 DOBRO = str(Path(sys.executable).parent / "dobro")
@@ -389,3 +390,26 @@ def test_with_jobs_off_dobro_serve_leaves_them_to_a_worker(app: Flask, database_
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_on_postgresql_a_job_locked_by_one_connection_is_skipped_by_another(
+        app: Flask, database_url: str) -> None:
+    """Two servers' runners: while one connection holds the first job's row (claiming it),
+    another connection's claim takes the next job at once instead of waiting."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SKIP LOCKED is PostgreSQL's; SQLite runs one writer at a time")
+    queue(app, "test-record", {"n": 1})
+    queue(app, "test-record", {"n": 2})
+    other = make_engine(database_url)
+    try:
+        with Session(other) as holding:
+            first = holding.exec(select(Job).order_by(col(Job.id)).limit(1)
+                                 .with_for_update()).one()
+            started = time.monotonic()
+            taken = jobs.claim(engine_of(app), "second-server")
+            assert time.monotonic() - started < 2
+            assert taken is not None and taken.id != first.id and taken.payload == {"n": 2}
+            holding.rollback()
+        assert jobs.claim(engine_of(app), "second-server").payload == {"n": 1}  # type: ignore[union-attr]
+    finally:
+        other.dispose()
