@@ -180,6 +180,9 @@ def test_the_job_builds_the_handbook_then_every_request_gets_the_stored_file(
     assert html.status_code == 200 and html.data == found.content
     assert b"<!doctype html>" in html.data and html.mimetype == "text/html"
     assert "attachment" in html.headers["Content-Disposition"]
+    again = client.get("/handbook/html", headers={"If-None-Match": html.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    assert html.headers["ETag"] == f'"{found.sha256}"'
 
 
 def test_the_runner_queues_every_handbook_once_per_course_version(

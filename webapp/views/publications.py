@@ -12,6 +12,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_babel import gettext as _
@@ -45,7 +46,7 @@ def handbook() -> str:
 
 
 @bp.get("/handbook/<kind>")
-def handbook_download(kind: str) -> Response:
+def handbook_download(kind: str) -> BaseResponse:
     """The stored Handbook; never built here (a job does it), so until then a short page."""
     if kind not in HANDBOOK_KINDS:
         abort(404)
@@ -61,7 +62,9 @@ def handbook_download(kind: str) -> Response:
         return preparing()
     suffix, mimetype = HANDBOOK_KINDS[kind]
     name = f"narachnik-{kind}.{suffix}" if suffix == "pdf" else "narachnik.html"
-    return _download(found.content, mimetype, name)
+    response = _download(found.content, mimetype, name)
+    response.set_etag(found.sha256)  # the same bytes on every server: a reload gets a 304
+    return response.make_conditional(request)
 
 
 def preparing() -> Response:
