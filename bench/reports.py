@@ -29,7 +29,10 @@ started) and warm (the median of ``--repeat`` more):
 
 * the progress dashboard ``/trainer/progress``: all learners, one organisation (the
   largest) and one group;
-* the quiz statistics of the first topic's final test and the knowledge gain page;
+* the quiz statistics of the first topic's final test and the knowledge gain page; and the
+  same statistics as a *first view* (issue 15): before each request the shared cache
+  (``shared_cache``) and any per-process cache are emptied, so every request computes
+  the report from the attempts;
 * the donor report ``/trainer/reports/donor`` (reported "not available" while the app
   has no such page);
 * the staff home ``/trainer/`` (issue 14: sessions, stuck learners, the week's
@@ -53,7 +56,7 @@ Usage::
 
     .venv/bin/python bench/reports.py [--learners 10000] [--answers 1000000]
         [--databases sqlite,postgresql] [--postgres URL] [--repeat 5]
-        [--workdir DIR [--reuse]] [--build DIR]
+        [--workdir DIR [--reuse]] [--build DIR] [--pages 'quiz statistics,...']
 
 ``--workdir`` keeps the SQLite file and the compiled course; with ``--reuse`` a
 database that already holds generated data is only migrated to the newest revision
