@@ -556,7 +556,10 @@ class Learner:
     async def live(self) -> None:
         """Sign in and loop through the cycle until the deadline; then close the connection."""
         jar = aiohttp.CookieJar(unsafe=True)  # cookies for an IP address, as a browser keeps
-        connector = aiohttp.TCPConnector(limit=2, ssl=False, keepalive_timeout=60)
+        # gunicorn alone closes an idle connection after 2 s: reusing one then races its
+        # close (a POST that fails on a socket the server just shut); nginx keeps it 75 s.
+        idle = 60.0 if self.base.startswith("https:") else 1.0
+        connector = aiohttp.TCPConnector(limit=2, ssl=False, keepalive_timeout=idle)
         self.http = aiohttp.ClientSession(
             connector=connector, cookie_jar=jar, headers={"User-Agent": USER_AGENT},
             timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT))
