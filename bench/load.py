@@ -67,7 +67,7 @@ Usage::
         --database-url postgresql+psycopg://dobro:dobro@127.0.0.1:5432/dobro_load
         [--setups postgres,sqlite] [--steps 200,400,800,1200,1600,2000,2500]
         [--hold 30] [--settle 5] [--join-rate 15] [--think 5-15] [--certified 10]
-        [--goal 2000] [--budget 15]
+        [--goal 2000] [--budget 14]
 
 The database must exist (``createdb -O dobro dobro_load``) and be empty, or ``--wipe``
 drops everything in its public schema. The whole run takes at most ``--budget``
@@ -912,7 +912,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                              "PDFs, the Handbook) before the ramp (0: do not wait)")
     parser.add_argument("--goal", type=int, default=2000,
                         help="learners the first setup must serve (exit status 1 if not)")
-    parser.add_argument("--budget", type=float, default=15.0,
+    parser.add_argument("--budget", type=float, default=14.0,
                         help="minutes for the whole run; later steps are skipped")
     args = parser.parse_args(argv)
     args.setups = [s.strip() for s in args.setups.split(",") if s.strip()]
