@@ -68,19 +68,6 @@ def database_url(tmp_path: Path) -> Iterator[str]:
     yield from fresh_database("sqlite", tmp_path)
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"])
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def live_server(app: Any, people: Any) -> Iterator[str]:  # noqa: F811
     """The test app served on a free local port, in a thread."""
