@@ -41,3 +41,11 @@ def copy_course(name: str, dest: Path) -> Path:
 def minimal(tmp_path: Path) -> Path:
     """A fresh copy of the minimal valid course, safe to break."""
     return copy_course("minimal", tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_metrics_folder() -> Iterator[None]:
+    """``dobro serve`` run inside a test process sets PROMETHEUS_MULTIPROC_DIR for its workers;
+    a later test's app would then count into that (removed) folder."""
+    yield
+    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
