@@ -69,6 +69,10 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     joined_at: datetime | None = None
     last_login_at: datetime | None = None
+    # The language of the e-mails sent to this person ("" the programme's default, bg; en).
+    language: str = Field(max_length=5, default="")
+    # When the person's data was erased (replaced by a pseudonym, issue 16): None for all others.
+    pseudonymised_at: datetime | None = None
 
 
 class Group(SQLModel, table=True):
@@ -257,6 +261,8 @@ class TrainingSession(SQLModel, table=True):
     checkin_code: str = Field(max_length=12)
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
+    # A cancelled session stays on record (its enrolled learners were told); None: it holds.
+    cancelled_at: datetime | None = None
 
 
 class SessionGroup(SQLModel, table=True):
@@ -459,3 +465,101 @@ class SharedCache(SQLModel, table=True):
     stamp: str = Field(max_length=200)
     value: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     computed_at: datetime = Field(default_factory=utcnow)
+
+
+# E-mail (issue 16): the outbox. A message is recorded in the transaction of the event that
+# causes it and sent afterwards by the job runner; ``key`` names the event, so one event is
+# never one message twice. The rows are also the log of what was sent to whom and when.
+MailStatus = Literal["queued", "sent", "failed", "skipped"]
+MAIL_QUEUED: Final = "queued"
+MAIL_SENT: Final = "sent"
+MAIL_FAILED: Final = "failed"  # every try failed; the last error is kept
+MAIL_SKIPPED: Final = "skipped"  # not sent: e-mail off, no address, or the person opted out
+
+
+class MailMessage(SQLModel, table=True):
+    """One e-mail, queued then sent (or failed or skipped), with what it said."""
+
+    __tablename__ = "mail_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)  # the causing event: "certificate:41"
+    kind: str = Field(max_length=40, index=True)  # invitation | session_reminder | …
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    to_address: str = Field(max_length=254)
+    subject: str = Field(max_length=300)
+    text_body: str = Field(sa_column=Column(Text, nullable=False))
+    html_body: str = Field(sa_column=Column(Text, nullable=False, default=""), default="")
+    # [{"filename": …, "media_type": …, "content": base64}] (a session's .ics)
+    attachments: list[dict[str, str]] = Field(default_factory=list,
+                                              sa_column=Column(JSON, nullable=False))
+    language: str = Field(max_length=5, default="bg")
+    status: str = Field(max_length=10, default=MAIL_QUEUED)  # a MailStatus
+    tries: int = 0
+    error: str = Field(sa_column=Column(Text, nullable=False, default=""), default="")
+    message_id: str = Field(max_length=200, default="")  # the Message-ID header sent
+    created_by: int | None = Field(default=None, foreign_key="user.id")  # None: automatic
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+    __table_args__ = (Index("ix_mail_message_status_created", "status", "created_at"),)
+
+
+class MailPreference(SQLModel, table=True):
+    """A person's choice for one kind of non-essential message; no row: the default."""
+
+    __tablename__ = "mail_preference"
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    kind: str = Field(max_length=40, primary_key=True)
+    enabled: bool
+    updated_at: datetime = Field(default_factory=utcnow)
+    via: str = Field(max_length=12, default="settings")  # settings | unsubscribe
+
+
+class PrivacyConsent(SQLModel, table=True):
+    """That a person was shown a version of the privacy notice, and when (on joining, and
+    again at the first sign-in after the notice changed)."""
+
+    __tablename__ = "privacy_consent"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    notice_version: str = Field(max_length=64)  # the notice's version (a hash of its text)
+    via: str = Field(max_length=12, default="join")  # join | sign_in
+    at: datetime = Field(default_factory=utcnow)
+
+
+ErasureStatus = Literal["pending", "approved", "refused"]
+
+
+class ErasureRequest(SQLModel, table=True):
+    """A request to erase a person's data and its decision. Kept after the erasure with no
+    personal data: ``user_id`` then points at the pseudonymised account."""
+
+    __tablename__ = "erasure_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    channel: str = Field(max_length=10, default="web")  # web | paper | retention
+    recorded_by: int | None = Field(default=None, foreign_key="user.id")  # None: the person
+    requested_at: datetime = Field(default_factory=utcnow)
+    status: str = Field(max_length=10, default="pending")  # an ErasureStatus
+    decided_by: int | None = Field(default=None, foreign_key="user.id")
+    decided_at: datetime | None = None
+    reason: str = Field(max_length=500, default="")  # why refused (no personal data)
+
+
+class AuditEntry(SQLModel, table=True):
+    """One access by staff to personal data: who did what to whose data, when — never the
+    data itself (``target`` is an id such as "group:3" or "attempt:55")."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    action: str = Field(max_length=40)  # export_list | view_attempts | reset_code | …
+    subject_user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    target: str = Field(max_length=200, default="")
+    count: int = 0  # how many people's data (an export of a list)

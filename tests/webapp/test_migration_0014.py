@@ -1,0 +1,78 @@
+"""Migration 0014: the outbox, mail preferences, privacy consents, erasure requests and the
+audit log appear as the models declare them (and the new columns of user and
+training_session), on SQLite and PostgreSQL; the downgrade removes them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlmodel import SQLModel
+
+import webapp.models  # noqa: F401  (the tables, for the metadata)
+from tests.dbutil import backends
+from webapp import db
+
+NEW = {"mail_message", "mail_preference", "privacy_consent", "erasure_request", "audit_entry"}
+COLUMNS = {"user": {"language", "pseudonymised_at"}, "training_session": {"cancelled_at"}}
+
+
+def _url(backend: str, tmp_path: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'dobro.db'}"
+    engine = db.make_engine(backend)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+    return backend
+
+
+@pytest.mark.parametrize("backend", backends())
+def test_the_new_tables_match_the_models_and_go_away_on_downgrade(
+        backend: str, tmp_path: Path) -> None:
+    url = _url(backend, tmp_path)
+    try:
+        db.upgrade(url, "0013")
+        engine = db.make_engine(url)
+        assert not NEW & set(sa.inspect(engine).get_table_names())
+        for table, columns in COLUMNS.items():
+            assert not columns & _columns(engine, table)
+        db.upgrade(url, "0014")
+        assert NEW <= set(sa.inspect(engine).get_table_names())
+        for table, columns in COLUMNS.items():
+            assert columns <= _columns(engine, table)
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection)
+            diff = [d for d in compare_metadata(context, SQLModel.metadata)
+                    if _table_of(d) in NEW | set(COLUMNS)]
+        assert diff == []
+        command.downgrade(db.alembic_config(url), "0013")
+        assert not NEW & set(sa.inspect(engine).get_table_names())
+        for table, columns in COLUMNS.items():
+            assert not columns & _columns(engine, table)
+        engine.dispose()
+    finally:
+        if backend != "sqlite":
+            db.upgrade(backend)
+
+
+def _table_of(difference: object) -> str | None:
+    """The table an autogenerate difference is about (a tuple, or a list of tuples)."""
+    first = difference[0] if isinstance(difference, list) else difference
+    assert isinstance(first, tuple)
+    for item in first[1:]:
+        name = getattr(item, "name", None)
+        table = getattr(item, "table", None)
+        if table is not None:
+            return str(table.name)
+        if isinstance(item, sa.Table):
+            return str(name)
+    return None
+
+
+def _columns(engine: sa.Engine, table: str) -> set[str]:
+    return {column["name"] for column in sa.inspect(engine).get_columns(table)}
