@@ -14,6 +14,19 @@ handler's commit and the job's), and a job with a ``key`` waits at most once.
 Runners: a thread in each ``dobro serve`` worker (``DOBRO_JOBS=thread``, the default),
 or ``dobro worker`` processes (``DOBRO_JOBS=off`` on the app servers). Tests drain the
 queue with ``run_pending(app)``; no thread starts unless a test starts one.
+
+Periodic jobs (a sweep every few minutes: reminders, the weekly digest, retention) are
+handlers registered with ``@jobs.periodic(kind)`` instead of ``@jobs.handler(kind)``::
+
+    @jobs.periodic("mail.sweep", every=timedelta(minutes=5))
+    def sweep(payload: dict[str, Any]) -> None:
+        ...  # idempotent: find what is due now and act on it
+
+Each run queues the next one (key ``PERIODIC_KEY``, ``run_after`` = now + ``every``),
+whether it succeeded or not; the runners' heartbeat (``start_periodic``) queues the
+first one when none waits or runs, so a wiped queue or a new kind starts by itself.
+One job per kind waits at a time, however many runners and servers there are. Tests
+call the handler's own function with a given ``now`` rather than wait for it.
 """
 
 from __future__ import annotations
@@ -49,6 +62,9 @@ CLEANUP_SECONDS = 3600.0
 MAX_ERROR = 2000
 
 _handlers: dict[str, Handler] = {}
+_periodic: dict[str, timedelta] = {}  # periodic kinds and how often they run
+PERIODIC_KEY = "periodic"
+PERIODIC_EVERY = timedelta(minutes=5)
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:
@@ -57,6 +73,46 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
         _handlers[kind] = function
         return function
     return register
+
+
+def periodic(kind: str, every: timedelta = PERIODIC_EVERY) -> Callable[[Handler], Handler]:
+    """Register the decorated function as a handler of ``kind`` that runs every ``every``."""
+    def register(function: Handler) -> Handler:
+        def run_and_requeue(payload: dict[str, Any]) -> None:
+            try:
+                function(payload)
+            finally:  # a failed run is tried again by the backoff, or by the next one
+                _queue_next(kind, utcnow() + every)
+        _handlers[kind] = run_and_requeue
+        _periodic[kind] = every
+        return function
+    return register
+
+
+def _queue_next(kind: str, run_after: datetime) -> None:
+    from flask import current_app
+    with Session(current_app.extensions["dobro.engine"]) as session:
+        enqueue(session, kind, key=PERIODIC_KEY, run_after=run_after)
+        session.commit()
+
+
+def periodic_kinds() -> dict[str, timedelta]:
+    """The periodic kinds and how often each runs (their modules are imported)."""
+    _import_handlers()
+    return dict(_periodic)
+
+
+def start_periodic(app: Flask) -> int:
+    """Queue each periodic job that neither waits nor runs (a runner's heartbeat hook);
+    how many were queued."""
+    queued = 0
+    with Session(app.extensions["dobro.engine"]) as session:
+        for kind in periodic_kinds():
+            if not pending(session, kind, PERIODIC_KEY) and enqueue(
+                    session, kind, key=PERIODIC_KEY) is not None:
+                queued += 1
+        session.commit()
+    return queued
 
 
 def handlers() -> dict[str, Handler]:
@@ -303,7 +359,8 @@ def start(app: Flask, threads: int = 1) -> list[Runner]:
 
     from webapp.services import publications
 
-    runners = [Runner(app, periodic=(publications.queue_handbooks,)) for _ in range(threads)]
+    runners = [Runner(app, periodic=(publications.queue_handbooks, start_periodic))
+               for _ in range(threads)]
     for runner in runners:
         runner.start()
 
