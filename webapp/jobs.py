@@ -288,7 +288,7 @@ def runner_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[:100]
 
 
-Hook = Callable[[Flask], None]
+Hook = Callable[[Flask], object]  # what a hook returns is not used
 
 
 class Runner(threading.Thread):
