@@ -45,6 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         certificates,
         dashboard,
         learn,
+        mail,
         participants,
         public,
         publications,
@@ -55,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         system,
         trainer,
     )
+    from webapp.views import audit as audit_views
     from webapp.views import auth as auth_views
     from webapp.views import authoring as authoring_views
 
@@ -87,6 +89,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(authoring_questions.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(audit_views.bp)
+    app.register_blueprint(mail.bp)
     return app
 
 

@@ -40,6 +40,12 @@ def settings(instance: Path, overrides: Mapping[str, Any]) -> dict[str, Any]:
         "SIGNATORY_NAME": env.get("DOBRO_SIGNATORY_NAME") or "",
         "SIGNATORY_TITLE": env.get("DOBRO_SIGNATORY_TITLE") or DEFAULT_SIGNATORY_TITLE,
         "CERTIFICATE_PREFIX": env.get("DOBRO_CERTIFICATE_PREFIX") or "ARO",
+        # The privacy notice (/privacy): the controller (default: the issuer), its address,
+        # the data protection officer's e-mail (default: the issuer's) and a telephone.
+        "PRIVACY_CONTROLLER": env.get("DOBRO_PRIVACY_CONTROLLER", "").strip(),
+        "PRIVACY_ADDRESS": env.get("DOBRO_PRIVACY_ADDRESS", "").strip(),
+        "PRIVACY_DPO_EMAIL": env.get("DOBRO_PRIVACY_DPO_EMAIL", "").strip(),
+        "PRIVACY_PHONE": env.get("DOBRO_PRIVACY_PHONE", "").strip(),
         "LIVE_RELOAD": False,
         "LANGUAGES": LANGUAGES,
         "BABEL_DEFAULT_LOCALE": "bg",
@@ -68,6 +74,7 @@ def settings(instance: Path, overrides: Mapping[str, Any]) -> dict[str, Any]:
         # This app server's name in an X-Dobro-Server header on every response (empty: no
         # header), to tell behind a load balancer which server answered.
         "SERVER_LABEL": env.get("DOBRO_SERVER_LABEL", "").strip(),
+        **mail_settings(env),
     }
     config.update(overrides)
     config["CONTENT_ROOT"] = Path(config["CONTENT_ROOT"]).resolve()
@@ -88,6 +95,67 @@ def whole_number(env: Mapping[str, str], name: str, default: int, *, least: int,
     if not (raw.isascii() and raw.isdigit() and least <= int(raw) <= most):
         raise ValueError(f"{name} must be a whole number from {least} to {most}, not {raw!r}")
     return int(raw)
+
+
+def mail_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """The SMTP settings (``DOBRO_SMTP_*``, ``DOBRO_MAIL_*``); no host: e-mail is off.
+
+    The password comes from ``DOBRO_SMTP_PASSWORD`` or from the file named by
+    ``DOBRO_SMTP_PASSWORD_FILE`` (systemd credentials); it is kept in a ``Secret`` so a
+    printed config or a traceback's locals never show it.
+    """
+    host = env.get("DOBRO_SMTP_HOST", "").strip()
+    security = env.get("DOBRO_SMTP_SECURITY", "").strip().lower() or "starttls"
+    if security not in ("starttls", "ssl", "none"):
+        raise ValueError("DOBRO_SMTP_SECURITY must be starttls, ssl or none, "
+                         f"not {env.get('DOBRO_SMTP_SECURITY')!r}")
+    sender = env.get("DOBRO_MAIL_FROM", "").strip()
+    reply_to = env.get("DOBRO_MAIL_REPLY_TO", "").strip()
+    for name, value in (("DOBRO_MAIL_FROM", sender), ("DOBRO_MAIL_REPLY_TO", reply_to)):
+        if value and not _looks_like_address(value):
+            raise ValueError(f"{name} must be an e-mail address such as "
+                             f"obuchenie@example.org, not {value!r}")
+    if host and not sender:
+        raise ValueError("DOBRO_MAIL_FROM must be set when DOBRO_SMTP_HOST is "
+                         "(the sender's address, e.g. obuchenie@example.org)")
+    return {
+        "SMTP_HOST": host,
+        "SMTP_PORT": whole_number(env, "DOBRO_SMTP_PORT", 465 if security == "ssl" else 587,
+                                  least=1, most=65535),
+        "SMTP_SECURITY": security,
+        "SMTP_USER": env.get("DOBRO_SMTP_USER", "").strip(),
+        "SMTP_PASSWORD": Secret(smtp_password(env)),
+        "SMTP_TIMEOUT": whole_number(env, "DOBRO_SMTP_TIMEOUT", 30, least=1, most=600),
+        "MAIL_FROM": sender,
+        "MAIL_REPLY_TO": reply_to,
+    }
+
+
+def smtp_password(env: Mapping[str, str]) -> str:
+    """``DOBRO_SMTP_PASSWORD``, or the first line of ``DOBRO_SMTP_PASSWORD_FILE``."""
+    path = env.get("DOBRO_SMTP_PASSWORD_FILE", "").strip()
+    if not path:
+        return env.get("DOBRO_SMTP_PASSWORD", "")
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"DOBRO_SMTP_PASSWORD_FILE {path!r} cannot be read "
+                         f"({type(exc).__name__})") from None
+    return text.splitlines()[0] if text else ""
+
+
+def _looks_like_address(value: str) -> bool:
+    local, at, domain = value.rpartition("@")
+    return bool(at and local and "." in domain and not any(c in value for c in " <>,;\r\n"))
+
+
+class Secret(str):
+    """A string whose repr hides it: a password in the config, an error page, a log."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "Secret('***')" if self else "Secret('')"
 
 
 def job_mode(raw: str) -> str:
