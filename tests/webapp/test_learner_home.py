@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event as sa_event
 from werkzeug.test import TestResponse
 
 from tests.conftest import copy_course
@@ -240,3 +241,36 @@ def test_check_in_is_the_big_button_while_a_session_runs(
     panel = page.split('<section class="panel home-sessions"')[1].split("</section>")[0]
     assert 'href="/sessions/checkin"' in panel
     assert ('class="button button-primary" href="/sessions/checkin"' in panel) is button
+
+
+def test_the_home_page_never_reads_the_attempts_snapshots(client: FlaskClient, people: People,
+                                                           app: Flask) -> None:
+    """A learner who took a self-check forty times: the home page lists the results from
+    the attempts' small columns, never decoding forty snapshots of questions and answers."""
+    with app.app_context():
+        database = db.session()
+        for number in range(1, 41):
+            database.add(Attempt(user_id=people.learner.id, quiz_id="obshtinata-proverka",
+                                 quiz_version="v", topic_id="osnovi", kind="self-check",
+                                 seed="s", number=number, questions=[{"big": "x" * 2000}],
+                                 results=[{"big": "y" * 2000}], state="submitted",
+                                 submitted_at=utcnow(), percent=50))
+        database.commit()
+    login(client, "ivan")
+    statements: list[str] = []
+
+    def seen(_connection: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine()
+        sa_event.listen(engine, "before_cursor_execute", seen)
+        try:
+            page = text(client.get("/"))
+        finally:
+            sa_event.remove(engine, "before_cursor_execute", seen)
+    assert "Покажи резултатите (10)" in page
+    assert any("FROM attempt" in s for s in statements)
+    # Only the open attempts (here none) are read whole: one past its deadline is graded.
+    whole = [s for s in statements if "attempt.questions" in s or "attempt.results" in s]
+    assert all("attempt.state = " in s.split("WHERE", 1)[1] for s in whole), whole

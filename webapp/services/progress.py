@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from course.compiled import CompiledCourse, Module, Topic
@@ -199,6 +200,12 @@ def topic_progress(tracks: list[TopicTrack], done: Mapping[str, ModuleProgress |
 
 
 def user_attempts(db: Session, user: User) -> list[Attempt]:
-    """All of the user's attempts, oldest first."""
+    """All of the user's attempts, oldest first, without their questions and results.
+
+    Those JSON snapshots are most of an attempt's bytes; a learner who took a self-check
+    forty times made the home page decode forty of them for nothing. Reading either one
+    from these objects raises instead of loading it row by row.
+    """
     return list(db.exec(select(Attempt).where(Attempt.user_id == user.id).order_by(
-        col(Attempt.started_at))).all())
+        col(Attempt.started_at)).options(defer(Attempt.questions, raiseload=True),  # type: ignore[arg-type]
+                                         defer(Attempt.results, raiseload=True))).all())  # type: ignore[arg-type]
