@@ -108,6 +108,14 @@ def add_web_verbs(verbs: Verbs) -> None:
     p_restore.add_argument("--force", action="store_true",
                            help="и в база данни с потребители (съдържанието ѝ се заменя)")
     p_restore.set_defaults(handler=web("run_restore", "backup_commands"))
+    p_audit = verbs.add_parser("audit", help="журналът на достъпа до лични данни")
+    p_audit.set_defaults(handler=lambda _args: usage(p_audit))
+    audit_verbs = p_audit.add_subparsers(dest="audit_verb", metavar="COMMAND")
+    p_prune = audit_verbs.add_parser("prune", help="изтрий записите, по-стари от срока за "
+                                     "съхранение (DOBRO_AUDIT_KEEP_MONTHS, 24 месеца)")
+    p_prune.add_argument("--months", type=int, default=0, metavar="N",
+                         help="друг срок в месеци (по подразбиране DOBRO_AUDIT_KEEP_MONTHS)")
+    p_prune.set_defaults(handler=web("run_audit_prune", "audit_commands"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -42,7 +42,7 @@ from webapp.models import (
     User,
     utcnow,
 )
-from webapp.services import completion
+from webapp.services import audit, completion
 
 MAX_REASON = 500
 PDF_JOB = "certificate-pdf"  # renders and stores a certificate's PDF (certificate_pdf.py)
@@ -194,6 +194,7 @@ def issue_by_hand(db: Session, user: User, topic_id: str, by: User, reason: str,
     statuses = completion.statuses(db, user, course, build_dir)
     try:
         cert = _new(db, user, course, iss, topic_id, statuses, by, reason, utcnow())
+        audit.record(db, by, "certificate_issued", user, f"certificate:{cert.id}")
         db.commit()
     except IntegrityError as error:
         db.rollback()
@@ -240,6 +241,7 @@ def reissue(db: Session, cert: Certificate, by: User, reason: str,
     db.add_all([new, cert])
     _log(db, new, "reissued", by, new.reason, now)
     _queue_pdf(db, new)
+    audit.record(db, by, "certificate_reissued", new.user_id, f"certificate:{new.id}")
     db.commit()
     return new
 

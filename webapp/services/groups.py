@@ -23,7 +23,7 @@ from webapp.models import (
     User,
     utcnow,
 )
-from webapp.services import accounts
+from webapp.services import accounts, audit
 
 
 class GroupNotFound(Exception):
@@ -151,6 +151,7 @@ def new_code(db: Session, member: Member, created_by: User) -> IssuedCode:
     """A join code for someone who has not joined, a reset code for someone who has."""
     purpose = "reset" if member.joined else "join"
     code, invitation = accounts.issue_invitation(db, member.user, purpose, created_by)
+    audit.record(db, created_by, f"{purpose}_code", member.user, f"user:{member.user.id}")
     return IssuedCode(member, code, purpose, invitation.expires_at)
 
 

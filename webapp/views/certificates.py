@@ -18,7 +18,7 @@ from webapp.auth import me, role_required
 from webapp.content import current_course, store
 from webapp.forms.sessions import IssueForm, ReasonForm, ReissueForm
 from webapp.models import CERTIFICATE_VALID, STAFF, Certificate, Group, User
-from webapp.services import certificates, completion, groups
+from webapp.services import audit, certificates, completion, groups
 from webapp.services.certificate_pdf import filename, stored_pdf, stored_pdfs
 from webapp.services.certificates import CertificateError
 
@@ -72,7 +72,9 @@ def pdf(code: str) -> Response:
 @bp.get("/learners/<int:user_id>")
 @role_required(*STAFF)
 def learner(user_id: int) -> str:
-    return render_learner(my_learner(user_id), issue_form(), ReasonForm(), ReissueForm())
+    user = my_learner(user_id)
+    audit.record_now(db.session(), me(), "view_progress", user, f"user:{user_id}")
+    return render_learner(user, issue_form(), ReasonForm(), ReissueForm())
 
 
 @bp.post("/learners/<int:user_id>/issue")
@@ -107,6 +109,7 @@ def revoke(code: str) -> str | BaseResponse:
     except CertificateError as error:
         flash(refusal(error), "error")
     else:
+        audit.record(database, me(), "certificate_revoked", user, f"certificate:{cert.id}")
         database.commit()
         flash(_("Certificate %(number)s is revoked.", number=cert.number), "success")
     return redirect(url_for(".learner", user_id=cert.user_id))
@@ -155,6 +158,8 @@ def group_zip(group_id: int) -> Response:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for cert, content in zip(valid, stored_pdfs(database, valid, iss), strict=True):
             archive.writestr(filename(cert), content)
+    audit.record_now(database, me(), "export_certificates", target=f"group:{found.id}",
+                     count=len({cert.user_id for cert in valid}))
     response = Response(buffer.getvalue(), mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="certificates-{found.id}.zip"'
     return response

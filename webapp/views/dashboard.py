@@ -22,7 +22,7 @@ from webapp.content import current_course, store
 from webapp.localtime import local
 from webapp.models import CERTIFICATE_REVOKED, CERTIFICATE_VALID, STAFF
 from webapp.routing import parse_id
-from webapp.services import bulk, dashboard, groups, paging, standings, statistics
+from webapp.services import audit, bulk, dashboard, groups, paging, standings, statistics
 from webapp.services.dashboard import LearnerRow, TopicRow
 from webapp.services.standings import Learner, Standing
 
@@ -149,7 +149,10 @@ def _table(course: CompiledCourse, found: list[LearnerRow]) -> list[list[Any]]:
 @role_required(*STAFF)
 def export_csv() -> Response:
     course = current_course()
-    return Response(spreadsheets.csv_bytes(_table(course, _all_rows(course))),
+    rows = _all_rows(course)
+    audit.record_now(db.session(), me(), "export_report", target="report:progress",
+                     count=len(rows))
+    return Response(spreadsheets.csv_bytes(_table(course, rows)),
                     mimetype=spreadsheets.CSV_MIME,
                     headers={"Content-Disposition": "attachment; filename=progress.csv"})
 
@@ -158,7 +161,9 @@ def export_csv() -> Response:
 @role_required(*STAFF)
 def export_xlsx() -> Response:
     course = current_course()
-    book = spreadsheets.new_workbook()
-    spreadsheets.add_sheet(book, _("Progress"), _table(course, _all_rows(course)))
+    book, rows = spreadsheets.new_workbook(), _all_rows(course)
+    audit.record_now(db.session(), me(), "export_report", target="report:progress",
+                     count=len(rows))
+    spreadsheets.add_sheet(book, _("Progress"), _table(course, rows))
     return Response(spreadsheets.xlsx_bytes(book), mimetype=spreadsheets.XLSX_MIME,
                     headers={"Content-Disposition": "attachment; filename=progress.xlsx"})

@@ -18,7 +18,7 @@ from webapp.content import current_course
 from webapp.forms.participants import ImportForm
 from webapp.group_pages import card_context, my_group, new_join_codes, render_cards
 from webapp.models import STAFF, Group
-from webapp.services import participants, pending_imports
+from webapp.services import audit, participants, pending_imports
 from webapp.services.certificate_pdf import SHIPPED, fonts
 from webapp.services.groups import learners_in_care
 from webapp.services.participant_files import MAX_BYTES, ParticipantFileError, read_table
@@ -72,6 +72,8 @@ def import_confirm(group_id: int, token: str) -> BaseResponse:
                                             found.name, fixed_group=True,
                                             scope=learners_in_care(database, me()),
                                             specialisms=course.specialisms)
+        audit.record(database, me(), "participants_imported", target=f"group:{group_id}",
+                     count=summary.created + summary.updated)
     except pending_imports.PendingNotFound:
         flash(_("That preview has expired. Upload the file again."), "error")
         return redirect(url_for("participants.import_form", group_id=group_id))
@@ -93,6 +95,8 @@ def codes_pdf(group_id: int) -> Response | BaseResponse | str:
     if not isinstance(made, tuple):
         return made
     context = card_context(*made)
+    audit.record_now(db.session(), me(), "export_codes", target=f"group:{group_id}",
+                     count=len(made[1]))
     html = render_template("participants/codes_pdf.html", cards=render_cards(context),
                            fonts=fonts(), **context)
     response = Response(pdf_of(html), mimetype="application/pdf")

@@ -22,10 +22,10 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from course.publish.bulletin import Bulletin
 from webapp import db
-from webapp.auth import role_required
+from webapp.auth import me, role_required
 from webapp.forms.publications import RecipientForm
 from webapp.models import COORDINATORS
-from webapp.services import publications
+from webapp.services import audit, publications
 from webapp.services.publications import HANDBOOK_KINDS, PublicationUnavailable
 
 bp = Blueprint("publications", __name__)
@@ -142,6 +142,8 @@ def distribution_export(fmt: str) -> Response:
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         abort(404)
+    audit.record_now(db.session(), me(), "export_distribution", target=f"distribution:{fmt}",
+                     count=len(rows))
     return _download(data, mimetype, f"razpredelenie.{fmt}")
 
 

@@ -18,7 +18,7 @@ from openpyxl import Workbook
 
 from course.compiled import CompiledCourse
 from webapp import db, spreadsheets
-from webapp.auth import role_required
+from webapp.auth import me, role_required
 from webapp.charts import Row, bar_chart
 from webapp.content import current_course, store
 from webapp.localtime import SOFIA
@@ -29,7 +29,7 @@ from webapp.models import (
     COORDINATORS,
     ORGANISATION_KINDS,
 )
-from webapp.services import donor_report
+from webapp.services import audit, donor_report
 from webapp.services.donor_report import Filters, FunnelRow, Indicator, Report
 from webapp.templating import day
 
@@ -240,6 +240,8 @@ def workbook(report: Report, lines: list[donor_report.CertificateLine]) -> bytes
 def donor_xlsx() -> Response:
     report, _notes, _course = _report()
     lines = donor_report.certificate_lines(db.session(), report.filters)
+    audit.record_now(db.session(), me(), "export_report", target="report:donor",
+                     count=len(lines))
     return Response(workbook(report, lines),
                     mimetype=spreadsheets.XLSX_MIME,
                     headers={"Content-Disposition": "attachment; filename=donor-report.xlsx"})

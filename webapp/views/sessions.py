@@ -38,7 +38,7 @@ from webapp.models import (
     utcnow,
 )
 from webapp.notices import announce
-from webapp.services import certificates, groups, ical, sessions
+from webapp.services import audit, certificates, groups, ical, sessions
 from webapp.services.certificate_pdf import qr_svg
 from webapp.services.sessions import CheckInError, SessionNotFound
 from webapp.templating import moment
@@ -150,6 +150,7 @@ def mark(session_id: int, user_id: int) -> BaseResponse:
         flash(checkin_message(error) if error.code == "bad-status"
               else _("This learner is not enrolled in the session."), "error")
         return redirect(url_for(".detail", session_id=found.id, _anchor="roster"))
+    audit.record(database, me(), "attendance_marked", user_id, f"session:{found.id}")
     database.commit()
     learner = database.get(User, user_id)
     issued = certificates.check_and_issue(database, learner) if learner is not None else []

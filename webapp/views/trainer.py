@@ -28,7 +28,7 @@ from webapp.forms.codes import RenewCodesForm
 from webapp.forms.trainer import LearnerForm
 from webapp.group_pages import card_context, my_group, new_join_codes, render_cards, render_renew
 from webapp.models import STAFF, Group, User
-from webapp.services import bulk, groups, specialisms, trainer_home
+from webapp.services import audit, bulk, groups, specialisms, trainer_home
 from webapp.services.groups import GroupNotFound, IssuedCode
 
 bp = Blueprint("trainer", __name__, url_prefix="/trainer")
@@ -69,6 +69,7 @@ def add_learner(group_id: int) -> str | BaseResponse:
                                   form.specialism.data or None)
     except GroupNotFound:  # the organisation was deleted since the form was shown
         abort(404)
+    audit.record(database, me(), "person_added", user, f"group:{group_id}")
     database.commit()
     flash(_("%(name)s is in the group. Give them a join code.", name=user.name), "success")
     return redirect(url_for("trainer.group", group_id=group_id, _anchor=f"learner-{user.id}"))
@@ -94,9 +95,12 @@ def edit_learner(group_id: int, user_id: int) -> str | BaseResponse:
                                   form.specialism.data or None)
         except GroupNotFound:  # the organisation was deleted since the form was shown
             abort(404)
+        audit.record(database, me(), "person_changed", user, f"group:{group_id}")
         database.commit()
         flash(_("%(name)s: the changes are saved.", name=user.name), "success")
         return redirect(url_for("trainer.group", group_id=group_id, _anchor=f"learner-{user.id}"))
+    if request.method == "GET":
+        audit.record_now(database, me(), "view_learner", user, f"group:{group_id}")
     return render_template("trainer/learner.html", group=found, learner=user, form=form)
 
 
