@@ -59,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from webapp.views import audit as audit_views
     from webapp.views import auth as auth_views
     from webapp.views import authoring as authoring_views
+    from webapp.views import erasure as erasure_views
 
     app.url_map.converters["int"] = routing.DatabaseId  # before any view's rule is added
     i18n.init_app(app)
@@ -89,6 +90,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(authoring_questions.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(erasure_views.bp)
     app.register_blueprint(audit_views.bp)
     app.register_blueprint(mail.bp)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,12 @@ def settings(instance: Path, overrides: Mapping[str, Any]) -> dict[str, Any]:
         # This app server's name in an X-Dobro-Server header on every response (empty: no
         # header), to tell behind a load balancer which server answered.
         "SERVER_LABEL": env.get("DOBRO_SERVER_LABEL", "").strip(),
+        # Retention (issue 16): months after which a learner's data is due for erasure (unset:
+        # never), counted from the programme's end (YYYY-MM-DD) if set, else their last
+        # activity; a coordinator confirms each erasure (services/retention.py).
+        "RETENTION_MONTHS": (whole_number(env, "DOBRO_RETENTION_MONTHS", 0, least=1, most=1200)
+                             if env.get("DOBRO_RETENTION_MONTHS", "").strip() else None),
+        "PROGRAMME_END": programme_end(env.get("DOBRO_PROGRAMME_END", "")),
         **mail_settings(env),
     }
     config.update(overrides)
@@ -156,6 +163,17 @@ class Secret(str):
 
     def __repr__(self) -> str:
         return "Secret('***')" if self else "Secret('')"
+
+
+def programme_end(raw: str) -> date | None:
+    """``DOBRO_PROGRAMME_END``: a date (YYYY-MM-DD), or None when unset."""
+    if not raw.strip():
+        return None
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        raise ValueError(f"DOBRO_PROGRAMME_END must be a date such as 2027-12-31, "
+                         f"not {raw!r}") from None
 
 
 def job_mode(raw: str) -> str:

@@ -33,6 +33,9 @@ CertificateStatus = Literal["valid", "revoked", "replaced"]
 CERTIFICATE_VALID: Final = "valid"
 CERTIFICATE_REVOKED: Final = "revoked"
 CERTIFICATE_REPLACED: Final = "replaced"
+# The revocation reason of an erased holder's certificates (issue 16): revoked for the data's
+# sake, not the training's, so the reports still count them as earned.
+CERTIFICATE_ERASED_REASON: Final = "заличени данни по искане на титуляра"
 
 
 def utcnow() -> datetime:

@@ -32,13 +32,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import distinct, func
+from sqlalchemy import case, distinct, func
 from sqlmodel import Session, col, select
 
 from course.compiled import CompiledCourse
 from webapp.localtime import SOFIA
 from webapp.models import (
     ATTENDED,
+    CERTIFICATE_ERASED_REASON,
     CERTIFICATE_REVOKED,
     CERTIFICATE_VALID,
     Attendance,
@@ -206,8 +207,12 @@ def _grouped(tally: Tally, part: int) -> dict[Any, Funnel]:
 
 def _certificate_counts(db: Session, filters: Filters) -> dict[str, int]:
     low, high = filters.bounds()
-    query = select(Certificate.status, func.count()).where(
-        *stages.in_period(col(Certificate.issued_at), low, high)).group_by(col(Certificate.status))
+    # A certificate revoked only because its holder's data was erased was earned: it counts
+    # as issued, not as revoked (report_stages.certified says the same).
+    status = case((col(Certificate.revoked_reason) == CERTIFICATE_ERASED_REASON,
+                   CERTIFICATE_VALID), else_=col(Certificate.status))
+    query = select(status, func.count()).where(
+        *stages.in_period(col(Certificate.issued_at), low, high)).group_by(status)
     return dict(db.exec(_of_kind(query, Certificate.user_id, filters.kind)).all())
 
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from course import rules
@@ -23,6 +24,7 @@ from course.compiled import CompiledCourse
 from course.rules import PROGRAMME
 from webapp.models import (
     ATTENDED,
+    CERTIFICATE_ERASED_REASON,
     CERTIFICATE_VALID,
     Attendance,
     Certificate,
@@ -91,7 +93,10 @@ def studied_and_passed(db: Session, course: CompiledCourse, build_dir: Path,
 
 
 def certified(db: Session, high: datetime | None) -> set[int]:
-    """The users holding a valid programme certificate issued before ``high``."""
+    """The users holding a valid programme certificate issued before ``high`` (or one revoked
+    only because its holder's data was erased: they earned it)."""
     return {uid for (uid,) in rows(db, select(Certificate.user_id).distinct().where(
-        Certificate.kind == PROGRAMME, Certificate.status == CERTIFICATE_VALID,
+        Certificate.kind == PROGRAMME, or_(
+            col(Certificate.status) == CERTIFICATE_VALID,
+            col(Certificate.revoked_reason) == CERTIFICATE_ERASED_REASON),
         *in_period(col(Certificate.issued_at), None, high)))}
