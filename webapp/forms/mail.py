@@ -7,13 +7,16 @@ from collections.abc import Mapping
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, RadioField
+from wtforms.fields.choices import SelectChoice
 
 from webapp.i18n import LANGUAGE_NAMES
 
 
 class PreferencesForm(FlaskForm):
-    language = RadioField(_l("Language of the e-mails"),
-                          choices=list(LANGUAGE_NAMES.items()), default="bg")
+    language = RadioField(
+        _l("Language of the e-mails"),
+        choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
+        default="bg")
 
     def kind_fields(self) -> list[tuple[str, Field]]:
         """(kind, checkbox) for each kind the form was made with, in order."""

@@ -13,11 +13,12 @@ template gets it as ``subject``. Templates render with Flask-Babel forced to the
 recipient's language, inside a request context whose URL is ``BASE_URL``, so
 ``url_for(..., _external=True)`` gives links to the public site whether ``queue`` is
 called from a request or from a job. Every template gets, besides ``context``:
-``recipient`` (the User or None), ``language``, ``programme``, ``home_url``, ``kind``, ``essential``,
-``unsubscribe_url`` and ``preferences_url`` (both None for essential kinds).
+``recipient`` (the User or None), ``language``, ``programme``, ``home_url``, ``kind``,
+``essential``, ``unsubscribe_url`` and ``preferences_url`` (both None for essential kinds).
 
 Idempotency: ``key`` names the causing event ("certificate:41"); a second ``queue``
-with the same key records nothing and returns None (``mail_message.key`` is unique).
+with the same key records nothing and returns None (``mail_message.key`` is unique; two
+transactions racing with one key: the second's insert does nothing, ON CONFLICT).
 
 Whether a kind is essential is decided here, by the kind (``KINDS``), never by the
 caller: essential messages (an invitation, a reset code, a cancelled session) ignore
@@ -47,7 +48,8 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from jinja2 import Template
 from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from webapp import content, jobs
@@ -143,21 +145,34 @@ def queue(db: Session, *, kind: str, key: str, user: User | None = None, address
     language = (user.language if user is not None else "") or DEFAULT_LANGUAGE
     subject, text, html = render(template, context, kind=kind, user=user, language=language)
     enabled = mail_enabled(current_app.config)
-    message = MailMessage(
+    row = MailMessage(
         key=key, kind=kind, user_id=user.id if user is not None else None,
         to_address=to_address, subject=subject[:300], text_body=text, html_body=html,
         attachments=[item.stored() for item in attachments], language=language,
         status=MAIL_QUEUED if enabled else MAIL_SKIPPED, error="" if enabled else SKIPPED_OFF,
         created_by=created_by.id if created_by is not None else None)
-    try:
-        with db.begin_nested():  # a savepoint: losing the race keeps the caller's work
-            db.add(message)
-            db.flush()
-    except IntegrityError:  # another transaction recorded the same key a moment ago
+    message = _insert_once(db, row)
+    if message is None:  # another transaction recorded the same key a moment ago
         return None
     if enabled:
         send_later(db, message)
     return message
+
+
+def _insert_once(db: Session, row: MailMessage) -> MailMessage | None:
+    """Insert ``row`` unless its key exists (ON CONFLICT DO NOTHING, SQLite and PostgreSQL).
+
+    Not a savepoint: with SQLite's driver, a savepoint opened before the transaction's
+    first write would commit on release, and a message whose cause is rolled back
+    afterwards would still go out.
+    """
+    dialect = db.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    values = row.model_dump(exclude={"id"})
+    found = db.exec(insert(MailMessage).values(**values)
+                    .on_conflict_do_nothing(index_elements=["key"])
+                    .returning(col(MailMessage.id))).first()
+    return db.get(MailMessage, found[0]) if found is not None else None
 
 
 def send_later(db: Session, message: MailMessage, run_after: Any = None) -> None:
