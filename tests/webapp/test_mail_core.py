@@ -544,3 +544,53 @@ def test_the_coordinators_tools_link_to_the_sent_log(app: Flask, people: People)
     trainer = app.test_client()
     login(trainer, "trainer")
     assert 'href="/trainer/mail"' not in trainer.get("/trainer/").get_data(as_text=True)
+
+
+# --- settings ----------------------------------------------------------------------------
+
+def test_mail_settings_defaults_and_the_password_file(tmp_path: Path) -> None:
+    from webapp.config import mail_settings
+
+    off = mail_settings({})
+    assert off["SMTP_HOST"] == "" and off["SMTP_PORT"] == 587
+    assert off["SMTP_SECURITY"] == "starttls" and off["SMTP_TIMEOUT"] == 30
+    assert not outbox.mail_enabled(off)
+    assert mail_settings({"DOBRO_SMTP_SECURITY": "SSL"})["SMTP_PORT"] == 465
+    secret = tmp_path / "smtp"
+    secret.write_text("от-файла\nignored\n", encoding="utf-8")
+    on = mail_settings({"DOBRO_SMTP_HOST": "smtp.example.org", "DOBRO_SMTP_PORT": "2525",
+                        "DOBRO_MAIL_FROM": "obuchenie@example.org",
+                        "DOBRO_SMTP_PASSWORD": "from-env",
+                        "DOBRO_SMTP_PASSWORD_FILE": str(secret)})
+    assert outbox.mail_enabled(on) and on["SMTP_PORT"] == 2525
+    assert str(on["SMTP_PASSWORD"]) == "от-файла"
+    assert "от-файла" not in repr(on) and "от-файла" not in f"{on!r}"
+
+
+@pytest.mark.parametrize(("env", "named"), [
+    ({"DOBRO_SMTP_SECURITY": "tls"}, "DOBRO_SMTP_SECURITY"),
+    ({"DOBRO_SMTP_PORT": "70000"}, "DOBRO_SMTP_PORT"),
+    ({"DOBRO_SMTP_TIMEOUT": "soon"}, "DOBRO_SMTP_TIMEOUT"),
+    ({"DOBRO_MAIL_FROM": "not an address"}, "DOBRO_MAIL_FROM"),
+    ({"DOBRO_MAIL_REPLY_TO": "Коорд <a@b.bg>"}, "DOBRO_MAIL_REPLY_TO"),
+    ({"DOBRO_SMTP_HOST": "smtp.example.org"}, "DOBRO_MAIL_FROM"),
+    ({"DOBRO_SMTP_PASSWORD_FILE": "/nonexistent/smtp"}, "DOBRO_SMTP_PASSWORD_FILE"),
+])
+def test_a_bad_mail_setting_stops_the_start(env: dict[str, str], named: str) -> None:
+    from webapp.config import mail_settings
+
+    with pytest.raises(ValueError, match=named):
+        mail_settings(env)
+
+
+def test_the_app_reads_the_mail_settings_from_the_environment(
+        make_app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOBRO_SMTP_HOST", "smtp.example.org")
+    monkeypatch.setenv("DOBRO_MAIL_FROM", "obuchenie@example.org")
+    monkeypatch.setenv("DOBRO_SMTP_PASSWORD", "s3cret-value")
+    app = make_app()
+    assert outbox.mail_enabled(app) and app.config["SMTP_PORT"] == 587
+    assert "s3cret-value" not in repr(app.config)
+    monkeypatch.setenv("DOBRO_SMTP_SECURITY", "plain")
+    with pytest.raises(ValueError, match="DOBRO_SMTP_SECURITY"):
+        make_app()
