@@ -167,6 +167,25 @@ def test_the_message_is_in_the_recipients_language(app: Flask, people: People,
     assert english_text is not None and "Stop messages of this kind" in english_text.get_content()
 
 
+def test_queued_inside_a_request_the_links_go_to_base_url_and_the_page_keeps_its_language(
+        app: Flask, people: People) -> None:
+    from flask import url_for
+    from flask_babel import gettext
+
+    english = add_email(app, "maria", "maria@example.org", language="en")
+    with app.test_request_context("/trainer/", base_url="http://10.0.0.5:8000"):
+        assert gettext("Sessions") == "Занятия"
+        database = db.session()
+        found = outbox.queue(database, kind="certificate_issued", key="in-request",
+                             user=database.get(User, english.id), template="probe",
+                             context={"what": "x"})
+        assert found is not None and found.subject.startswith("Sessions:")
+        assert "https://dobro.example.org/" in found.text_body
+        assert "10.0.0.5" not in found.text_body + found.html_body
+        assert gettext("Sessions") == "Занятия"  # the request's own language is untouched
+        assert url_for("learn.home", _external=True) == "http://10.0.0.5:8000/"
+
+
 # --- the outbox: once per event, nothing to nobody ----------------------------------
 
 def test_one_event_queues_one_message(app: Flask, ivan: User,
