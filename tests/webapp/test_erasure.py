@@ -366,6 +366,9 @@ def test_a_second_approval_changes_nothing(app: Flask, people: People) -> None:
     request = only_request(app)
     admin = app.test_client()
     login(admin, "admin")
+    confirm = admin.get(f"/coordinator/erasure/{request.id}/approve").get_data(as_text=True)
+    assert f"„Заличен участник #{people.learner.id}“" in confirm
+    assert "0 валидни сертификата се отнемат" in confirm
     for _ in range(2):
         response = submit(admin, f"/coordinator/erasure/{request.id}/approve", {},
                           page="/coordinator/erasure")
@@ -377,6 +380,8 @@ def test_a_second_approval_changes_nothing(app: Flask, people: People) -> None:
         assert len(database.exec(select(ErasureRequest)).all()) == 1
     page = admin.get("/coordinator/erasure").get_data(as_text=True)
     assert "Одобрено: заличено" in page and "Иван Иванов" not in page
+    again = admin.get(f"/coordinator/erasure/{request.id}/approve")
+    assert again.status_code == 302 and again.location.endswith("/coordinator/erasure")
 
 
 def test_a_paper_request_is_recorded_by_a_coordinator(app: Flask, people: People) -> None:
@@ -407,9 +412,12 @@ def test_access_and_bad_ids(app: Flask, people: People) -> None:
     admin = app.test_client()
     login(admin, "admin")
     for url in ("/coordinator/erasure/999/approve", "/coordinator/erasure/999/refuse",
-                "/coordinator/erasure/record/999", "/coordinator/erasure/99999999999/approve"):
+                "/coordinator/erasure/record/999"):
         assert submit(admin, url, {"reason": "x"}, page="/coordinator/erasure").status_code \
             == 404, url
+    for url in ("/coordinator/erasure/999/approve", "/coordinator/erasure/99999999999/approve",
+                "/coordinator/erasure/abc/approve"):
+        assert admin.get(url).status_code == 404, url
 
 
 def test_the_last_administrator_cannot_be_erased(app: Flask, people: People) -> None:

@@ -66,23 +66,6 @@ def subject_text(line: Line) -> str:
     return line.subject_name
 
 
-def target_text(line: Line) -> str:
-    """The target in words: "Група #3", "Сертификат #12", "Справка: напредък"."""
-    kind, _sep, value = line.entry.target.partition(":")
-    reports = {"progress": _("Learners’ progress"), "donor": _("Report to the donors")}
-    if kind == "report":
-        return _("Report: %(name)s", name=reports.get(value, value))
-    kinds = {"group": _("Group"), "session": _("Session"), "certificate": _("Certificate"),
-             "user": _("Account"), "erasure": _("Erasure request")}
-    if kind in kinds and value.isdigit():
-        return f"{kinds[kind]} #{value}"
-    if kind == "distribution":
-        return _("Distribution list (%(format)s)", format=value.upper())
-    if kind == "audit":
-        return _("Access log (%(format)s)", format=value.upper())
-    return line.entry.target
-
-
 def target_link(line: Line) -> str | None:
     """Where the target can be seen in the app, if anywhere."""
     kind, _sep, value = line.entry.target.partition(":")
@@ -92,8 +75,6 @@ def target_link(line: Line) -> str | None:
         return url_for("trainer.group", group_id=int(value))
     if kind == "session":
         return url_for("sessions.detail", session_id=int(value))
-    if kind == "erasure":
-        return url_for("erasure.requests")
     if kind in ("certificate", "user") and line.entry.subject_user_id \
             and not line.subject_erased:
         return url_for("certificates.learner", user_id=line.entry.subject_user_id)
@@ -110,7 +91,6 @@ def index() -> str:
     return render_template("audit/index.html", lines=lines, pager=pager, filters=filters,
                            notes=notes, actions=audit.ACTIONS, actors=audit.actors(database),
                            subject_text=subject_text, target_link=target_link,
-                           target_text=target_text,
                            keep_months=audit.keep_months())
 
 

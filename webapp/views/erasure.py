@@ -14,7 +14,7 @@ from webapp import db
 from webapp.auth import client_address, me, role_required
 from webapp.forms.erasure import AskForm, EraseExpiredForm, RefuseForm
 from webapp.models import COORDINATORS, ErasureRequest, User
-from webapp.services import erasure, limits, retention
+from webapp.services import certificates, erasure, limits, retention
 from webapp.services.erasure import ErasureError
 
 bp = Blueprint("erasure", __name__)
@@ -85,6 +85,20 @@ def record(user_id: int) -> BaseResponse:
     database.commit()
     flash(_("The request is recorded. Approve or refuse it below."), "success")
     return redirect(url_for("erasure.requests", _anchor="pending"))
+
+
+@bp.get("/coordinator/erasure/<int:request_id>/approve")
+@role_required(*COORDINATORS)
+def confirm_approval(request_id: int) -> str | BaseResponse:
+    """What approving will do to this person, and the button that does it."""
+    database, found = db.session(), pending_request(request_id)
+    if found.status != erasure.PENDING:
+        flash(_("This request was decided already; nothing changed."), "info")
+        return redirect(url_for("erasure.requests"))
+    person = database.get(User, found.user_id) or abort(404)
+    return render_template("erasure/approve.html", item=found, person=person,
+                           pseudonym=erasure.pseudonym(found.user_id),
+                           valid=len(certificates.valid_for(database, person)))
 
 
 @bp.post("/coordinator/erasure/<int:request_id>/approve")
