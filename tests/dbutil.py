@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Table, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
@@ -31,6 +31,34 @@ def backends() -> list[object]:
     elif os.environ.get("CI") == "true":
         raise RuntimeError(f"CI=true but {PG_ENV} is not set: the PostgreSQL tests must run")
     return params
+
+
+def empty_database(backend: str, tmp_path: Path) -> str:
+    """The URL of an empty database with no schema at all, for a migration test: a new
+    SQLite file, or the PostgreSQL test database wiped (the test upgrades it to head when
+    it is done, for the tests after it)."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'dobro.db'}"
+    engine = make_engine(backend)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+    return backend
+
+
+def table_of(difference: object) -> str | None:
+    """The table an Alembic autogenerate difference is about (a tuple, or a list of
+    tuples), to keep a migration test's comparison to its own tables."""
+    first = difference[0] if isinstance(difference, list) else difference
+    assert isinstance(first, tuple)
+    for item in first[1:]:
+        name = getattr(item, "name", None)
+        table = getattr(item, "table", None)
+        if table is not None:
+            return str(table.name)
+        if isinstance(item, Table):
+            return str(name)
+    return None
 
 
 def fresh_database(backend: str, tmp_path: Path) -> Iterator[str]:

@@ -9,19 +9,8 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from tests.dbutil import backends
+from tests.dbutil import backends, empty_database
 from webapp import db
-
-
-def _url(backend: str, tmp_path: Path) -> str:
-    """An empty database: a new SQLite file, or the PostgreSQL test database wiped."""
-    if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'dobro.db'}"
-    engine = db.make_engine(backend)
-    with engine.begin() as connection:
-        connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    engine.dispose()
-    return backend
 
 
 def _columns(engine: sa.engine.Engine) -> dict[str, dict[str, object]]:
@@ -31,7 +20,7 @@ def _columns(engine: sa.engine.Engine) -> dict[str, dict[str, object]]:
 @pytest.mark.parametrize("backend", backends())
 def test_upgrade_adds_an_empty_specialism_and_downgrade_removes_it(
         backend: str, tmp_path: Path) -> None:
-    url = _url(backend, tmp_path)
+    url = empty_database(backend, tmp_path)
     try:
         db.upgrade(url, "0011")
         engine = db.make_engine(url)
