@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from datetime import date
@@ -82,6 +83,7 @@ def settings(instance: Path, overrides: Mapping[str, Any]) -> dict[str, Any]:
                              if env.get("DOBRO_RETENTION_MONTHS", "").strip() else None),
         "PROGRAMME_END": programme_end(env.get("DOBRO_PROGRAMME_END", "")),
         **mail_settings(env),
+        **message_settings(env),
     }
     config.update(overrides)
     config["CONTENT_ROOT"] = Path(config["CONTENT_ROOT"]).resolve()
@@ -135,6 +137,32 @@ def mail_settings(env: Mapping[str, str]) -> dict[str, Any]:
         "SMTP_TIMEOUT": whole_number(env, "DOBRO_SMTP_TIMEOUT", 30, least=1, most=600),
         "MAIL_FROM": sender,
         "MAIL_REPLY_TO": reply_to,
+    }
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+REMINDER_OFFSET = re.compile(r"([1-9][0-9]{0,2})([dhm])")
+
+
+def message_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """When the automatic messages go (services/mail_sweep.py): reminders before a session
+    (``DOBRO_MAIL_REMINDERS``, "2d,2h"; "" none), the trainers' weekly digest's day
+    (``DOBRO_MAIL_DIGEST_DAY``, monday; "off" none), the inactivity nudge after N days
+    (``DOBRO_MAIL_NUDGE_DAYS``, "" off)."""
+    raw = env.get("DOBRO_MAIL_REMINDERS", "2d,2h")
+    offsets = tuple(part.strip().lower() for part in raw.split(",") if part.strip())
+    for offset in offsets:
+        if not REMINDER_OFFSET.fullmatch(offset):
+            raise ValueError("DOBRO_MAIL_REMINDERS must be times before a session such as "
+                             f"2d,2h or 90m (days, hours, minutes), not {raw!r}")
+    day = env.get("DOBRO_MAIL_DIGEST_DAY", "").strip().lower() or "monday"
+    if day not in (*WEEKDAYS, "off"):
+        raise ValueError(f"DOBRO_MAIL_DIGEST_DAY must be a weekday in English (monday) or "
+                         f"off, not {day!r}")
+    return {
+        "MAIL_REMINDERS": offsets,
+        "MAIL_DIGEST_DAY": day,
+        "MAIL_NUDGE_DAYS": whole_number(env, "DOBRO_MAIL_NUDGE_DAYS", 0, least=1, most=365),
     }
 
 

@@ -49,13 +49,13 @@ def new_join_codes(group_id: int) -> tuple[Group, list[Any]] | BaseResponse | st
         form = RenewCodesForm()
         if not form.validate_on_submit():
             return render_renew(found, form)
-        issued = groups.join_codes(database, found, me())
+        issued = groups.join_codes(database, found, me(), send_by_email())
         if not issued:
             flash(_("Everyone in this group has joined already: there are no codes to print."),
                   "info")
             return redirect(url_for("trainer.group", group_id=group_id))
     else:
-        issued = groups.missing_codes(database, found, me())
+        issued = groups.missing_codes(database, found, me(), send_by_email())
         if not issued:
             if groups.waiting(groups.members(database, found)):
                 flash(_("Everyone who has not joined holds a join code that still works. "
@@ -66,6 +66,11 @@ def new_join_codes(group_id: int) -> tuple[Group, list[Any]] | BaseResponse | st
             return redirect(url_for("trainer.group", group_id=group_id, _anchor="codes-title"))
     database.commit()
     return found, issued
+
+
+def send_by_email() -> bool:
+    """Whether the code form's "send by e-mail" box (mail/_send_box.html) was ticked."""
+    return request.form.get("send_email") == "y"
 
 
 def render_renew(found: Group, form: RenewCodesForm) -> str:

@@ -123,7 +123,14 @@ def handlers() -> dict[str, Handler]:
 
 def _import_handlers() -> None:
     # The modules whose @handler decorators fill the registry.
-    from webapp.services import audit, certificate_pdf, mail_send, publications  # noqa: F401
+    from webapp.services import (  # noqa: F401
+        audit,
+        certificate_pdf,
+        mail_send,
+        mail_sweep,
+        publications,
+        retention,
+    )
 
 
 def enqueue(session: Session, kind: str, payload: dict[str, Any] | None = None, key: str = "",

@@ -11,7 +11,15 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from webapp.forms.fields import TOO_LONG, one_of_the_choices, optional_int, squeeze
@@ -86,3 +94,15 @@ class ReissueForm(ReasonForm):
         DataRequired(message=_l("Enter the name.")),
         Length(max=MAX_TEXT, message=TOO_LONG)],
         render_kw={"maxlength": MAX_TEXT})
+
+
+class EditSessionForm(SessionForm):
+    """A scheduled session's time, place, trainer and places (its topic stays)."""
+
+    topic = None
+
+
+class CancelSessionForm(FlaskForm):
+    confirm = BooleanField(_l("Yes, cancel the session and tell everyone enrolled"),
+                           validators=[DataRequired(
+                               message=_l("Tick the box to confirm the cancellation."))])

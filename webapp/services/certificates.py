@@ -42,7 +42,7 @@ from webapp.models import (
     User,
     utcnow,
 )
-from webapp.services import audit, completion
+from webapp.services import audit, completion, mail_messages
 
 MAX_REASON = 500
 PDF_JOB = "certificate-pdf"  # renders and stores a certificate's PDF (certificate_pdf.py)
@@ -154,6 +154,7 @@ def _new(db: Session, user: User, course: CompiledCourse, iss: Issuer, topic_id:
     db.add(cert)
     _log(db, cert, "issued", by, reason, now)
     _queue_pdf(db, cert)
+    mail_messages.certificate_issued(db, cert, user)
     return cert
 
 
@@ -241,6 +242,7 @@ def reissue(db: Session, cert: Certificate, by: User, reason: str,
     db.add_all([new, cert])
     _log(db, new, "reissued", by, new.reason, now)
     _queue_pdf(db, new)
+    mail_messages.certificate_issued(db, new, db.get(User, new.user_id))
     audit.record(db, by, "certificate_reissued", new.user_id, f"certificate:{new.id}")
     db.commit()
     return new

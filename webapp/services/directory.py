@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlmodel import Session, col, delete, func, select
 
 from webapp.models import STAFF, Group, GroupMember, GroupTrainer, Organisation, User
-from webapp.services import accounts, audit
+from webapp.services import accounts, audit, mail_messages
 
 
 class DirectoryError(Exception):
@@ -159,6 +159,7 @@ def update_group(db: Session, group: Group, name: str, description: str,
 def _code(db: Session, user: User, created_by: User) -> StaffCode:
     purpose = "reset" if user.username else "join"
     code, invitation = accounts.issue_invitation(db, user, purpose, created_by)
+    mail_messages.code_made(db, user, code, invitation, created_by, None)
     audit.record(db, created_by, f"{purpose}_code", user, f"user:{user.id}")
     return StaffCode(user, code, purpose, invitation.expires_at)
 

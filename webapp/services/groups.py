@@ -23,7 +23,7 @@ from webapp.models import (
     User,
     utcnow,
 )
-from webapp.services import accounts, audit
+from webapp.services import accounts, audit, mail_messages
 
 
 class GroupNotFound(Exception):
@@ -147,17 +147,21 @@ def update_learner(db: Session, member: Member, name: str, organisation_id: int,
     return user
 
 
-def new_code(db: Session, member: Member, created_by: User) -> IssuedCode:
-    """A join code for someone who has not joined, a reset code for someone who has."""
+def new_code(db: Session, member: Member, created_by: User,
+             send: bool | None = None) -> IssuedCode:
+    """A join code for someone who has not joined, a reset code for someone who has;
+    ``send``: by e-mail too (None: when e-mail is on and they have an address)."""
     purpose = "reset" if member.joined else "join"
     code, invitation = accounts.issue_invitation(db, member.user, purpose, created_by)
+    mail_messages.code_made(db, member.user, code, invitation, created_by, send)
     audit.record(db, created_by, f"{purpose}_code", member.user, f"user:{member.user.id}")
     return IssuedCode(member, code, purpose, invitation.expires_at)
 
 
-def join_codes(db: Session, group: Group, created_by: User) -> list[IssuedCode]:
+def join_codes(db: Session, group: Group, created_by: User,
+               send: bool | None = None) -> list[IssuedCode]:
     """New join codes for the learners of ``group`` who have not joined; older ones stop working."""
-    return [new_code(db, member, created_by) for member in members(db, group)
+    return [new_code(db, member, created_by, send) for member in members(db, group)
             if member.may_get_code and not member.joined]
 
 
@@ -182,10 +186,11 @@ def waiting(found: Sequence[Member]) -> list[Member]:
     return [m for m in found if m.may_get_code and not m.joined]
 
 
-def missing_codes(db: Session, group: Group, created_by: User) -> list[IssuedCode]:
+def missing_codes(db: Session, group: Group, created_by: User,
+                  send: bool | None = None) -> list[IssuedCode]:
     """Join codes for the learners of ``group`` who have not joined and hold no code that
     works; the codes already handed out keep working."""
     pending = waiting(members(db, group))
     held = codes_held(db, pending)
-    return [new_code(db, member, created_by) for member in pending
+    return [new_code(db, member, created_by, send) for member in pending
             if member.user.id not in held]

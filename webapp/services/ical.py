@@ -16,6 +16,9 @@ class Event:
     location: str
     description: str = ""
     url: str = ""
+    # Raised with each change of a published event (RFC 5545 3.8.7.4); CANCELLED: called off.
+    sequence: int = 0
+    status: str = ""
 
 
 def _escape(text: str) -> str:
@@ -41,10 +44,10 @@ def _fold(line: str) -> str:
     return "\r\n".join(parts)
 
 
-def calendar(events: Iterable[Event], name: str, now: datetime) -> str:
-    """A VCALENDAR with ``events``."""
+def calendar(events: Iterable[Event], name: str, now: datetime, method: str = "PUBLISH") -> str:
+    """A VCALENDAR with ``events`` (``method``: PUBLISH, or REQUEST / CANCEL in an e-mail)."""
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Dobro//Sessions//BG",
-             "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{_escape(name)}"]
+             "CALSCALE:GREGORIAN", f"METHOD:{method}", f"X-WR-CALNAME:{_escape(name)}"]
     for event in events:
         lines += ["BEGIN:VEVENT", f"UID:{event.uid}", f"DTSTAMP:{_stamp(now)}",
                   f"DTSTART:{_stamp(event.starts_at)}", f"DTEND:{_stamp(event.ends_at)}",
@@ -53,6 +56,10 @@ def calendar(events: Iterable[Event], name: str, now: datetime) -> str:
             lines.append(f"DESCRIPTION:{_escape(event.description)}")
         if event.url:
             lines.append(f"URL:{event.url}")
+        if event.sequence:
+            lines.append(f"SEQUENCE:{event.sequence}")
+        if event.status:
+            lines.append(f"STATUS:{event.status}")
         lines.append("END:VEVENT")
     lines.append("END:VCALENDAR")
     return "".join(_fold(line) + "\r\n" for line in lines)

@@ -15,13 +15,15 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from sqlmodel import Session, col, func, or_, select
 
 from course.compiled import CompiledCourse
+from webapp.content import current_course
 from webapp.models import (
     ATTENDANCE_STATUSES,
     ATTENDED,
@@ -40,7 +42,7 @@ from webapp.models import (
     User,
     utcnow,
 )
-from webapp.services import accounts, dashboard
+from webapp.services import accounts, dashboard, ical
 from webapp.services.dashboard import TopicRow
 
 CHECKIN_ALPHABET = accounts.CODE_ALPHABET
@@ -83,12 +85,83 @@ def hours(found: TrainingSession) -> float:
     return max((found.ends_at - found.starts_at).total_seconds(), 0) / 3600
 
 
+def aware(moment: datetime) -> datetime:
+    """``moment`` as an aware UTC time (SQLite hands back naive ones; both store UTC)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def create(db: Session, author: User, **fields: Any) -> TrainingSession:
     """Schedule a session (the form has checked the fields)."""
     found = TrainingSession(**fields, checkin_code=new_checkin_code(), created_by=author.id)
     db.add(found)
     db.flush()
     return found
+
+
+# What an edit may change; a change of any of these is told to everyone enrolled.
+EDITABLE = ("title", "municipality", "venue", "starts_at", "ends_at", "trainer_id", "capacity")
+TOLD = ("title", "municipality", "venue", "starts_at", "ends_at")
+
+
+class SessionCancelled(Exception):
+    """The session is cancelled: it can no longer be changed, enrolled in or checked in to."""
+
+
+def update(db: Session, found: TrainingSession, **fields: Any) -> bool:
+    """Change the session (the form has checked the fields); whether its learners must be
+    told (its time, place or title changed)."""
+    if found.cancelled_at is not None:
+        raise SessionCancelled(found.id)
+    before = {name: getattr(found, name) for name in TOLD}
+    for name, value in fields.items():
+        if name not in EDITABLE:
+            raise ValueError(name)
+        setattr(found, name, value)
+    db.add(found)
+    db.flush()
+    return any(_differs(before[name], getattr(found, name)) for name in TOLD)
+
+
+def _differs(old: Any, new: Any) -> bool:
+    if isinstance(old, datetime) and isinstance(new, datetime):
+        return aware(old) != aware(new)
+    return bool(old != new)
+
+
+def cancel(db: Session, found: TrainingSession, now: datetime | None = None) -> bool:
+    """Call the session off (it stays on record, marked); False when it already was."""
+    if found.cancelled_at is not None:
+        return False
+    found.cancelled_at = now or utcnow()
+    db.add(found)
+    db.flush()
+    return True
+
+
+def sequence(found: TrainingSession, at: datetime) -> int:
+    """The event's SEQUENCE for a change made at ``at``: seconds since it was scheduled, so
+    that each later change carries a higher number (no column counts the changes)."""
+    return max(int((aware(at) - aware(found.created_at)).total_seconds()), 1)
+
+
+def calendar_event(found: TrainingSession, sequence_number: int | None = None) -> ical.Event:
+    """The session as a calendar event: one UID for its download, feed and e-mails; a
+    cancelled one marked so, with the SEQUENCE of its cancellation."""
+    if sequence_number is None:
+        sequence_number = (sequence(found, found.cancelled_at)
+                           if found.cancelled_at is not None else 0)
+    base = str(current_app.config["BASE_URL"]).rstrip("/")
+    host = base.split("://", 1)[-1].split("/", 1)[0]
+    topic = current_course().topic(found.topic_id)
+    return ical.Event(f"session-{found.id}@{host}", found.starts_at, found.ends_at,
+                      found.title, ", ".join(p for p in (found.venue, found.municipality) if p),
+                      topic.title if topic is not None else "", base + "/", sequence_number,
+                      "CANCELLED" if found.cancelled_at is not None else "")
+
+
+def group_learner_ids(db: Session, group_id: int) -> list[int]:
+    """The ids of the group's members."""
+    return list(db.exec(select(GroupMember.user_id).where(GroupMember.group_id == group_id)))
 
 
 def _visible(user: User) -> object:
@@ -154,6 +227,8 @@ def enrol(db: Session, found: TrainingSession, group: Group) -> bool:
     Refused (``OverCapacity``) when the enrolled groups' learners, counted once
     each, would then be more than the session's places.
     """
+    if found.cancelled_at is not None:
+        raise SessionCancelled(found.id)
     if db.get(SessionGroup, (found.id, group.id)) is not None:
         return False
     assert group.id is not None
@@ -259,7 +334,8 @@ def check_in(db: Session, user: User, code: str, now: datetime | None = None) ->
     if accounts.throttled(db, key):
         raise CheckInError("throttled")
     candidates = list(db.exec(select(TrainingSession).where(
-        TrainingSession.checkin_code == code)).all()) if len(code) == CHECKIN_LENGTH else []
+        TrainingSession.checkin_code == code, col(TrainingSession.cancelled_at).is_(None))
+        ).all()) if len(code) == CHECKIN_LENGTH else []
     if not candidates:
         accounts.record_failure(db, key)
         db.commit()
@@ -280,13 +356,15 @@ def check_in(db: Session, user: User, code: str, now: datetime | None = None) ->
 
 
 def upcoming_for(db: Session, user: User, now: datetime | None = None) -> list[TrainingSession]:
-    """The sessions of the learner's groups that have not ended, soonest first."""
+    """The sessions of the learner's groups that have not ended, soonest first (cancelled
+    ones left out)."""
     now = now or utcnow()
     return list(db.exec(select(TrainingSession).distinct()
                         .join(SessionGroup, col(SessionGroup.session_id) == TrainingSession.id)
                         .join(GroupMember, col(GroupMember.group_id) == SessionGroup.group_id)
                         .where(GroupMember.user_id == user.id,
-                               col(TrainingSession.ends_at) >= now)
+                               col(TrainingSession.ends_at) >= now,
+                               col(TrainingSession.cancelled_at).is_(None))
                         .order_by(col(TrainingSession.starts_at))))
 
 

@@ -23,7 +23,7 @@ from webapp import db, i18n
 from webapp.auth import SignedIn, client_address, me, session_limits
 from webapp.forms.auth import ChangePasswordForm, JoinForm, LoginForm, ResetForm
 from webapp.models import STAFF, User, utcnow
-from webapp.services import accounts, login_sessions
+from webapp.services import accounts, login_sessions, mail_messages
 from webapp.services.accounts import AccountError
 from webapp.templating import moment
 
@@ -161,6 +161,8 @@ def redeem(form: JoinForm | ResetForm, username: str, email: str | None) -> Resp
         flash(account_message(error.code), "error")
         return None
     login_sessions.end_all(database, user.id or 0)  # a new password ends the old sessions
+    if isinstance(form, ResetForm):
+        mail_messages.password_changed(database, user)
     database.commit()
     start_session(user, with_password=False)
     flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
@@ -201,6 +203,7 @@ def change_password() -> str | Response:
             database = db.session()
             database.add(user)
             login_sessions.end_all(database, user.id or 0)
+            mail_messages.password_changed(database, user)
             database.commit()
             start_session(user)  # every other session has ended; this one goes on anew
             flash(_("Your password has been changed."), "success")

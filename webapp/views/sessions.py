@@ -24,13 +24,20 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as BaseResponse
 
 from course.rules import PROGRAMME
-from webapp import db
+from webapp import db, localtime
 from webapp.auth import me, role_required
 from webapp.content import current_course, store
-from webapp.forms.sessions import CheckInForm, EnrolForm, SessionForm
+from webapp.forms.sessions import (
+    CancelSessionForm,
+    CheckInForm,
+    EditSessionForm,
+    EnrolForm,
+    SessionForm,
+)
 from webapp.localtime import SOFIA
 from webapp.models import (
     ATTENDANCE_STATUSES,
+    COORDINATORS,
     STAFF,
     Certificate,
     TrainingSession,
@@ -38,9 +45,9 @@ from webapp.models import (
     utcnow,
 )
 from webapp.notices import announce
-from webapp.services import audit, certificates, groups, ical, sessions
+from webapp.services import audit, certificates, groups, ical, mail_messages, sessions
 from webapp.services.certificate_pdf import qr_svg
-from webapp.services.sessions import CheckInError, SessionNotFound
+from webapp.services.sessions import CheckInError, SessionCancelled, SessionNotFound
 from webapp.templating import moment
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
@@ -123,6 +130,8 @@ def enrol(session_id: int) -> str | BaseResponse:
         abort(404)
     try:
         added = sessions.enrol(database, found, group)
+    except SessionCancelled:
+        abort(404)
     except sessions.OverCapacity as full:
         form.group.errors = [_(
             "With this group the session would have %(learners)s learners, but it has "
@@ -130,11 +139,85 @@ def enrol(session_id: int) -> str | BaseResponse:
             learners=full.learners, capacity=full.capacity)]
         return render_detail(found, form)
     if added:
+        mail_messages.enrolled(database, found, group.id or 0, me())
         database.commit()
         flash(_("%(group)s is enrolled.", group=group.name), "success")
     else:
         flash(_("%(group)s was enrolled already.", group=group.name), "info")
     return redirect(url_for(".detail", session_id=found.id))
+
+
+@bp.route("/<int:session_id>/edit", methods=["GET", "POST"])
+@role_required(*STAFF)
+def edit(session_id: int) -> str | BaseResponse:
+    """Change a session's time, place, trainer or places; everyone enrolled is told."""
+    found = session_i_lead(session_id)
+    form = edit_form(found)
+    if not form.validate_on_submit():
+        return render_template("sessions/edit.html", session=found, form=form)
+    database = db.session()
+    taken = sessions.learners_with(database, found, sessions.enrolled_ids(database, found))
+    if (form.capacity.data or 0) < taken:
+        form.capacity.errors = [_("%(taken)s learners are enrolled already: at least that "
+                                  "many places, please.", taken=taken)]
+        return render_template("sessions/edit.html", session=found, form=form)
+    told = sessions.update(database, found, title=form.title.data,
+                           municipality=form.municipality.data, venue=form.venue.data or "",
+                           starts_at=local_time(form.day.data, form.starts.data),
+                           ends_at=local_time(form.day.data, form.ends.data),
+                           trainer_id=form.trainer.data, capacity=form.capacity.data)
+    if told:
+        mail_messages.changed(database, found, me())
+    database.commit()
+    flash(_("The session is changed. Everyone enrolled is told.") if told
+          else _("The session is changed."), "success")
+    return redirect(url_for(".detail", session_id=found.id))
+
+
+@bp.route("/<int:session_id>/cancel", methods=["GET", "POST"])
+@role_required(*STAFF)
+def cancel(session_id: int) -> str | BaseResponse:
+    """Call a session off, after a confirmation; everyone enrolled is told."""
+    found = session_i_lead(session_id)
+    form = CancelSessionForm()
+    if not form.validate_on_submit():
+        return render_template("sessions/cancel.html", session=found, form=form,
+                               learners=len(sessions.roster(db.session(), found)))
+    database = db.session()
+    sessions.cancel(database, found)
+    mail_messages.cancelled(database, found, me())
+    database.commit()
+    flash(_("The session is cancelled. Everyone enrolled is told."), "success")
+    return redirect(url_for(".detail", session_id=found.id))
+
+
+def session_i_lead(session_id: int) -> TrainingSession:
+    """A session the signed-in user may change: its trainer's, or any for coordinators;
+    a cancelled one no longer changes."""
+    found = my_session(session_id)
+    user = me()
+    if user.role not in COORDINATORS and found.trainer_id != user.id:
+        abort(404)
+    if found.cancelled_at is not None:
+        abort(404)
+    return found
+
+
+def may_change(found: TrainingSession) -> bool:
+    user = me()
+    return found.cancelled_at is None and (user.role in COORDINATORS
+                                           or found.trainer_id == user.id)
+
+
+def edit_form(found: TrainingSession) -> EditSessionForm:
+    form = EditSessionForm(obj=found if request.method == "GET" else None)
+    form.trainer.choices = [("", _("— choose —"))] + [
+        (u.id, u.name) for u in sessions.trainers(db.session())]
+    if request.method == "GET":
+        starts, ends = localtime.local(found.starts_at), localtime.local(found.ends_at)
+        form.day.data, form.starts.data, form.ends.data = starts.date(), starts.time(), ends.time()
+        form.trainer.data = found.trainer_id
+    return form
 
 
 @bp.post("/<int:session_id>/attendance/<int:user_id>")
@@ -249,6 +332,7 @@ def render_detail(found: TrainingSession, form: EnrolForm) -> str:
                            history=sessions.history(database, found),
                            trainer=database.get(User, found.trainer_id),
                            statuses=ATTENDANCE_STATUSES, window=sessions.window(found),
+                           may_change=may_change(found),
                            checkin_url=url, qr=qr_svg(url, fluid=True))
 
 
@@ -310,14 +394,7 @@ def renew_feed() -> BaseResponse:
 
 
 def calendar_response(found: list[TrainingSession], name: str, filename: str) -> Response:
-    base = current_app.config["BASE_URL"].rstrip("/")
-    host = base.split("://", 1)[-1].split("/", 1)[0]
-    course = current_course()
-    titles = {t.id: t.title for t in course.topics}
-    events = [ical.Event(f"session-{s.id}@{host}", s.starts_at, s.ends_at, s.title,
-                         ", ".join(p for p in (s.venue, s.municipality) if p),
-                         titles.get(s.topic_id, ""), base + "/")
-              for s in found]
+    events = [sessions.calendar_event(s) for s in found]
     response = Response(ical.calendar(events, name, utcnow()), mimetype="text/calendar")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
