@@ -255,6 +255,13 @@ def test_attendance_and_certificates(client: FlaskClient, app: Flask, people: Pe
            page=councillor_page)
     row = only_entry(app, "certificate_issued")
     assert (row.actor_id, row.subject_user_id) == (people.trainer.id, people.councillor.id)
+    assert client.get(f"/certificates/{topic.code}.pdf").status_code == 200
+    row = only_entry(app, "certificate_downloaded")
+    assert (row.subject_user_id, row.target) == (people.learner.id, f"certificate:{topic.id}")
+    learner = app.test_client()
+    login(learner, "ivan")  # the holder's own download is not recorded
+    assert learner.get(f"/certificates/{topic.code}.pdf").status_code == 200
+    only_entry(app, "certificate_downloaded")
     assert client.get(f"/certificates/groups/{group_id}.zip").status_code == 200
     row = only_entry(app, "export_certificates")
     assert (row.target, row.count) == (f"group:{group_id}", 2)

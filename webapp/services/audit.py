@@ -61,6 +61,7 @@ ACTIONS: dict[str, Action] = {
     "view_learner": Action(_l("Viewed a learner's details")),
     "view_attempts": Action(_l("Viewed a learner's attempts")),
     "view_progress": Action(_l("Viewed a learner's progress and certificates")),
+    "certificate_downloaded": Action(_l("Downloaded a learner's certificate")),
     # Changes.
     "join_code": Action(_l("Made a join code"), change=True),
     "reset_code": Action(_l("Made a reset code"), change=True),

@@ -61,6 +61,9 @@ def credential(code: str) -> str:
 @login_required
 def pdf(code: str) -> Response:
     cert = visible_certificate(code)
+    if cert.user_id != me().id:  # staff downloading a learner's certificate
+        audit.record_now(db.session(), me(), "certificate_downloaded", cert.user_id,
+                         f"certificate:{cert.id}")
     # Stored when it was issued (a revoked one too: it states what was issued, and the
     # verify page tells its status); rendered here only if its job has not run yet.
     response = Response(stored_pdf(db.session(), cert, certificates.current_issuer()),
