@@ -92,6 +92,9 @@ def answer_a_text_question(app: Flask, user: User) -> None:
         right = {s.question.id: to_display(s.question, s.drawn, correct_response(s.question))
                  for s in attempts.slots(attempt)}
         attempts.submit(database, attempt, {**right, "q-text": FREE_TEXT})
+        admin = database.exec(select(User).where(User.role == "admin")).one()
+        report = statistics.quiz_report(database, admin, quiz)  # cached, with her text
+        assert FREE_TEXT in repr(report)
 
 
 def make_activity(app: Flask, people: People, her_id: int) -> None:

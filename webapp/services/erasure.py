@@ -17,7 +17,8 @@ reports and the donor report. Where the data lives, table by table:
 - ``mail_message``: address, subject, bodies, attachments and the error text blanked (kind,
   status and dates stay: the log still counts them);
 - ``answer``: the free text of text questions blanked (the grade stays in
-  ``question_score``);
+  ``question_score``); the cached quiz statistics (``shared_cache``), which hold answers'
+  text, dropped (computed again at the next view);
 - uploads of participant lists waiting for confirmation (``instance/imports``) are deleted,
   every one: they are spreadsheets of many people, kept 30 minutes at most, and this one
   may be among them; the trainer uploads again.
@@ -53,6 +54,7 @@ from webapp.models import (
     LoginSession,
     MailMessage,
     MailPreference,
+    SharedCache,
     StoredFile,
     Throttle,
     User,
@@ -61,6 +63,7 @@ from webapp.models import (
 from webapp.services import audit, certificates, pending_imports
 from webapp.services.accounts import MAX_PASSWORD
 from webapp.services.certificate_pdf import STORED_KIND
+from webapp.services.statistics import CACHE_PREFIX as STATISTICS_CACHE
 
 REVOCATION_REASON = CERTIFICATE_ERASED_REASON
 MAX_REASON = 500
@@ -105,6 +108,8 @@ def pseudonymise(db: Session, user: User, by: User, reason_channel: str,
     _certificates(db, user, by)
     _mail(db, user.id)
     _answers(db, user.id)
+    # Cached quiz statistics hold the text of answers: computed again on the next view.
+    db.exec(delete(SharedCache).where(col(SharedCache.key).startswith(STATISTICS_CACHE)))
     _sign_in_traces(db, user)
     _account(db, user)
     _pending_uploads(Path(instance or current_app.instance_path))
