@@ -47,6 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         learn,
         mail,
         participants,
+        privacy,
         public,
         publications,
         quiz,
@@ -91,6 +92,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(reports.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(erasure_views.bp)
+    app.register_blueprint(privacy.bp)
     app.register_blueprint(audit_views.bp)
     app.register_blueprint(mail.bp)
     return app

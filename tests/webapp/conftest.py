@@ -20,7 +20,7 @@ from tests.conftest import REPO, copy_course
 from tests.dbutil import backends, fresh_database
 from webapp import create_app, db
 from webapp.models import Group, GroupMember, GroupTrainer, Organisation, User
-from webapp.services import accounts
+from webapp.services import accounts, privacy
 
 MINI = "webapp-mini"
 CATALOG = REPO / "webapp" / "translations" / "bg" / "LC_MESSAGES" / "messages.po"
@@ -160,6 +160,13 @@ def people(app: Flask) -> People:
                        person("trainer", "Теодора Обучителева", "trainer", None),
                        person("admin", "Админ Админов", "admin", None),
                        person("georgi", "Георги Непознат", "learner", "employees"))
+        database.commit()
+        # They have read the current privacy notice (else signing in shows it first:
+        # tests/webapp/test_privacy.py covers that).
+        version = privacy.notice_version(app.jinja_env, privacy.notice_settings(app.config))
+        for user in (found.learner, found.councillor, found.trainer, found.admin,
+                     found.stranger):
+            privacy.record(database, user, version, "join")
         database.commit()
         group = Group(name="Съветници – Смолян, пролет 2027")
         database.add(group)

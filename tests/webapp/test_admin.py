@@ -133,7 +133,7 @@ def test_admin_adds_a_trainer_who_joins_with_the_code(app: Flask, people: People
     code = re.search(r"<code>([A-Z0-9-]+)</code>", text(response))
     assert code, text(response)
     newcomer = app.test_client()
-    joined = submit(newcomer, "/join", {"code": code.group(1), "username": "nova",
+    joined = submit(newcomer, "/join", {"privacy": "y", "code": code.group(1), "username": "nova",
                                         "password": "дълга-парола-2028",
                                         "confirm": "дълга-парола-2028"})
     assert joined.status_code == 302, text(joined)

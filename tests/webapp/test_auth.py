@@ -105,7 +105,7 @@ def test_join_with_a_code_then_sign_in(app: Flask, client: FlaskClient, people: 
     code = new_learner_code(app)
     page = client.get(f"/join?code={code}")
     assert code in text(page)
-    response = submit(client, "/join", {"code": code, "username": "petya.n",
+    response = submit(client, "/join", {"privacy": "y", "code": code, "username": "petya.n",
                                         "email": "", "password": PASSWORD,
                                         "confirm": PASSWORD})
     assert response.status_code == 302
@@ -117,13 +117,14 @@ def test_join_with_a_code_then_sign_in(app: Flask, client: FlaskClient, people: 
 def test_join_form_errors_keep_the_form(app: Flask, client: FlaskClient,
                                         people: People) -> None:
     code = new_learner_code(app)
-    page = text(submit(client, "/join", {"code": code, "username": "x",
+    page = text(submit(client, "/join", {"privacy": "y", "code": code, "username": "x",
                                          "password": "къса", "confirm": "друга"}))
     assert 'aria-invalid="true"' in page and "Паролите се различават." in page
     page = text(submit(client, "/join", {"code": "НЕВАЛИДЕН-КОД", "username": "petya.n",
-                                         "password": PASSWORD, "confirm": PASSWORD}))
+                                         "password": PASSWORD, "confirm": PASSWORD,
+                                         "privacy": "y"}))
     assert "Този код не е валиден" in page
-    page = text(submit(client, "/join", {"code": code, "username": "ivan",
+    page = text(submit(client, "/join", {"privacy": "y", "code": code, "username": "ivan",
                                          "password": PASSWORD, "confirm": PASSWORD}))
     assert "Това потребителско име е заето." in page
 
@@ -245,11 +246,12 @@ def test_common_passwords_are_refused_when_joining(app: Flask, client: FlaskClie
                                                    people: People, password: str) -> None:
     code = new_learner_code(app)
     page = text(submit(client, "/join", {"code": code, "username": "petya.n", "email": "",
-                                         "password": password, "confirm": password}))
+                                         "password": password, "confirm": password,
+                                         "privacy": "y"}))
     assert COMMON_MESSAGE in page and "Здравейте" not in text(client.get("/"))
     good = "кисело мляко с боровинки"
     done = submit(client, "/join", {"code": code, "username": "petya.n", "email": "",
-                                    "password": good, "confirm": good})
+                                    "privacy": "y", "password": good, "confirm": good})
     assert done.status_code == 302 and "Здравейте, Петя Нова" in text(client.get("/"))
 
 

@@ -167,7 +167,7 @@ def test_codes_as_a_pdf_list_that_work_at_join(client: FlaskClient, app: Flask,
     codes = list(dict.fromkeys(CODE_IN_PDF.findall(text)))  # each is also in its link
     assert len(codes) == 2
     learner = app.test_client()
-    joined = submit(learner, "/join", {"code": codes[0], "username": "anna.i",
+    joined = submit(learner, "/join", {"privacy": "y", "code": codes[0], "username": "anna.i",
                                        "password": "нова-парола-за-курса",
                                        "confirm": "нова-парола-за-курса"})
     assert joined.status_code == 302

@@ -102,6 +102,6 @@ def test_a_code_typed_by_hand_joins_without_scripts(app: Flask, client: FlaskCli
         assert found is not None
         code = accounts.issue_code(database, found, "join", None)
         database.commit()
-    joined = submit(client, "/join", {"code": code.lower(), "username": "stefka",
+    joined = submit(client, "/join", {"privacy": "y", "code": code.lower(), "username": "stefka",
                                       "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert joined.status_code == 302

@@ -249,7 +249,7 @@ def test_printed_join_codes_work_at_join(client: FlaskClient, app: Flask, people
     assert "js/print.js" in page and "<script>" not in page
 
     learner = app.test_client()
-    joined = submit(learner, "/join", {"code": code.lower(), "username": "stefka",
+    joined = submit(learner, "/join", {"privacy": "y", "code": code.lower(), "username": "stefka",
                                        "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert joined.status_code == 302
     assert "Стефка Моллова" in text(learner.get("/"))
@@ -267,10 +267,10 @@ def test_making_codes_again_invalidates_the_earlier_ones(client: FlaskClient, ap
     [second] = codes_in(post(client, codes_url, renew, page=group_url(other.group_a)))
     assert first != second
     learner = app.test_client()
-    stale = submit(learner, "/join", {"code": first, "username": "stefka",
+    stale = submit(learner, "/join", {"privacy": "y", "code": first, "username": "stefka",
                                       "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert stale.status_code == 200 and "Този код не е валиден" in text(stale)
-    fresh = submit(learner, "/join", {"code": second, "username": "stefka",
+    fresh = submit(learner, "/join", {"privacy": "y", "code": second, "username": "stefka",
                                       "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert fresh.status_code == 302
     # A single "new code" invalidates the printed card as well.
@@ -280,7 +280,8 @@ def test_making_codes_again_invalidates_the_earlier_ones(client: FlaskClient, ap
                   f"{user_id(app, 'Атанас Каров')}/code", page=group_url(other.group_a))
     assert codes_in(single) != [printed]
     stale = submit(app.test_client(), "/join", {"code": printed, "username": "atanas",
-                                                "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+                                                "password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+                                                "privacy": "y"})
     assert "Този код не е валиден" in text(stale)
 
 

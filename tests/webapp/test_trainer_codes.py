@@ -71,7 +71,7 @@ def post(client: FlaskClient, url: str, data: dict[str, str] | None = None) -> T
 
 def joins(app: Flask, code: str, username: str) -> bool:
     """Whether ``code`` still lets someone join (it is used up if it does)."""
-    response = submit(app.test_client(), "/join", {
+    response = submit(app.test_client(), "/join", {"privacy": "y",
         "code": code, "username": username, "password": PASSWORD, "confirm": PASSWORD})
     return response.status_code == 302
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from webapp.forms.fields import EMAIL_PATTERN, MAX_EMAIL
@@ -42,6 +42,12 @@ class JoinForm(FlaskForm):
         _l("Repeat the password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
         render_kw={"autocomplete": "new-password"})
+    # Not a consent (the notice's legal basis is not consent): the record that the person
+    # was shown the privacy notice before their account was made (services/privacy.py).
+    privacy = BooleanField(
+        _l("I have read the information on personal data protection"),
+        validators=[DataRequired(message=_l("Please read the information on personal data "
+                                            "protection and tick the box."))])
 
 
 class ResetForm(FlaskForm):

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -17,15 +18,17 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from webapp import db, i18n
 from webapp.auth import SignedIn, client_address, me, session_limits
 from webapp.forms.auth import ChangePasswordForm, JoinForm, LoginForm, ResetForm
+from webapp.forms.privacy import AcknowledgeForm
 from webapp.models import STAFF, User, utcnow
-from webapp.services import accounts, login_sessions, mail_messages
+from webapp.services import accounts, login_sessions, mail_messages, privacy
 from webapp.services.accounts import AccountError
-from webapp.templating import moment
+from webapp.templating import language, moment
 
 bp = Blueprint("auth", __name__)
 
@@ -115,7 +118,7 @@ def login() -> str | Response:
             start_session(result.user)
             # Staff start where their work is: today's sessions, who is stuck, what waits.
             home = url_for("trainer.home") if result.user.role in STAFF else None
-            return redirect(safe_next(request.args.get("next"), home))
+            return after_sign_in(result.user, safe_next(request.args.get("next"), home))
         flash(account_message(result.error, result.wait), "error")
     return render_template("auth/login.html", form=form)
 
@@ -161,12 +164,54 @@ def redeem(form: JoinForm | ResetForm, username: str, email: str | None) -> Resp
         flash(account_message(error.code), "error")
         return None
     login_sessions.end_all(database, user.id or 0)  # a new password ends the old sessions
-    if isinstance(form, ResetForm):
+    if isinstance(form, JoinForm):  # the join page showed the notice; its box was ticked
+        privacy.record(database, user, notice_version(), "join")
+    else:
         mail_messages.password_changed(database, user)
     database.commit()
     start_session(user, with_password=False)
     flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
-    return redirect(url_for("learn.home"))
+    return after_sign_in(user, url_for("learn.home"))
+
+
+def notice_version() -> str:
+    """The version of the privacy notice as the settings and its template make it now."""
+    return privacy.notice_version(current_app.jinja_env,
+                                  privacy.notice_settings(current_app.config))
+
+
+def after_sign_in(user: User, target: str) -> Response:
+    """Go on to ``target``, through the privacy notice when its version is new to ``user``."""
+    if privacy.notice_due(db.session(), user, notice_version()):
+        return redirect(url_for("auth.privacy_notice", next=target))
+    return redirect(target)
+
+
+@bp.route("/privacy/changed", methods=["GET", "POST"])
+@login_required
+def privacy_notice() -> str | Response | tuple[str, int]:
+    """Show the privacy notice someone has not seen in this version; go on once read."""
+    user, version = me(), notice_version()
+    target = safe_next(request.args.get("next"))
+    form = AcknowledgeForm()
+    if form.validate_on_submit() and form.version.data == version:
+        database = db.session()
+        if privacy.notice_due(database, user, version):
+            privacy.record(database, user, version, "sign_in")
+            database.commit()
+        return redirect(target)
+    # Someone who saw an earlier version is told it changed; someone who saw none is not.
+    changed = privacy.latest_consent(db.session(), user.id or 0) is not None
+    heading = (_("The information on personal data protection has changed") if changed
+               else _("Information on personal data protection"))
+    body = privacy.render_notice(current_app.jinja_env,
+                                 privacy.notice_settings(current_app.config),
+                                 language())
+    page = render_template("privacy/changed.html", form=form, heading=heading,
+                           body=Markup(body), version=version)
+    # A post that did not count (no token, or a notice changed since the page was shown)
+    # shows the notice again, as a 400: nothing was recorded.
+    return (page, 400) if request.method == "POST" else page
 
 
 @bp.route("/join", methods=["GET", "POST"])
