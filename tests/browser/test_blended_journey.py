@@ -110,6 +110,7 @@ def test_a_councillor_from_join_code_to_a_revocation_that_stands(
     learner.get_by_label("Изберете потребителско име").fill("ani.oneil")
     learner.get_by_label("Изберете парола").fill(PASSWORD)
     learner.get_by_label("Повторете паролата").fill(PASSWORD)
+    learner.get_by_label("Запознах се с информацията за защита на личните данни").check()
     learner.get_by_role("button", name="Създай профила ми").click()
     learner.wait_for_load_state()
     assert f"Добре дошли, {NAME}!" in learner.locator("main").inner_text()

@@ -27,6 +27,7 @@ def test_a_fragment_link_fills_the_code_and_keeps_it_out_of_requests(
     phone.get_by_label("Изберете потребителско име").fill("petya.r")
     phone.get_by_label("Изберете парола").fill(PASSWORD)
     phone.get_by_label("Повторете паролата").fill(PASSWORD)
+    phone.get_by_label("Запознах се с информацията за защита на личните данни").check()
     phone.get_by_role("button", name="Създай профила ми").click()
     phone.wait_for_load_state()
     assert "Добре дошли, Петя Родопска!" in phone.content()
