@@ -16,12 +16,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import select
 
+from tests.conftest import REPO
 from tests.webapp.blended import make_session, study_everything
 from tests.webapp.conftest import PASSWORD, People, login, submit
 from webapp import db, jobs
 from webapp.cli import main
 from webapp.models import AuditEntry, Certificate, Group, Organisation, User, utcnow
 from webapp.services import accounts, audit
+from webapp.services.seed import seed_organisations
 
 GOOD = ("Име,Организация,Аудитория,Длъжност,Пол,Имейл,Телефон\n"
         "Анна Иванова,Смолян,employees,юрисконсулт,ж,anna@example.bg,0888 123 456\n"
@@ -147,6 +149,23 @@ def test_the_cli_prunes(app: Flask, people: People, database_url: str, course_ro
     assert len(entries(app)) == 1
     assert main(["audit", "prune", "--months", "1"]) == 0
     assert len(entries(app)) == 1  # the new one stays
+
+
+def test_the_cli_import_is_recorded_without_an_actor(
+        app: Flask, database_url: str, course_root: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    with app.app_context():
+        seed_organisations(db.session())
+        db.session().commit()
+    monkeypatch.setenv("DOBRO_INSTANCE", str(tmp_path / "cli-instance"))
+    monkeypatch.setenv("DOBRO_CONTENT", str(course_root))
+    monkeypatch.setenv("DOBRO_DATABASE_URL", database_url)
+    fixture = REPO / "tests" / "fixtures" / "participants" / "group.csv"
+    assert main(["participants", "import", str(fixture), "--group", "Смолян 2027"]) == 0, \
+        capsys.readouterr()
+    row = only_entry(app, "participants_imported")
+    assert (row.actor_id, row.subject_user_id, row.target, row.count) == (
+        None, None, "cli:import", 3)
 
 
 def test_the_daily_job_prunes(app: Flask, people: People,
