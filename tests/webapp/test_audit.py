@@ -335,6 +335,7 @@ def test_the_page_is_for_admins_only(client: FlaskClient, people: People, coordi
                                      who: str) -> None:
     assert client.get("/admin/audit/").status_code in (302, 401)
     login(client, who)
+    assert "/admin/audit/" not in client.get("/admin/").get_data(as_text=True)
     assert client.get("/admin/audit/").status_code == 403
     assert client.get("/admin/audit/audit.csv").status_code == 403
 
