@@ -15,6 +15,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event as sa_event
+from sqlmodel import col, select
 from werkzeug.test import TestResponse
 
 from tests.conftest import copy_course
@@ -274,3 +275,37 @@ def test_the_home_page_never_reads_the_attempts_snapshots(client: FlaskClient, p
     # Only the open attempts (here none) are read whole: one past its deadline is graded.
     whole = [s for s in statements if "attempt.questions" in s or "attempt.results" in s]
     assert all("attempt.state = " in s.split("WHERE", 1)[1] for s in whole), whole
+
+
+def test_the_quiz_page_and_a_review_read_one_snapshot_at_most(client: FlaskClient,
+                                                                people: People, app: Flask) -> None:
+    """Forty tries at a self-check: its page and a review read the tries' small columns;
+    only the attempt under review is read whole."""
+    with app.app_context():
+        database = db.session()
+        for number in range(1, 41):
+            database.add(Attempt(user_id=people.learner.id, quiz_id="obshtinata-proverka",
+                                 quiz_version="v", topic_id="osnovi", kind="self-check",
+                                 seed="s", number=number, questions=[], results=[],
+                                 state="submitted", submitted_at=utcnow(), percent=50,
+                                 points=0, score=0))
+        database.commit()
+        last = database.exec(select(Attempt.id).order_by(col(Attempt.id).desc())).first()
+    login(client, "ivan")
+    statements: list[str] = []
+
+    def seen(_connection: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine()
+        sa_event.listen(engine, "before_cursor_execute", seen)
+        try:
+            assert client.get("/quiz/obshtinata-proverka").status_code == 200
+            review = client.get(f"/attempt/{last}/review")
+        finally:
+            sa_event.remove(engine, "before_cursor_execute", seen)
+    assert review.status_code == 200, review.status_code
+    whole = [s for s in statements if "attempt.questions" in s]
+    # The reviewed attempt by its id, and the open ones (none) a deadline may close.
+    assert all("attempt.id = " in s or "attempt.state = " in s for s in whole), whole

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, func, select
 
@@ -87,10 +88,16 @@ def slots(attempt: Attempt) -> list[Slot]:
 
 
 def history(db: Session, user: User, quiz_id: str) -> list[Attempt]:
-    """The user's attempts at a quiz, first one first."""
+    """The user's attempts at a quiz, first one first, their questions and results not read.
+
+    The quiz's page and a review count and grade them from the small columns; the JSON
+    snapshots (most of an attempt's bytes, one per try of a self-check taken many times)
+    are read only if something asks for one.
+    """
     return list(db.exec(select(Attempt).where(
         Attempt.user_id == user.id, Attempt.quiz_id == quiz_id).order_by(
-        col(Attempt.number))).all())
+        col(Attempt.number)).options(defer(Attempt.questions),  # type: ignore[arg-type]
+                                     defer(Attempt.results))).all())  # type: ignore[arg-type]
 
 
 def open_attempt(db: Session, user: User, quiz_id: str) -> Attempt | None:
