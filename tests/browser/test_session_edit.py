@@ -17,7 +17,7 @@ from sqlmodel import col, select
 from tests.browser.conftest import assert_accessible, assert_fits, shot, sign_in
 from tests.webapp.blended import make_session
 from webapp import db
-from webapp.models import MailMessage, TrainingSession, User
+from webapp.models import GroupMember, MailMessage, TrainingSession, User
 
 
 def give_addresses(app: Flask, *users: User) -> None:
@@ -118,3 +118,30 @@ def test_the_edit_and_cancel_pages_on_a_desktop_and_the_learners_view(
     desktop.wait_for_url(f"**/sessions/{found.id}")
     phone.reload()
     assert "Основи – Смолян" not in phone.locator("main").inner_text()
+
+
+def test_the_send_by_email_box_on_the_group_page(phone: Any, live_server: str, app: Flask,
+                                                 people: Any) -> None:
+    app.config.update(SMTP_HOST="127.0.0.1", MAIL_FROM="obuchenie@dobro.example.org")
+    with app.app_context():
+        database = db.session()
+        for user in (people.learner, people.councillor):
+            found = database.get(User, user.id)
+            assert found is not None
+            found.username, found.email = None, f"{user.username}@example.org"
+            database.add(found)
+        database.commit()
+        group_id = database.exec(select(GroupMember.group_id)).first()
+    sign_in(phone, live_server, "trainer")
+    phone.goto(f"{live_server}/trainer/groups/{group_id}")
+    box = phone.get_by_label("Изпрати всеки код и по електронната поща (на обучаемите с адрес)")
+    assert box.is_checked()
+    shot(phone, "group-send-box-phone", full_page=False)
+    assert_fits(phone)
+    assert_accessible(phone)
+    phone.locator(".trainer-code-make").get_by_role("button").first.click()
+    phone.wait_for_load_state()
+    with app.app_context():
+        sent = db.session().exec(select(MailMessage).where(
+            col(MailMessage.kind) == "invitation")).all()
+    assert sorted(m.to_address for m in sent) == ["ivan@example.org", "maria@example.org"]

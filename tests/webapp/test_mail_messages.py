@@ -6,6 +6,7 @@ recipient's language, and one end-to-end delivery with its .ics through a real S
 from __future__ import annotations
 
 import base64
+import io
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -157,6 +158,47 @@ def test_with_email_off_the_form_says_codes_are_only_printed(
     html = client.get(f"/trainer/groups/{group.id}").get_data(as_text=True)
     assert 'name="send_email"' not in html
     assert "Електронната поща е изключена: кодовете само се отпечатват." in html
+
+
+IMPORTED = ("Име,Организация,Аудитория,Длъжност,Пол,Имейл,Телефон\n"
+            "Анна Иванова,Смолян,employees,юрисконсулт,ж,anna@example.bg,0888 123 456\n"
+            "Борис Петров,Смолян,Общински съветници,,м,,\n").encode()
+
+
+def import_file(client: FlaskClient, group_id: int, send: bool) -> str:
+    """Upload ``IMPORTED`` and confirm it (with the e-mail box ticked or not); the group page."""
+    url = f"/trainer/groups/{group_id}/import"
+    preview = submit(client, url, {"file": (io.BytesIO(IMPORTED), "хора.csv")},
+                     content_type="multipart/form-data")
+    html = preview.get_data(as_text=True)
+    assert 'name="send_email"' in html
+    action = re.search(r'action="(/trainer/groups/\d+/import/[A-Za-z0-9_-]+)"', html)
+    assert action
+    done = submit(client, action.group(1), {"send_email": "y"} if send else {}, page=url,
+                  follow_redirects=True)
+    return done.get_data(as_text=True)
+
+
+def test_imported_learners_with_an_address_get_their_code_by_email_when_chosen(
+        client: FlaskClient, app: Flask, people: People) -> None:
+    group = the_group(app)
+    login(client, "trainer")
+    page = import_file(client, group.id or 0, send=True)
+    assert "Кодът за присъединяване е изпратен по имейл на 1 обучаем." in page
+    [sent] = messages(app)
+    assert (sent.kind, sent.to_address) == ("invitation", "anna@example.bg")
+    assert "Здравейте, Анна Иванова," in sent.text_body
+    # Борис has no address: he still waits for a card, and gets one.
+    cards = submit(client, f"/trainer/groups/{group.id}/codes", {},
+                   page=f"/trainer/groups/{group.id}").get_data(as_text=True)
+    assert "Борис Петров" in cards and "Анна Иванова" not in cards
+
+
+def test_an_import_without_the_box_sends_nothing(client: FlaskClient, app: Flask,
+                                                 people: People) -> None:
+    login(client, "trainer")
+    import_file(client, the_group(app).id or 0, send=False)
+    assert messages(app) == []
 
 
 def test_a_reset_code_made_by_the_trainer_tells_its_owner_without_the_code(

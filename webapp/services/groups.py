@@ -186,6 +186,15 @@ def waiting(found: Sequence[Member]) -> list[Member]:
     return [m for m in found if m.may_get_code and not m.joined]
 
 
+def email_invitations(db: Session, group: Group, created_by: User) -> list[IssuedCode]:
+    """Join codes, sent by e-mail, for the learners of ``group`` who have not joined, hold
+    no code that works and have an address (after an import); the others get cards."""
+    pending = [m for m in waiting(members(db, group)) if (m.user.email or "").strip()]
+    held = codes_held(db, pending)
+    return [new_code(db, member, created_by, send=True) for member in pending
+            if member.user.id not in held]
+
+
 def missing_codes(db: Session, group: Group, created_by: User,
                   send: bool | None = None) -> list[IssuedCode]:
     """Join codes for the learners of ``group`` who have not joined and hold no code that

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from webapp import db
 from webapp.auth import me, role_required
 from webapp.content import current_course
 from webapp.forms.participants import ImportForm
-from webapp.group_pages import card_context, my_group, new_join_codes, render_cards
+from webapp.group_pages import card_context, my_group, new_join_codes, render_cards, send_by_email
 from webapp.models import STAFF, Group
-from webapp.services import audit, participants, pending_imports
+from webapp.services import audit, groups, participants, pending_imports
 from webapp.services.certificate_pdf import SHIPPED, fonts
 from webapp.services.groups import learners_in_care
 from webapp.services.participant_files import MAX_BYTES, ParticipantFileError, read_table
@@ -80,11 +81,16 @@ def import_confirm(group_id: int, token: str) -> BaseResponse:
     except (ParticipantFileError, participants.ImportRefused):
         flash(_("The data changed since the preview. Upload the file again."), "error")
         return redirect(url_for("participants.import_form", group_id=group_id))
+    sent = groups.email_invitations(database, found, me()) if send_by_email() else []
     database.commit()
     pending_imports.discard(instance, token)
     flash(_("Imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged.",
             created=summary.created, updated=summary.updated, unchanged=summary.unchanged),
           "success")
+    if sent:
+        flash(ngettext("A join code was sent by e-mail to %(num)s learner.",
+                       "Join codes were sent by e-mail to %(num)s learners.", len(sent)),
+              "success")
     return redirect(url_for("trainer.group", group_id=group_id))
 
 
