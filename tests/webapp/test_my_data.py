@@ -224,3 +224,13 @@ def test_collect_is_usable_without_a_request(app: Flask, people: People) -> None
         data = my_data.collect(db.session(), people.stranger)
     assert data["profile"]["name"] == "Георги Непознат" and data["attempts"] == []
     assert my_data.counts(data)["groups"] == 0
+
+
+def test_a_pdf_of_the_summary_comes_along_unless_the_history_is_long(
+        busy: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from webapp.views import privacy as views
+
+    pdf = download(busy).read("summary.pdf")
+    assert pdf.startswith(b"%PDF")
+    monkeypatch.setattr(views, "PDF_MAX_QUESTIONS", 0)
+    assert "summary.pdf" not in download(busy).namelist()
