@@ -185,7 +185,7 @@ def test_the_summary_is_readable_and_escapes_markup(busy: FlaskClient) -> None:
     assert "<script>" not in html
     for part in ("Моите данни в Dobro", "Профил", "Опити на тестовете", "Присъствие",
                  "ARO-2027-IVAN1", "Сертификат IVAN1", "Основи IVAN1", "обучител",
-                 "Искания за заличаване", "@page"):
+                 "Искания за заличаване", "@page", "Входен тест – Основи, опит 1"):
         assert part in html, part
 
 
