@@ -338,6 +338,21 @@ def test_a_message_queued_before_email_was_turned_off_is_skipped(
     assert mailserver.received == []
 
 
+def test_an_opt_out_after_queueing_stops_the_message_but_not_an_essential_one(
+        app: Flask, ivan: User, mailserver: MailServer) -> None:  # noqa: F811
+    optional = queue(app, ivan.id, kind="session_reminder", key="r") or 0
+    essential = queue(app, ivan.id, kind="session_changed", key="c") or 0
+    with app.app_context():
+        outbox.set_preference(db.session(), ivan.id or 0, "session_reminder", False)
+        outbox.set_preference(db.session(), ivan.id or 0, "session_changed", False)
+        db.session().commit()
+    jobs.run_pending(app)
+    assert message(app, optional).status == MAIL_SKIPPED
+    assert message(app, optional).error == mail_send.SKIPPED_OPTED_OUT
+    assert message(app, essential).status == MAIL_SENT
+    assert [got.rcpt_tos for got in mailserver.received] == [[ivan.email]]
+
+
 def test_the_password_is_never_logged_nor_kept(make_app: Any, build_dir: Path, people: People,
                                                caplog: pytest.LogCaptureFixture) -> None:
     secret = "Таен-пароль-42"

@@ -57,6 +57,8 @@ BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
            timedelta(hours=1), timedelta(hours=3), timedelta(hours=6))
 MAX_TRIES = len(BACKOFF) + 1
 MAX_ERROR = 1000
+SKIPPED_NO_ADDRESS = "no address (erased since it was queued)"
+SKIPPED_OPTED_OUT = "the person turned these messages off since it was queued"
 
 
 class PermanentFailure(Exception):
@@ -71,8 +73,9 @@ def send_job(payload: dict[str, Any]) -> None:
     message = session.get(MailMessage, int(payload.get("id", 0)))
     if message is None or message.status != MAIL_QUEUED:
         return
-    if not outbox.mail_enabled(app.config):  # turned off since it was queued
-        message.status, message.error = MAIL_SKIPPED, outbox.SKIPPED_OFF
+    skip = _reason_to_skip(app, message)
+    if skip:
+        message.status, message.error = MAIL_SKIPPED, skip
         session.add(message)
         session.commit()
         return
@@ -95,6 +98,20 @@ def send_job(payload: dict[str, Any]) -> None:
         log.info("mail %s (%s) sent", message.id, message.kind)
     session.add(message)
     session.commit()
+
+
+def _reason_to_skip(app: Flask, message: MailMessage) -> str:
+    """Why not to send after all: e-mail turned off, the address erased, or the person
+    turned this kind off since it was queued ("" to send)."""
+    if not outbox.mail_enabled(app.config):
+        return outbox.SKIPPED_OFF
+    if not message.to_address:
+        return SKIPPED_NO_ADDRESS
+    if message.user_id is not None and not outbox.KINDS[message.kind].essential:
+        user = db.session().get(User, message.user_id)
+        if user is not None and not outbox.wants(db.session(), user, message.kind):
+            return SKIPPED_OPTED_OUT
+    return ""
 
 
 def _claim(message: MailMessage) -> bool:
