@@ -43,10 +43,9 @@ TARGET_RE = re.compile(r"^[a-z_]{1,30}:[A-Za-z0-9._-]{1,160}$")
 
 @dataclass(frozen=True)
 class Action:
-    """One kind of entry: its label (lazily translated) and whether it changes data."""
+    """One kind of entry: its label (lazily translated, shown in the reader's language)."""
 
     label: Any
-    change: bool = False
 
 
 ACTIONS: dict[str, Action] = {
@@ -56,27 +55,27 @@ ACTIONS: dict[str, Action] = {
     "export_certificates": Action(_l("Downloaded the certificates of a group")),
     "export_distribution": Action(_l("Exported the Bulletin distribution list")),
     "export_audit": Action(_l("Exported the access log")),
-    "my_data_export": Action(_l("Downloaded a person's data (\"My data\")")),
     # Looking at one person's data.
     "view_learner": Action(_l("Viewed a learner's details")),
+    # No page shows one learner's attempts to staff yet; kept for the one that will.
     "view_attempts": Action(_l("Viewed a learner's attempts")),
     "view_progress": Action(_l("Viewed a learner's progress and certificates")),
     "certificate_downloaded": Action(_l("Downloaded a learner's certificate")),
     # Changes.
-    "join_code": Action(_l("Made a join code"), change=True),
-    "reset_code": Action(_l("Made a reset code"), change=True),
-    "person_added": Action(_l("Added a learner"), change=True),
-    "person_changed": Action(_l("Changed a learner's details"), change=True),
-    "participants_imported": Action(_l("Imported participants"), change=True),
-    "attendance_marked": Action(_l("Marked attendance"), change=True),
-    "certificate_issued": Action(_l("Issued a certificate by hand"), change=True),
-    "certificate_revoked": Action(_l("Revoked a certificate"), change=True),
-    "certificate_reissued": Action(_l("Re-issued a certificate"), change=True),
+    "join_code": Action(_l("Made a join code")),
+    "reset_code": Action(_l("Made a reset code")),
+    "person_added": Action(_l("Added a learner")),
+    "person_changed": Action(_l("Changed a learner's details")),
+    "participants_imported": Action(_l("Imported participants")),
+    "attendance_marked": Action(_l("Marked attendance")),
+    "certificate_issued": Action(_l("Issued a certificate by hand")),
+    "certificate_revoked": Action(_l("Revoked a certificate")),
+    "certificate_reissued": Action(_l("Re-issued a certificate")),
     # Erasure and retention (services of the erasure requests).
-    "erasure_recorded": Action(_l("Recorded an erasure request"), change=True),
-    "erasure_approved": Action(_l("Approved an erasure request"), change=True),
-    "erasure_refused": Action(_l("Refused an erasure request"), change=True),
-    "retention_erased": Action(_l("Pseudonymised after the retention period"), change=True),
+    "erasure_recorded": Action(_l("Recorded an erasure request")),
+    "erasure_approved": Action(_l("Approved an erasure request")),
+    "erasure_refused": Action(_l("Refused an erasure request")),
+    "retention_erased": Action(_l("Pseudonymised after the retention period")),
 }
 
 
