@@ -112,3 +112,13 @@ def record(db: Session, user: User, version: str, via: ConsentVia) -> PrivacyCon
     row = PrivacyConsent(user_id=user.id, notice_version=version, via=via, at=utcnow())
     db.add(row)
     return row
+
+
+def current_version(env: Environment, config: Mapping[str, Any]) -> str:
+    """The version of the notice an app shows now (its template and its settings)."""
+    return notice_version(env, notice_settings(config))
+
+
+def current_text(env: Environment, config: Mapping[str, Any], language: str) -> str:
+    """The notice an app shows now, in ``language``."""
+    return render_notice(env, notice_settings(config), language)

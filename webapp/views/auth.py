@@ -176,8 +176,7 @@ def redeem(form: JoinForm | ResetForm, username: str, email: str | None) -> Resp
 
 def notice_version() -> str:
     """The version of the privacy notice as the settings and its template make it now."""
-    return privacy.notice_version(current_app.jinja_env,
-                                  privacy.notice_settings(current_app.config))
+    return privacy.current_version(current_app.jinja_env, current_app.config)
 
 
 def after_sign_in(user: User, target: str) -> Response:
@@ -204,9 +203,7 @@ def privacy_notice() -> str | Response | tuple[str, int]:
     changed = privacy.latest_consent(db.session(), user.id or 0) is not None
     heading = (_("The information on personal data protection has changed") if changed
                else _("Information on personal data protection"))
-    body = privacy.render_notice(current_app.jinja_env,
-                                 privacy.notice_settings(current_app.config),
-                                 language())
+    body = privacy.current_text(current_app.jinja_env, current_app.config, language())
     page = render_template("privacy/changed.html", form=form, heading=heading,
                            body=Markup(body), version=version)
     # A post that did not count (no token, or a notice changed since the page was shown)

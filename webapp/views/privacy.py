@@ -23,12 +23,11 @@ PDF_BUDGET_SECONDS = 2.0  # a PDF that takes longer is left out; the HTML says t
 PDF_MAX_QUESTIONS = 60  # more questions in all attempts: no PDF (see pdf_is_quick)
 
 
-def current_notice(language: str | None = None) -> tuple[Markup, str]:
-    """The notice's body in ``language`` (the page's, by default) and its version."""
-    settings = privacy.notice_settings(current_app.config)
-    env = current_app.jinja_env
-    body = privacy.render_notice(env, settings, language or str(get_locale() or "bg"))
-    return Markup(body), privacy.notice_version(env, settings)
+def current_notice() -> tuple[Markup, str]:
+    """The notice's body in the page's language, and its version."""
+    env, config = current_app.jinja_env, current_app.config
+    body = privacy.current_text(env, config, str(get_locale() or "bg"))
+    return Markup(body), privacy.current_version(env, config)
 
 
 @bp.get("/privacy")
