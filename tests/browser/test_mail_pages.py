@@ -125,3 +125,24 @@ def test_the_sent_log(phone: Any, desktop: Any, live_server: str, app: Flask,
     desktop.get_by_text("Писмото е наредено за повторно изпращане.").wait_for()
     shot(desktop, "mail-log-sent-again-desktop")
     assert_accessible(desktop)
+
+
+def test_the_html_of_an_email_reads_on_a_phone(phone: Any, desktop: Any, app: Flask,
+                                               people: Any) -> None:
+    from tests.webapp.test_mail_core import with_probes
+
+    ivan = give_email(app, "ivan")
+    with_probes(app)
+    with app.app_context():
+        database = db.session()
+        found = outbox.queue(database, kind="certificate_issued", key="shot", user=ivan,
+                             template="probe", context={"what": "сертификата"})
+        database.commit()
+        assert found is not None
+    for name in VIEWS:
+        page = phone if name == "phone" else desktop
+        page.set_content(found.html_body)
+        assert page.get_by_role("link", name="Спрете писмата от този вид").is_visible()
+        shot(page, f"mail-html-{name}")
+        assert_fits(page)
+        assert_accessible(page)
