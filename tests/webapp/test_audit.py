@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -176,10 +177,23 @@ def test_the_daily_job_prunes(app: Flask, people: People,
             utcnow() - timedelta(days=100)
         database.commit()
     assert audit.PRUNE_JOB in jobs.periodic_kinds()
-    monkeypatch.setenv("DOBRO_AUDIT_KEEP_MONTHS", "3")
+    assert app.config["AUDIT_KEEP_MONTHS"] == 24
+    with app.app_context():
+        audit.prune_job({})
+    assert len(entries(app)) == 1
+    app.config["AUDIT_KEEP_MONTHS"] = 3
     with app.app_context():
         audit.prune_job({})
     assert entries(app) == []
+
+
+def test_a_bad_period_stops_the_start(make_app: Any, build_dir: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOBRO_AUDIT_KEEP_MONTHS", "0")
+    with pytest.raises(ValueError, match="DOBRO_AUDIT_KEEP_MONTHS"):
+        make_app()
+    monkeypatch.setenv("DOBRO_AUDIT_KEEP_MONTHS", "6")
+    assert make_app().config["AUDIT_KEEP_MONTHS"] == 6
 
 
 # --- What is recorded ---------------------------------------------------------------------

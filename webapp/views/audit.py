@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
@@ -21,6 +21,9 @@ from webapp.services import audit, paging
 from webapp.services.audit import Filters, Line
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
+# Read when the app is made: a bad DOBRO_AUDIT_KEEP_MONTHS stops the start, as other settings do.
+bp.record_once(lambda state: state.app.config.setdefault(
+    "AUDIT_KEEP_MONTHS", audit.keep_months(state.app.config)))
 
 ADMINS = ("admin",)
 MAX_PERSON = 100
@@ -66,6 +69,23 @@ def subject_text(line: Line) -> str:
     return line.subject_name
 
 
+def target_text(line: Line) -> str:
+    """The target in words: "Група #3", "Сертификат #12", "Справка: напредък"."""
+    kind, _sep, value = line.entry.target.partition(":")
+    reports = {"progress": _("Learners’ progress"), "donor": _("Report to the donors")}
+    if kind == "report":
+        return _("Report: %(name)s", name=reports.get(value, value))
+    kinds = {"group": _("Group"), "session": _("Session"), "certificate": _("Certificate"),
+             "user": _("Account"), "erasure": _("Erasure request")}
+    if kind in kinds and value.isdigit():
+        return f"{kinds[kind]} #{value}"
+    if kind == "distribution":
+        return _("Distribution list (%(format)s)", format=value.upper())
+    if kind == "audit":
+        return _("Access log (%(format)s)", format=value.upper())
+    return line.entry.target
+
+
 def target_link(line: Line) -> str | None:
     """Where the target can be seen in the app, if anywhere."""
     kind, _sep, value = line.entry.target.partition(":")
@@ -75,6 +95,8 @@ def target_link(line: Line) -> str | None:
         return url_for("trainer.group", group_id=int(value))
     if kind == "session":
         return url_for("sessions.detail", session_id=int(value))
+    if kind == "erasure":
+        return url_for("erasure.requests")
     if kind in ("certificate", "user") and line.entry.subject_user_id \
             and not line.subject_erased:
         return url_for("certificates.learner", user_id=line.entry.subject_user_id)
@@ -91,7 +113,8 @@ def index() -> str:
     return render_template("audit/index.html", lines=lines, pager=pager, filters=filters,
                            notes=notes, actions=audit.ACTIONS, actors=audit.actors(database),
                            subject_text=subject_text, target_link=target_link,
-                           keep_months=audit.keep_months())
+                           target_text=target_text,
+                           keep_months=audit.keep_months(current_app.config))
 
 
 def csv_rows(lines: list[Line]) -> list[list[Any]]:
