@@ -116,6 +116,13 @@ def add_web_verbs(verbs: Verbs) -> None:
     p_prune.add_argument("--months", type=int, default=0, metavar="N",
                          help="друг срок в месеци (по подразбиране DOBRO_AUDIT_KEEP_MONTHS)")
     p_prune.set_defaults(handler=web("run_audit_prune", "audit_commands"))
+    p_mail = verbs.add_parser("mail", help="имейлът")
+    p_mail.set_defaults(handler=lambda _args: usage(p_mail))
+    mail_verbs = p_mail.add_subparsers(dest="mail_verb", metavar="COMMAND")
+    p_mail_test = mail_verbs.add_parser(
+        "test", help="изпрати пробно писмо сега през зададения SMTP сървър и покажи отговора му")
+    p_mail_test.add_argument("address", metavar="ADDRESS", help="до кого, напр. вие@example.org")
+    p_mail_test.set_defaults(handler=web("run_mail_test", "mail_commands"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

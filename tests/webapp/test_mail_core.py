@@ -628,3 +628,31 @@ def test_the_app_reads_the_mail_settings_from_the_environment(
     monkeypatch.setenv("DOBRO_SMTP_SECURITY", "plain")
     with pytest.raises(ValueError, match="DOBRO_SMTP_SECURITY"):
         make_app()
+
+
+# --- dobro mail test ------------------------------------------------------------------------
+
+def test_dobro_mail_test_sends_at_once_and_says_so(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        mailserver: MailServer) -> None:  # noqa: F811
+    from webapp.cli import main
+
+    monkeypatch.setenv("DOBRO_INSTANCE", str(tmp_path / "instance"))
+    monkeypatch.setenv("DOBRO_SECRET_KEY", "cli")
+    assert main(["mail", "test", "admin@example.org"]) == 1
+    assert "DOBRO_SMTP_HOST" in capsys.readouterr().err  # off: it says what to set
+    for name, value in (("DOBRO_SMTP_HOST", "127.0.0.1"), ("DOBRO_SMTP_PORT", mailserver.port),
+                        ("DOBRO_SMTP_SECURITY", "none"),
+                        ("DOBRO_MAIL_FROM", "obuchenie@dobro.example.org")):
+        monkeypatch.setenv(name, str(value))
+    assert main(["mail", "test", "admin@example.org"]) == 0
+    assert "admin@example.org" in capsys.readouterr().out
+    [got] = mailserver.received
+    assert got.rcpt_tos == ["admin@example.org"]
+    assert got.email["Subject"] == "Dobro: пробно писмо / test message"
+    mailserver.handler.reject = True
+    monkeypatch.setenv("DOBRO_SMTP_USER", "")
+    monkeypatch.setenv("DOBRO_SMTP_PASSWORD", "never-printed")
+    assert main(["mail", "test", "nobody@example.org"]) == 1
+    said = capsys.readouterr()
+    assert "550" in said.err and "never-printed" not in said.err + said.out

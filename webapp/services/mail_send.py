@@ -31,7 +31,7 @@ from datetime import timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime
+from email.utils import format_datetime, make_msgid
 from typing import Any
 
 from flask import Flask, current_app
@@ -86,12 +86,12 @@ def send_job(payload: dict[str, Any]) -> None:
     try:
         deliver(app.config, email)
     except PermanentFailure as exc:
-        _give_up(message, _describe(app, exc))
+        _give_up(message, describe(app, exc))
     except (smtplib.SMTPException, OSError) as exc:
-        _try_later(message, _describe(app, exc))
+        _try_later(message, describe(app, exc))
     except Exception as exc:  # a bug, or a setting smtplib cannot use: keep the message
         log.exception("mail %s (%s): unexpected error", message.id, message.kind)
-        _try_later(message, _describe(app, exc))
+        _try_later(message, describe(app, exc))
     else:
         message.status, message.sent_at, message.error = MAIL_SENT, utcnow(), ""
         message.message_id = str(email["Message-ID"])
@@ -141,7 +141,8 @@ def _try_later(message: MailMessage, error: str) -> None:
                 message.kind, message.tries, MAX_TRIES, error, wait)
 
 
-def _describe(app: Flask, exc: BaseException) -> str:
+def describe(app: Flask, exc: BaseException) -> str:
+    """The error as kept and shown: its type and text, the password scrubbed."""
     text = f"{type(exc).__name__}: {exc}"
     password = str(app.config.get("SMTP_PASSWORD") or "")
     if password:
@@ -172,6 +173,23 @@ def build(app: Flask, message: MailMessage) -> EmailMessage:
         maintype, _, subtype = item.media_type.partition("/")
         email.add_attachment(item.content, maintype=maintype, subtype=subtype or "octet-stream",
                              filename=item.filename)
+    return email
+
+
+def test_message(app: Flask, address: str) -> EmailMessage:
+    """A short message to check the settings (``dobro mail test``)."""
+    config = app.config
+    email = EmailMessage(policy=SMTP)
+    email["Subject"] = "Dobro: пробно писмо / test message"
+    email["From"] = Address(outbox.programme_name(app), addr_spec=config["MAIL_FROM"])
+    email["To"] = address
+    if config.get("MAIL_REPLY_TO"):
+        email["Reply-To"] = config["MAIL_REPLY_TO"]
+    email["Date"] = format_datetime(utcnow())
+    email["Message-ID"] = make_msgid("dobro-test", str(config["MAIL_FROM"]).rpartition("@")[2])
+    email.set_content("Това писмо е изпратено с „dobro mail test“: настройките за имейл "
+                      f"работят.\nThis message was sent by `dobro mail test`: e-mail works.\n\n"
+                      f"{config['BASE_URL']}\n", cte="base64")
     return email
 
 
