@@ -219,3 +219,9 @@ def test_the_notice_page_needs_no_account_but_the_interstitial_does(
 def test_signing_in_as_the_fixture_people_goes_straight_on(client: FlaskClient,
                                                            people: People) -> None:
     assert login(client, "ivan").location == "/"
+
+
+def test_the_notice_opens_with_its_contents(client: FlaskClient) -> None:
+    page = text(client.get("/privacy"))
+    assert '<a href="#privacy-rights">Вашите права и как да ги упражните</a>' in page
+    assert page.count('<li><a href="#privacy-') == 7

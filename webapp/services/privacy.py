@@ -11,6 +11,7 @@ person's training agreement (art. 6(1)(b)), never this checkbox.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
@@ -122,3 +123,11 @@ def current_version(env: Environment, config: Mapping[str, Any]) -> str:
 def current_text(env: Environment, config: Mapping[str, Any], language: str) -> str:
     """The notice an app shows now, in ``language``."""
     return render_notice(env, notice_settings(config), language)
+
+
+_SECTION = re.compile(r'<h2 id="([\w-]+)">([^<]+)</h2>')
+
+
+def sections(body: str) -> list[tuple[str, str]]:
+    """The notice's sections as (anchor, heading as HTML), for its table of contents."""
+    return _SECTION.findall(body)

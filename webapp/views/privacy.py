@@ -33,7 +33,9 @@ def current_notice() -> tuple[Markup, str]:
 @bp.get("/privacy")
 def notice() -> str:
     body, version = current_notice()
-    return render_template("privacy/notice.html", body=body, version=version)
+    return render_template("privacy/notice.html", body=body, version=version,
+                           sections=[(anchor, Markup(text))
+                                     for anchor, text in privacy.sections(body)])
 
 
 @bp.get("/my-data")
