@@ -15,7 +15,7 @@ from flask import Flask
 
 from tests.browser.conftest import assert_accessible, assert_fits, shot, sign_in
 from tests.webapp.conftest import PASSWORD
-from webapp import db
+from webapp import db, jobs
 from webapp.models import User
 
 
@@ -89,5 +89,9 @@ def test_the_retention_page_on_a_phone_and_a_desk(phone: Any, desktop: Any, live
         checked(page, f"retention-{name}")
     desktop.get_by_role("button", name="Заличи 3 участници").click()
     desktop.wait_for_load_state()
-    assert "Заличени са данните на 3 участници." in desktop.content()
+    assert "3 участници се заличават във фонов режим" in desktop.content()
+    checked(desktop, "retention-erasing-desktop")
+    assert jobs.run_pending(app) >= 1
+    desktop.reload()
+    assert "Срокът не е изтекъл за никого." in desktop.content()
     checked(desktop, "retention-done-desktop")

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from tests.webapp.conftest import People, login, submit
 from webapp import config, db, jobs
-from webapp.models import AuditEntry, ErasureRequest, ModuleProgress, User, utcnow
+from webapp.models import AuditEntry, ErasureRequest, Job, ModuleProgress, User, utcnow
 from webapp.services import retention
 
 MONTHS = retention.Policy(months=12, programme_end=None)
@@ -112,6 +112,18 @@ def test_the_coordinator_erases_the_list_they_saw(app: Flask, people: People) ->
     done = submit(admin, "/coordinator/retention", {"expected": "2"},
                   page="/coordinator/retention")
     assert done.status_code == 302
+    waiting = admin.get("/coordinator/retention").get_data(as_text=True)
+    assert "2 участници се заличават във фонов режим" in waiting
+    assert "Заличаването е в ход" in waiting and "Заличи 2 участници" not in waiting
+    again = submit(admin, "/coordinator/retention", {"expected": "2"},
+                   page="/coordinator/erasure")  # a second click while it waits
+    assert again.status_code == 302
+    with app.app_context():
+        assert len(db.session().exec(select(Job).where(Job.kind == retention.ERASE_JOB)).all()) \
+            == 1
+    assert jobs.run_pending(app) >= 1
+    page = admin.get("/coordinator/retention").get_data(as_text=True)
+    assert "Срокът не е изтекъл за никого." in page
     with app.app_context():
         database = db.session()
         requests = database.exec(select(ErasureRequest).order_by(ErasureRequest.id)).all()
@@ -121,6 +133,22 @@ def test_the_coordinator_erases_the_list_they_saw(app: Flask, people: People) ->
         assert all(database.get(User, r.user_id).pseudonymised_at for r in requests)  # type: ignore[union-attr]
         assert database.exec(select(AuditEntry).where(
             AuditEntry.action == "retention_erased")).one().count == 2
+
+
+def test_the_erasure_job_is_idempotent(app: Flask, people: People) -> None:
+    with app.app_context():
+        database = db.session()
+        admin = database.get(User, people.admin.id)
+        assert admin is not None
+        payload = {"ids": [people.councillor.id, people.stranger.id, people.trainer.id],
+                   "by": people.admin.id}
+        retention.erase_job(payload)
+        retention.erase_job(payload)  # run again (a runner died after its commit): no change
+        requests = database.exec(select(ErasureRequest)).all()
+        assert sorted(r.user_id for r in requests) == sorted(
+            [people.councillor.id, people.stranger.id])  # staff are never erased by time
+        trainer = database.get(User, people.trainer.id)
+        assert trainer is not None and trainer.pseudonymised_at is None
         ivan = database.get(User, people.learner.id)
         assert ivan is not None and ivan.pseudonymised_at is None
 

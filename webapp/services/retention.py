@@ -10,8 +10,9 @@ The scheduled part does not erase: the issue asks for a coordinator's confirmati
 periodic job (``privacy.retention``, every few hours) *marks* each learner whose period has
 run out with a pending request of channel ``retention`` — the coordinators' home and the
 requests page then say how many wait — and withdraws the mark of one who became active
-again. The coordinator reviews the list on the retention page and erases it with one button
-(``erase``), each person recorded as an approved request.
+again. The coordinator reviews the list on the retention page and confirms it with one button;
+the job runner then erases it (``erase_job``: some 30 ms a person, a minute or two for
+thousands — too long for a request), each person recorded as an approved request.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ from webapp.services import audit, erasure
 
 JOB = "privacy.retention"
 EVERY = timedelta(hours=6)
+ERASE_JOB = "privacy.retention-erase"  # the coordinator's confirmed list
+ERASE_KEY = "erase"  # one confirmed erasure at a time
+BATCH = 100
 NO_LONGER_DUE = "Срокът за съхранение вече не е изтекъл (нова активност)."
 
 
@@ -156,6 +160,37 @@ def erase(db: Session, users: Sequence[User], by: User) -> int:
     db.commit()
     erasure.scrub(db)
     return len(users)
+
+
+def queue_erase(db: Session, users: Sequence[User], by: User) -> bool:
+    """Have ``users`` erased by the job runner (committed): thousands take minutes, too long
+    for a request. False when an erasure is under way already."""
+    ids = [u.id for u in users if u.id is not None]
+    queued = jobs.enqueue(db, ERASE_JOB, {"ids": ids, "by": by.id}, key=ERASE_KEY)
+    db.commit()
+    return queued is not None
+
+
+def erasing(db: Session) -> bool:
+    """Whether a confirmed erasure waits for the job runner or runs now."""
+    return jobs.pending(db, ERASE_JOB, ERASE_KEY)
+
+
+@jobs.handler(ERASE_JOB)
+def erase_job(payload: dict[str, Any]) -> None:
+    """Erase the confirmed list, ``BATCH`` people per transaction; idempotent: whoever is
+    erased already is skipped."""
+    database = db.session()
+    by = database.get(User, int(payload.get("by") or 0))
+    ids = [int(i) for i in payload.get("ids", [])]
+    if by is None:
+        return
+    for start in range(0, len(ids), BATCH):
+        users = list(database.exec(select(User).where(
+            col(User.id).in_(ids[start:start + BATCH]), User.role == "learner",
+            col(User.pseudonymised_at).is_(None))))
+        if users:
+            erase(database, users, by)
 
 
 @jobs.periodic(JOB, every=EVERY)

@@ -143,6 +143,7 @@ def retention_page() -> str:
     policy = retention.policy(current_app.config)
     found = retention.expired(database, policy) if policy.on else []
     return render_template("erasure/retention.html", policy=policy, expired=found,
+                           erasing=retention.erasing(database),
                            by_organisation=retention.by_organisation(found),
                            form=EraseExpiredForm(expected=str(len(found))))
 
@@ -159,9 +160,13 @@ def retention_erase() -> BaseResponse:
     if form.expected.data != str(len(found)):
         flash(_("The list changed since you opened it. Check it again."), "error")
         return redirect(url_for("erasure.retention_page"))
-    erased = retention.erase(database, [row.user for row in found], me())
-    flash(ngettext("%(num)d participant’s data erased.", "%(num)d participants’ data erased.",
-                   erased), "success")
+    if found and retention.queue_erase(database, [row.user for row in found], me()):
+        flash(ngettext("%(num)d participant is being erased in the background. Open this "
+                       "page again in a minute.",
+                       "%(num)d participants are being erased in the background. Open this "
+                       "page again in a minute.", len(found)), "success")
+    elif found:
+        flash(_("An erasure is under way already. Open this page again in a minute."), "info")
     return redirect(url_for("erasure.retention_page"))
 
 
