@@ -365,7 +365,9 @@ def test_the_page_lists_newest_first_with_names(client: FlaskClient, app: Flask,
     assert html.index("Направи код за възстановяване") < html.index(
         "Прегледа данните на участник") < html.index("Изтегли справка с имена")
     assert "Мария Петрова" in html and "Теодора Обучителева" in html
-    assert 'href="/trainer/groups/1"' in html
+    assert 'href="/trainer/groups/1"' in html and ">Група #1</a>" in html
+    assert "Профил #2" in html and ">Профил #2</a>" not in html  # a staff account has no page
+    assert "Справка: Отчет към донорите (7 лица)" in " ".join(html.split())
 
 
 def test_filters(client: FlaskClient, app: Flask, people: People) -> None:

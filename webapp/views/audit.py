@@ -97,8 +97,8 @@ def target_link(line: Line) -> str | None:
         return url_for("sessions.detail", session_id=int(value))
     if kind == "erasure":
         return url_for("erasure.requests")
-    if kind in ("certificate", "user") and line.entry.subject_user_id \
-            and not line.subject_erased:
+    # A certificate's page is its holder's (a "user:" target may be a staff account: none).
+    if kind == "certificate" and line.entry.subject_user_id and not line.subject_erased:
         return url_for("certificates.learner", user_id=line.entry.subject_user_id)
     return None
 
