@@ -230,6 +230,34 @@ def test_a_changed_password_is_told_once(client: FlaskClient, app: Flask,
     assert told.key.startswith(f"password-changed:{addresses.learner.id}:")
 
 
+def test_a_new_password_with_a_reset_code_is_told(client: FlaskClient, app: Flask,
+                                                  addresses: People) -> None:
+    trainer = app.test_client()
+    login(trainer, "trainer")
+    group = the_group(app)
+    page = f"/trainer/groups/{group.id}"
+    made = submit(trainer, f"{page}/learners/{addresses.learner.id}/code", {}, page=page)
+    code = re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", made.get_data(as_text=True))
+    assert code
+    new = "съвсем-нова-парола-2029"
+    done = submit(client, "/reset", {"code": code.group(0), "password": new, "confirm": new})
+    assert done.status_code == 302
+    assert [m.kind for m in messages(app)] == ["reset_code", "password_changed"]
+
+
+def test_a_new_staff_account_gets_its_invitation_by_default(app: Flask,
+                                                             people: People) -> None:
+    admin = app.test_client()
+    login(admin, "admin")
+    response = submit(admin, "/admin/staff", {"name": "Нова Обучителка", "role": "trainer",
+                                              "email": "nova@example.bg"})
+    assert response.status_code == 200
+    code = re.search(r"<code>([A-Z0-9-]+)</code>", response.get_data(as_text=True))
+    [sent] = messages(app)
+    assert (sent.kind, sent.to_address) == ("invitation", "nova@example.bg")
+    assert code and code.group(1) in sent.text_body
+
+
 def test_an_issued_certificate_is_told_with_its_verify_link_once(
         app: Flask, addresses: People) -> None:
     with app.app_context():
@@ -330,6 +358,7 @@ def test_cancelling_needs_the_box_then_tells_everyone_and_hides_it_from_learners
     assert ivan.subject == "Занятието е отменено: Основи – Смолян"
     ics = ics_of(ivan)
     assert ics_field(ics, "METHOD") == "CANCEL" and ics_field(ics, "STATUS") == "CANCELLED"
+    assert ics_field(ics, "ORGANIZER") == "mailto:obuchenie@dobro.example.org"
     assert ics_field(ics, "UID") == f"session-{found.id}@dobro.example.org"
     assert int(ics_field(ics, "SEQUENCE")) > 0
     # Staff still see it, marked; it can no longer be changed or enrolled in.
@@ -345,6 +374,32 @@ def test_cancelling_needs_the_box_then_tells_everyone_and_hides_it_from_learners
     assert "Основи – Смолян" not in learner.get("/").get_data(as_text=True)
     html = submit(learner, "/sessions/checkin", {"code": "KX7P2M"}).get_data(as_text=True)
     assert "Няма занятие с този код." in html
+
+
+def test_a_cancelled_session_leaves_the_trainers_home_and_waits_for_no_marks(
+        client: FlaskClient, app: Flask, addresses: People) -> None:
+    ended = make_session(app, addresses.trainer, starts_in=timedelta(days=-1), hours=2,
+                         title="Отменено вчера", cancelled_at=utcnow() - timedelta(days=2))
+    make_session(app, addresses.trainer, starts_in=timedelta(days=2), checkin_code="NEXT22",
+                 title="Отменено утре", cancelled_at=utcnow())
+    login(client, "trainer")
+    home = client.get("/trainer/").get_data(as_text=True)
+    assert "Отменено вчера" not in home and "Отменено утре" not in home
+    assert f"/sessions/{ended.id}" not in home
+
+
+def test_the_calendar_feed_marks_a_cancelled_session(client: FlaskClient, app: Flask,
+                                                     people: People) -> None:
+    from webapp.services import sessions as session_service
+    found = make_session(app, people.trainer, starts_in=timedelta(days=2),
+                         cancelled_at=utcnow())
+    with app.app_context():
+        learner = db.session().get(User, people.learner.id)
+        assert learner is not None
+        token = session_service.feed_token(db.session(), learner)
+    feed = client.get(f"/sessions/calendar/{token}.ics").get_data(as_text=True)
+    assert f"UID:session-{found.id}@" in feed
+    assert ics_field(feed, "STATUS") == "CANCELLED" and int(ics_field(feed, "SEQUENCE")) > 0
 
 
 def test_only_the_sessions_trainer_or_a_coordinator_may_change_it(

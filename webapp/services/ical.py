@@ -19,6 +19,7 @@ class Event:
     # Raised with each change of a published event (RFC 5545 3.8.7.4); CANCELLED: called off.
     sequence: int = 0
     status: str = ""
+    organizer: str = ""  # an address: iTIP's REQUEST and CANCEL (RFC 5546) name who sends
 
 
 def _escape(text: str) -> str:
@@ -60,6 +61,8 @@ def calendar(events: Iterable[Event], name: str, now: datetime, method: str = "P
             lines.append(f"SEQUENCE:{event.sequence}")
         if event.status:
             lines.append(f"STATUS:{event.status}")
+        if event.organizer:
+            lines.append(f"ORGANIZER:mailto:{event.organizer}")
         lines.append("END:VEVENT")
     lines.append("END:VCALENDAR")
     return "".join(_fold(line) + "\r\n" for line in lines)

@@ -16,6 +16,7 @@ reads), as a join code's invitation does.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from flask import current_app
@@ -85,7 +86,8 @@ def recipients(db: Session, found: TrainingSession,
 def session_ics(found: TrainingSession, method: str = "PUBLISH",
                 seq: int | None = None) -> Attachment:
     """The session as an .ics file (the same event, and UID, as its download and feed)."""
-    event = sessions.calendar_event(found, seq)
+    event = replace(sessions.calendar_event(found, seq),
+                    organizer=str(current_app.config.get("MAIL_FROM", "")))
     text = ical.calendar([event], found.title, utcnow(), method=method)
     return Attachment(f"session-{found.id}.ics", ICS_TYPE, text.encode("utf-8"))
 

@@ -80,7 +80,8 @@ def home(db: Session, user: User, course: CompiledCourse, build_dir: Path,
     """What ``user``'s home page shows, for the groups they look after."""
     now = aware(now or utcnow())
     summaries = groups.groups_for(db, user)
-    mine = sessions.sessions_for(db, user)
+    # A cancelled session waits for nothing (it stays, marked, on the sessions page).
+    mine = [s for s in sessions.sessions_for(db, user) if s.cancelled_at is None]
     today, upcoming = _sessions(db, mine, now)
     visible = statistics.visible_learner_ids(user)
     found = standings.learners(db, visible)
