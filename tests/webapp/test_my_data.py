@@ -22,6 +22,7 @@ from webapp.models import (
     Attempt,
     Attendance,
     AttendanceChange,
+    AuditEntry,
     Certificate,
     CertificateEvent,
     ErasureRequest,
@@ -36,7 +37,7 @@ from webapp.services import my_data
 SECTIONS = ("profile", "organisation", "groups", "progress", "study_seconds_total", "attempts",
             "attendance", "certificates", "emails", "mail_preferences", "consents",
             "erasure_requests", "sign_in_sessions", "known_addresses", "reset_codes",
-            "sessions_led")
+            "sessions_led", "staff_access")
 
 
 def text(response: Any) -> str:
@@ -77,6 +78,8 @@ def give_activity(app: Flask, people: People, user: User, tag: str) -> None:
                                  text_body=f"Тяло {tag}", status="sent", sent_at=now))
         database.add(ErasureRequest(user_id=user.id, channel="web"))
         database.add(KnownAddress(user_id=user.id, address=f"hash-{tag}"))
+        database.add(AuditEntry(actor_id=people.trainer.id, action="view_attempts",
+                                subject_user_id=user.id, target=f"attempt:{len(tag)}"))
         database.commit()
 
 
@@ -155,6 +158,8 @@ def test_the_zip_holds_every_section_of_the_learners_data(busy: FlaskClient, app
     assert data["consents"][0]["via"] == "join"
     assert data["erasure_requests"][0]["status"] == "pending"
     assert data["sign_in_sessions"] and "id_hash" not in data["sign_in_sessions"][0]
+    (access,) = data["staff_access"]
+    assert (access["action"], access["by"]) == ("view_attempts", "trainer")
     assert data["known_addresses"] == {"count": 2}  # ours, and the test client's sign-in
     assert data["generated_at"].endswith("+00:00")  # ISO 8601, UTC
     assert attended["session"]["starts_at"][:4].isdigit() and "T" in cert["issued_at"]
@@ -185,7 +190,8 @@ def test_the_summary_is_readable_and_escapes_markup(busy: FlaskClient) -> None:
     assert "<script>" not in html
     for part in ("Моите данни в Dobro", "Профил", "Опити на тестовете", "Присъствие",
                  "ARO-2027-IVAN1", "Сертификат IVAN1", "Основи IVAN1", "обучител",
-                 "Искания за заличаване", "@page", "Входен тест – Основи, опит 1"):
+                 "Искания за заличаване", "@page",
+                 "Служители, които са разглеждали", "Входен тест – Основи, опит 1"):
         assert part in html, part
 
 

@@ -11,12 +11,16 @@ Only the person's own data, never anyone else's:
   answer key: the key is the course's, not personal data (CJEU C-434/16, Nowak: the answers
   and the examiner's marks are personal data, the questions are not), and giving it out would
   bypass what the quiz's review settings show and when;
-- sign-in addresses only as a count (they are stored as keyed hashes anyway).
+- sign-in addresses only as a count (they are stored as keyed hashes anyway);
+- the staff access log's entries about the person (who looked at or changed their data) by
+  action, moment and role: the person may know when and why their data was consulted, not
+  which employee did it (CJEU C-579/21, Pankki S).
 
 Keys of ``data.json`` (a list is [] when there is nothing):
 format, format_version, generated_at, profile, organisation, groups, progress,
 study_seconds_total, attempts, attendance, certificates, emails, mail_preferences,
-consents, erasure_requests, sign_in_sessions, known_addresses, reset_codes, sessions_led.
+consents, erasure_requests, sign_in_sessions, known_addresses, reset_codes, sessions_led,
+staff_access.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from webapp.models import (
     Attempt,
     Attendance,
     AttendanceChange,
+    AuditEntry,
     Certificate,
     CertificateEvent,
     ErasureRequest,
@@ -114,6 +119,10 @@ def collect(db: Session, user: User) -> dict[str, Any]:
              "made_by": role_of(i.created_by)}
             for i in db.exec(select(Invitation).where(Invitation.user_id == user.id)
                              .order_by(col(Invitation.created_at)))],
+        "staff_access": [
+            {"action": a.action, "at": iso(a.at), "by": role_of(a.actor_id)}
+            for a in db.exec(select(AuditEntry).where(AuditEntry.subject_user_id == user.id)
+                             .order_by(col(AuditEntry.at), col(AuditEntry.id)))],
         "sessions_led": [
             {"title": s.title, "topic_id": s.topic_id, "starts_at": iso(s.starts_at),
              "ends_at": iso(s.ends_at)}
@@ -274,7 +283,8 @@ def _emails(db: Session, user_id: int) -> list[Row]:
 def counts(data: dict[str, Any]) -> dict[str, int]:
     """How many records of each kind ``data`` holds (the page's summary)."""
     listed: Iterable[str] = ("groups", "progress", "attempts", "attendance", "certificates",
-                             "emails", "consents", "erasure_requests", "sign_in_sessions")
+                             "emails", "consents", "erasure_requests", "sign_in_sessions",
+                             "staff_access")
     found = {key: len(data[key]) for key in listed}
     found["known_addresses"] = int(data["known_addresses"]["count"])
     return found

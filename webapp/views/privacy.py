@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from webapp import db
 from webapp.auth import me
 from webapp.forms.privacy import DownloadForm
-from webapp.services import my_data, privacy
+from webapp.services import audit, my_data, privacy
 from webapp.templating import moment
 
 bp = Blueprint("privacy", __name__)
@@ -54,13 +54,20 @@ def download() -> Response | tuple[str, int]:
         return my_data_page(), 400
     user = me()
     data = my_data.collect(db.session(), user)
-    html = render_template("privacy/summary.html", data=data, at=shown_moment)
+    html = render_template("privacy/summary.html", data=data, at=shown_moment,
+                           audit_action=audit_action)
     pdf = summary_pdf(html) if pdf_is_quick(data) else None
     payload = my_data.archive(data, html, pdf)
     name = f"dobro-moite-danni-{user.username or user.id}.zip"
     return Response(payload, mimetype="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{name}"',
         "Cache-Control": "no-store"})
+
+
+def audit_action(action: str) -> str:
+    """The staff access log's name of ``action`` (the code itself if it is unknown)."""
+    known = audit.ACTIONS.get(action)
+    return str(known.label) if known is not None else action
 
 
 def shown_moment(value: str | None) -> str:
