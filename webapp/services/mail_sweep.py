@@ -126,7 +126,7 @@ def digests(db: Session, now: datetime, day: str) -> int:
         context = {"stuck": home.stuck, "stuck_total": home.stuck_total,
                    "stuck_days": trainer_home.STUCK_DAYS, "issued": home.issued,
                    "issued_total": home.issued_total, "sessions": ahead}
-        if queue(db, kind="trainer_digest", key=f"digest:{trainer.id}:{year}-W{week:02d}",
+        if queue(db, kind="trainer_digest", key=f"digest:{trainer.id}:{year}-W{week}",
                  user=trainer, template="trainer_digest", context=context) is not None:
             queued += 1
     return queued
