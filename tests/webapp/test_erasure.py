@@ -235,6 +235,16 @@ def test_an_erased_learner_is_nowhere_in_a_dump_or_a_backup_but_still_counted(
     with app.app_context():
         phone = db.session().get(User, her_id).phone  # type: ignore[union-attr]
     assert phone
+    # A second upload of the same list waits for its confirmation: the file holds her row.
+    trainer = app.test_client()
+    login(trainer, "trainer")
+    with app.app_context():
+        group = db.session().exec(select(Group)).one()
+    url = f"/trainer/groups/{group.id}/import"
+    assert submit(trainer, url, {"file": (io.BytesIO(CSV), "хора.csv")},
+                  content_type="multipart/form-data").status_code == 200
+    uploads = Path(app.instance_path) / "imports"
+    assert any(EMAIL.encode() in f.read_bytes() for f in uploads.iterdir())
     before = database_dump(database_url)
     assert leaks(before, phone), "the dump should hold her data before the erasure"
     backup.create(database_url, Path(app.instance_path), tmp_path / "before.tar.gz")
@@ -260,6 +270,7 @@ def test_an_erased_learner_is_nowhere_in_a_dump_or_a_backup_but_still_counted(
 
     dump = database_dump(database_url)
     assert leaks(dump, phone) == []
+    assert list(uploads.iterdir()) == []  # every upload waiting for confirmation is gone
     archive = fresh_backup(app, database_url, tmp_path)
     for member, data in archive_texts(archive, database_url, tmp_path).items():
         assert leaks(data, phone) == [], member
