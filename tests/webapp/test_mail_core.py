@@ -301,6 +301,17 @@ def test_a_permanent_rejection_fails_at_once(make_app: Any, build_dir: Path,
         server.stop()
 
 
+def test_a_malformed_address_fails_at_once(app: Flask, people: People,
+                                           mailserver: MailServer) -> None:  # noqa: F811
+    sent_id = queue(app, None, kind="invitation", address="a@example.org\nBcc: x@example.org")
+    jobs.run_pending(app)
+    failed = message(app, sent_id or 0)
+    assert failed.status == MAIL_FAILED and failed.tries == 1
+    assert mailserver.received == []
+    make_due(app)
+    assert jobs.run_pending(app) == 0
+
+
 def test_a_server_that_is_not_there_is_retried(make_app: Any, build_dir: Path,
                                                people: People) -> None:
     from tests.serving import free_port

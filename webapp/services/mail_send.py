@@ -82,7 +82,13 @@ def send_job(payload: dict[str, Any]) -> None:
     if not _claim(message):
         return
     session.refresh(message)
-    email = build(app, message)
+    try:
+        email = build(app, message)
+    except (ValueError, LookupError) as exc:  # a malformed address: no try would do better
+        _give_up(message, describe(app, exc))
+        session.add(message)
+        session.commit()
+        return
     try:
         deliver(app.config, email)
     except PermanentFailure as exc:
