@@ -37,6 +37,7 @@ PRUNE_JOB = "audit.prune"
 DEFAULT_KEEP_MONTHS = 24
 MAX_KEEP_MONTHS = 120
 MAX_TARGET = 200
+VIEW_WINDOW = timedelta(minutes=10)  # a page viewed again within this is recorded once
 # An id of a thing, never free text: "group:3", "attempt:55", "certificate:12".
 TARGET_RE = re.compile(r"^[a-z_]{1,30}:[A-Za-z0-9._-]{1,160}$")
 
@@ -107,6 +108,19 @@ def record_now(db: Session, actor: User | int | None, action: str,
     """Record and commit at once: for a page or an export that changes nothing else."""
     record(db, actor, action, subject, target, count)
     db.commit()
+
+
+def record_view(db: Session, actor: User, action: str, subject: User | int,
+                target: str = "") -> None:
+    """Record that ``actor`` looked at ``subject``'s data — once per ``VIEW_WINDOW``: the
+    same page opened again (after each change made on it) adds nothing new to know."""
+    since = utcnow() - VIEW_WINDOW
+    seen = db.exec(select(AuditEntry.id).where(
+        col(AuditEntry.actor_id) == _user_id(actor), col(AuditEntry.action) == action,
+        col(AuditEntry.subject_user_id) == _user_id(subject),
+        col(AuditEntry.target) == target, col(AuditEntry.at) >= since).limit(1)).first()
+    if seen is None:
+        record_now(db, actor, action, subject, target)
 
 
 def keep_months(config: Mapping[str, Any] | None = None) -> int:

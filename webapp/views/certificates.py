@@ -76,7 +76,7 @@ def pdf(code: str) -> Response:
 @role_required(*STAFF)
 def learner(user_id: int) -> str:
     user = my_learner(user_id)
-    audit.record_now(db.session(), me(), "view_progress", user, f"user:{user_id}")
+    audit.record_view(db.session(), me(), "view_progress", user, f"user:{user_id}")
     return render_learner(user, issue_form(), ReasonForm(), ReissueForm())
 
 

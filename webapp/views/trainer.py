@@ -100,7 +100,7 @@ def edit_learner(group_id: int, user_id: int) -> str | BaseResponse:
         flash(_("%(name)s: the changes are saved.", name=user.name), "success")
         return redirect(url_for("trainer.group", group_id=group_id, _anchor=f"learner-{user.id}"))
     if request.method == "GET":
-        audit.record_now(database, me(), "view_learner", user, f"group:{group_id}")
+        audit.record_view(database, me(), "view_learner", user, f"group:{group_id}")
     return render_template("trainer/learner.html", group=found, learner=user, form=form)
 
 
