@@ -160,6 +160,7 @@ def test_a_changed_notice_is_shown_at_the_next_sign_in_and_recorded(
     page = text(client.get(response.location))
     assert "Информацията за защита на личните данни е променена" in page
     assert "Община Смолян" in page
+    assert 'href="#privacy-acknowledge"' in page and 'href="#privacy-rights"' in page
     done = submit(client, response.location, {"version": version_of(app)})
     assert done.status_code == 302 and done.location == "/glossary"
     assert consents(app, "ivan")[-1] == (version_of(app), "sign_in")

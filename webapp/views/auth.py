@@ -205,7 +205,9 @@ def privacy_notice() -> str | Response | tuple[str, int]:
                else _("Information on personal data protection"))
     body = privacy.current_text(current_app.jinja_env, current_app.config, language())
     page = render_template("privacy/changed.html", form=form, heading=heading,
-                           body=Markup(body), version=version)
+                           body=Markup(body), version=version,
+                           sections=[(anchor, Markup(text))
+                                     for anchor, text in privacy.sections(body)])
     # A post that did not count (no token, or a notice changed since the page was shown)
     # shows the notice again, as a 400: nothing was recorded.
     return (page, 400) if request.method == "POST" else page
