@@ -240,3 +240,11 @@ def test_a_pdf_of_the_summary_comes_along_unless_the_history_is_long(
     assert pdf.startswith(b"%PDF")
     monkeypatch.setattr(views, "PDF_MAX_QUESTIONS", 0)
     assert "summary.pdf" not in download(busy).namelist()
+
+
+def test_in_english_the_page_and_the_summary_are_english(ivan: FlaskClient) -> None:
+    ivan.get("/language?lang=en")
+    page = text(ivan.get("/my-data"))
+    assert "Download everything" in page and "Изтегли всичко" not in page
+    html = download(ivan).read("summary.html").decode("utf-8")
+    assert '<html lang="en">' in html and "My data in Dobro" in html
