@@ -94,6 +94,14 @@ def test_the_job_marks_and_never_erases(app: Flask, people: People) -> None:
         retention.mark_job({})
         assert database.exec(select(ErasureRequest)).one().status == "refused"
     assert "изтекъл срок" not in admin.get("/trainer/").get_data(as_text=True)
+    # Marked again after a year away; then the period is turned off: the mark goes.
+    age(app, people.councillor.id or 0, 400)
+    with app.app_context():
+        retention.mark_job({})
+        assert retention.marked_count(db.session()) == 1
+        app.config["RETENTION_MONTHS"] = None
+        retention.mark_job({})
+        assert retention.marked_count(db.session()) == 0
 
 
 def test_the_coordinator_erases_the_list_they_saw(app: Flask, people: People) -> None:

@@ -196,6 +196,5 @@ def erase_job(payload: dict[str, Any]) -> None:
 @jobs.periodic(JOB, every=EVERY)
 def mark_job(payload: dict[str, Any]) -> None:
     """The scheduled part: mark who is due (never erase: a coordinator confirms)."""
-    rules = policy(current_app.config)
-    if rules.on:
-        mark(db.session(), rules)
+    # With no period (turned off since), every mark is withdrawn.
+    mark(db.session(), policy(current_app.config))
