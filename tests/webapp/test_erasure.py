@@ -38,6 +38,7 @@ from webapp.models import (
     CertificateEvent,
     ErasureRequest,
     Group,
+    Job,
     KnownAddress,
     LoginSession,
     MailMessage,
@@ -124,13 +125,18 @@ def make_activity(app: Flask, people: People, her_id: int) -> None:
                                 media_type="application/pdf", sha256="0" * 64,
                                 size=10, content=f"%PDF {NAME}".encode()))
         sessions.feed_token(database, her)
-        database.add(MailMessage(
+        letter = MailMessage(
             key="test:erasure-letter", kind="certificate", user_id=her_id,
             to_address=f"{NAME} <{EMAIL}>", subject=f"{NAME}, сертификатът ви е издаден",
             text_body=f"Здравейте, {NAME}! Телефон за връзка: {PHONE}",
             html_body=f"<p>Здравейте, {NAME}!</p>",
             attachments=[{"filename": "a.txt", "media_type": "text/plain",
-                          "content": NAME}], status="sent"))
+                          "content": NAME}], status="failed", error=f"550 <{EMAIL}>")
+        database.add(letter)
+        database.flush()
+        # Its send job, failed with the server's answer naming the address.
+        database.add(Job(kind="mail.send", key=f"mail:{letter.id}", payload={"id": letter.id},
+                         status="failed", error=f"SMTPRecipientsRefused: 550 <{EMAIL}>"))
         database.add(AuditEntry(actor_id=people.trainer.id, action="view_attempts",
                                 subject_user_id=her_id, target=f"user:{her_id}"))
         database.add(PrivacyConsent(user_id=her_id, notice_version="v1"))
@@ -298,7 +304,7 @@ def test_an_erased_learner_is_nowhere_in_a_dump_or_a_backup_but_still_counted(
         assert database.exec(select(AuditEntry).where(AuditEntry.subject_user_id == her_id)).all()
         mail = database.exec(select(MailMessage).where(
             MailMessage.key == "test:erasure-letter")).one()
-        assert mail.status == "sent" and mail.kind == "certificate" and not mail.to_address
+        assert mail.status == "failed" and mail.kind == "certificate" and not mail.to_address
         answers = [a.response for a in database.exec(select(Answer))]
         assert "" in answers and FREE_TEXT not in answers
         decided = database.get(ErasureRequest, request.id)

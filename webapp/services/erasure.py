@@ -15,7 +15,7 @@ reports and the donor report. Where the data lives, table by table:
   badge status list say so), and on every one the holder's name, organisation and the
   free-text reasons blanked; ``certificate_event`` reasons blanked; the stored PDFs deleted;
 - ``mail_message``: address, subject, bodies, attachments and the error text blanked (kind,
-  status and dates stay: the log still counts them);
+  status and dates stay: the log still counts them), and the error text of their send jobs;
 - ``answer``: the free text of text questions blanked (the grade stays in
   ``question_score``); the cached quiz statistics (``shared_cache``), which hold answers'
   text, dropped (computed again at the next view);
@@ -50,6 +50,7 @@ from webapp.models import (
     CertificateEvent,
     ErasureRequest,
     Invitation,
+    Job,
     KnownAddress,
     LoginSession,
     MailMessage,
@@ -170,6 +171,11 @@ def _certificates(db: Session, user: User, by: User) -> None:
 
 
 def _mail(db: Session, user_id: int) -> None:
+    mine = select(MailMessage.id).where(col(MailMessage.user_id) == user_id)
+    # The send jobs (key "mail:<id>", outbox.queue) may hold an SMTP error naming the address.
+    keys = [f"mail:{message_id}" for message_id in db.exec(mine)]
+    if keys:
+        db.exec(update(Job).where(col(Job.key).in_(keys)).values(error=""))
     db.exec(update(MailMessage).where(col(MailMessage.user_id) == user_id).values(
         to_address="", subject="", text_body="", html_body="", attachments=[], error=""))
 
