@@ -404,6 +404,15 @@ def test_a_second_approval_changes_nothing(app: Flask, people: People) -> None:
     assert "Одобрено: заличено" in page and "Иван Иванов" not in page
     again = admin.get(f"/coordinator/erasure/{request.id}/approve")
     assert again.status_code == 302 and again.location.endswith("/coordinator/erasure")
+    # Nobody can give the erased account a name or a join code again.
+    with app.app_context():
+        group = db.session().exec(select(Group)).one()
+    trainer = app.test_client()
+    login(trainer, "trainer")
+    learner_page = f"/trainer/groups/{group.id}/learners/{people.learner.id}"
+    assert trainer.get(learner_page).status_code == 404
+    assert submit(trainer, f"{learner_page}/code", {}, page=f"/trainer/groups/{group.id}"
+                  ).status_code == 404
 
 
 def test_a_paper_request_is_recorded_by_a_coordinator(app: Flask, people: People) -> None:
