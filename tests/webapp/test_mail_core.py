@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import logging
 import ssl
+import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -14,7 +16,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader
-from sqlmodel import col, select, update
+from sqlmodel import Session, col, select, update
 
 from tests.conftest import REPO
 from tests.mailserver import MailServer, mailserver, self_signed  # noqa: F401
@@ -195,6 +197,81 @@ def test_one_event_queues_one_message(app: Flask, ivan: User,
     assert len(jobs_of(app)) == 1
     jobs.run_pending(app)
     assert len(mailserver.received) == 1
+
+
+def test_two_transactions_racing_with_one_key_record_one_message(app: Flask,
+                                                                 ivan: User) -> None:
+    engine = app.extensions["dobro.engine"]
+    found: dict[str, Any] = {}
+
+    def record(name: str, session: Session) -> None:
+        found[name] = outbox.queue(session, kind="reset_code", key="race",
+                                   user=session.get(User, ivan.id), template="probe",
+                                   context={"what": name})
+
+    def second() -> None:
+        with app.app_context(), Session(engine) as other:
+            record("second", other)
+            other.commit()
+
+    with app.app_context(), Session(engine) as first:
+        record("first", first)  # not committed yet
+        racer = threading.Thread(target=second)
+        racer.start()
+        time.sleep(0.5)  # the second one waits for the first's row lock (or SQLite's)
+        first.commit()
+        racer.join(30)
+    assert found["first"] is not None and found["second"] is None
+    with app.app_context():
+        [row] = db.session().exec(select(MailMessage)).all()
+        assert "„first“" in row.text_body
+    assert len(jobs_of(app)) == 1
+
+
+def test_two_runners_sending_one_message_send_it_once(app: Flask, ivan: User,
+                                                      mailserver: MailServer) -> None:  # noqa: F811
+    sent_id = queue(app, ivan.id) or 0
+    barrier = threading.Barrier(3)
+
+    def run() -> None:
+        with app.app_context():
+            barrier.wait(10)
+            mail_send.send_job({"id": sent_id})
+
+    runners = [threading.Thread(target=run) for _ in range(3)]
+    for runner in runners:
+        runner.start()
+    for runner in runners:
+        runner.join(30)
+    assert len(mailserver.received) == 1
+    assert message(app, sent_id).status == MAIL_SENT and message(app, sent_id).tries == 1
+
+
+def _being_sent(app: Flask, message_id: int, since: timedelta) -> None:
+    """As if a runner began sending ``since`` ago (and maybe died)."""
+    with app.app_context():
+        database = db.session()
+        database.exec(update(MailMessage).where(col(MailMessage.id) == message_id).values(
+            status=outbox.MAIL_SENDING, sent_at=utcnow() - since, tries=1))
+        database.commit()
+
+
+def test_a_message_another_runner_is_sending_waits_for_its_lease(
+        app: Flask, ivan: User, mailserver: MailServer) -> None:  # noqa: F811
+    sent_id = queue(app, ivan.id) or 0
+    _being_sent(app, sent_id, timedelta(minutes=1))
+    jobs.run_pending(app)
+    assert mailserver.received == []
+    assert message(app, sent_id).status == outbox.MAIL_SENDING
+    [_, later] = jobs_of(app)
+    assert later.status == "queued"
+    assert later.run_after - utcnow() >= mail_send.SEND_LEASE - timedelta(minutes=2)
+    _being_sent(app, sent_id, mail_send.SEND_LEASE + timedelta(minutes=1))  # its runner died
+    make_due(app)
+    jobs.run_pending(app)
+    assert len(mailserver.received) == 1
+    done = message(app, sent_id)
+    assert done.status == MAIL_SENT and done.tries == 2
 
 
 def test_nothing_is_recorded_without_an_address(app: Flask, people: People) -> None:

@@ -1,12 +1,12 @@
 """Sending the outbox: the ``mail.send`` job builds one message and hands it to SMTP.
 
-One job per message (``outbox.queue`` queues it). The job claims the message first
-(``tries`` + 1 where it is still queued with the tries it was read with, committed), so
-two runners never send it both; a message that is no longer queued — sent, failed,
-skipped — is left alone, so running the job twice sends once. Delivery is at least
-once, not exactly once: a runner that dies after the server accepted the message and
-before its commit leaves it queued, and it goes again, with the same Message-ID
-(derived from the row), which lets mail systems drop the copy.
+One job per message (``outbox.queue`` queues it). The job first marks the message
+"sending" (one atomic UPDATE, committed), so two runners never send it both; a message
+that is no longer queued — sent, failed, skipped — is left alone, so running the job
+twice sends once. Delivery is at least once, not exactly once: a runner that dies after
+the server accepted the message and before its commit leaves it "sending"; after
+``SEND_LEASE`` it is taken again and goes again, with the same Message-ID (derived from
+the row), which lets mail systems drop the copy.
 
 Retries are the mail's own, not the job runner's: SMTP outages last minutes to hours,
 and the runner's back-off (30 s doubling, 5 tries: 7½ minutes in all) suits work on our
@@ -35,7 +35,7 @@ from email.utils import format_datetime, make_msgid
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlmodel import col
 
 from webapp import db, jobs
@@ -49,7 +49,7 @@ from webapp.models import (
     utcnow,
 )
 from webapp.services import outbox
-from webapp.services.outbox import SEND_JOB, Attachment
+from webapp.services.outbox import MAIL_SENDING, SEND_JOB, Attachment
 
 log = logging.getLogger("dobro.mail")
 
@@ -57,6 +57,9 @@ BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
            timedelta(hours=1), timedelta(hours=3), timedelta(hours=6))
 MAX_TRIES = len(BACKOFF) + 1
 MAX_ERROR = 1000
+# A message "sending" longer than this lost its runner (each SMTP step times out after
+# DOBRO_SMTP_TIMEOUT, at most 10 minutes in all; the job runner's own lease is 10 minutes).
+SEND_LEASE = timedelta(minutes=15)
 SKIPPED_NO_ADDRESS = "no address (erased since it was queued)"
 SKIPPED_OPTED_OUT = "the person turned these messages off since it was queued"
 
@@ -71,23 +74,29 @@ def send_job(payload: dict[str, Any]) -> None:
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     session = db.session()
     message = session.get(MailMessage, int(payload.get("id", 0)))
-    if message is None or message.status != MAIL_QUEUED:
+    if message is None or message.status not in (MAIL_QUEUED, MAIL_SENDING):
         return
-    skip = _reason_to_skip(app, message)
-    if skip:
-        message.status, message.error = MAIL_SKIPPED, skip
-        session.add(message)
-        session.commit()
-        return
+    if message.status == MAIL_QUEUED:
+        skip = _reason_to_skip(app, message)
+        if skip:
+            message.status, message.error = MAIL_SKIPPED, skip
+            session.add(message)
+            session.commit()
+            return
     if not _claim(message):
+        _look_again_later(message)
         return
     session.refresh(message)
+    _send(app, message)
+    session.add(message)
+    session.commit()
+
+
+def _send(app: Flask, message: MailMessage) -> None:
     try:
         email = build(app, message)
     except (ValueError, LookupError) as exc:  # a malformed address: no try would do better
         _give_up(message, describe(app, exc))
-        session.add(message)
-        session.commit()
         return
     try:
         deliver(app.config, email)
@@ -102,8 +111,6 @@ def send_job(payload: dict[str, Any]) -> None:
         message.status, message.sent_at, message.error = MAIL_SENT, utcnow(), ""
         message.message_id = str(email["Message-ID"])
         log.info("mail %s (%s) sent", message.id, message.kind)
-    session.add(message)
-    session.commit()
 
 
 def _reason_to_skip(app: Flask, message: MailMessage) -> str:
@@ -121,23 +128,39 @@ def _reason_to_skip(app: Flask, message: MailMessage) -> str:
 
 
 def _claim(message: MailMessage) -> bool:
-    """Count this try, where no other runner counted it first (committed at once)."""
+    """Mark the message "sending" (since now) and count the try, unless another runner
+    is sending it: one atomic UPDATE, committed at once. A "sending" older than
+    ``SEND_LEASE`` lost its runner and is taken again."""
     session = db.session()
+    now = utcnow()
     claimed = session.exec(update(MailMessage).where(
-        col(MailMessage.id) == message.id, col(MailMessage.status) == MAIL_QUEUED,
-        col(MailMessage.tries) == message.tries).values(tries=message.tries + 1)
+        col(MailMessage.id) == message.id,
+        or_(col(MailMessage.status) == MAIL_QUEUED,
+            (col(MailMessage.status) == MAIL_SENDING)
+            & (col(MailMessage.sent_at) < now - SEND_LEASE)))
+        .values(status=MAIL_SENDING, sent_at=now, tries=col(MailMessage.tries) + 1)
         .returning(col(MailMessage.id))).first()
     session.commit()
     return claimed is not None
 
 
+def _look_again_later(message: MailMessage) -> None:
+    """Another runner is sending it: come back when its lease would run out, in case
+    that runner died (if it sent, the job then finds the message sent and stops)."""
+    session = db.session()
+    session.refresh(message)
+    if message.status == MAIL_SENDING and message.sent_at is not None:
+        outbox.send_later(session, message, run_after=message.sent_at + SEND_LEASE)
+        session.commit()
+
+
 def _give_up(message: MailMessage, error: str) -> None:
-    message.status, message.error = MAIL_FAILED, error
+    message.status, message.error, message.sent_at = MAIL_FAILED, error, None
     log.warning("mail %s (%s) failed for good: %s", message.id, message.kind, error)
 
 
 def _try_later(message: MailMessage, error: str) -> None:
-    message.error = error
+    message.status, message.error, message.sent_at = MAIL_QUEUED, error, None
     if message.tries >= MAX_TRIES:
         _give_up(message, error)
         return

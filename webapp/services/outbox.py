@@ -66,6 +66,9 @@ from webapp.models import (
 from webapp.services.paging import Pager
 
 SEND_JOB = "mail.send"
+# While a runner talks to the SMTP server (``mail_send``); ``sent_at`` is then when it began.
+# Not in models.MailStatus, which lists where a message rests.
+MAIL_SENDING = "sending"
 DEFAULT_LANGUAGE = "bg"
 UNSUBSCRIBE_SALT = "dobro.mail.unsubscribe"
 SKIPPED_OFF = "e-mail is off (no DOBRO_SMTP_HOST)"
@@ -93,7 +96,8 @@ KINDS: dict[str, Kind] = {
 }
 
 
-STATUS_LABELS = {MAIL_QUEUED: _l("Waiting to be sent"), MAIL_SENT: _l("Sent"),
+STATUS_LABELS = {MAIL_QUEUED: _l("Waiting to be sent"), MAIL_SENDING: _l("Being sent"),
+                 MAIL_SENT: _l("Sent"),
                  MAIL_FAILED: _l("Failed"), MAIL_SKIPPED: _l("Not sent")}
 
 
