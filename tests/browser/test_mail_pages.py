@@ -62,6 +62,12 @@ def test_the_learner_chooses_messages_and_language(phone: Any, desktop: Any, liv
         assert row is not None and not row.enabled
     shot(desktop, "mail-preferences-saved-desktop")
     assert_accessible(desktop)
+    app.config["SMTP_HOST"] = ""  # e-mail off: the page says so
+    phone.reload()
+    assert phone.locator("#mail-off").is_visible()
+    shot(phone, "mail-preferences-off-phone")
+    assert_fits(phone)
+    assert_accessible(phone)
 
 
 def test_unsubscribe_from_a_link_without_signing_in(phone: Any, desktop: Any, live_server: str,
