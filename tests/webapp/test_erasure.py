@@ -528,3 +528,24 @@ def test_every_text_column_was_looked_at() -> None:
             if isinstance(column.type, (AutoString, sa.String, sa.Text, sa.JSON, sa.LargeBinary)):
                 found.setdefault(table.name, set()).add(column.name)
     assert found == {table: set(columns) for table, columns in REVIEWED.items()}
+
+
+def test_an_erased_staff_account_stays_closed(app: Flask, people: People) -> None:
+    with app.app_context():
+        database = db.session()
+        admin = database.get(User, people.admin.id)
+        trainer = database.get(User, people.trainer.id)
+        assert admin is not None and trainer is not None
+        erasure.approve(database, erasure.ask(database, trainer, recorded_by=admin), admin)
+    client = app.test_client()
+    login(client, "admin")
+    page = client.get("/admin/staff").get_data(as_text=True)
+    assert erasure.pseudonym(people.trainer.id) in page
+    assert f'action="/admin/staff/{people.trainer.id}/active"' not in page
+    reopen = submit(client, f"/admin/staff/{people.trainer.id}/active", {"active": "1"},
+                    page="/admin/staff")
+    assert reopen.status_code == 302
+    assert "остава закрит" in client.get("/admin/staff").get_data(as_text=True)
+    with app.app_context():
+        trainer = db.session().get(User, people.trainer.id)
+        assert trainer is not None and not trainer.active

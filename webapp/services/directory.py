@@ -198,6 +198,8 @@ def set_active(db: Session, user: User, active: bool, actor: User) -> None:
     """
     if user.id == actor.id:
         raise DirectoryError("self")
+    if active and user.pseudonymised_at is not None:  # erased (issue 16): stays closed
+        raise DirectoryError("erased")
     if user.active == active:
         return
     user.active = active

@@ -51,6 +51,7 @@ def refusal(code: str) -> str:
         "no-organisation": _("Choose an organisation from the list."),
         "inactive": _("This account is closed: reopen it first."),
         "self": _("You cannot close your own account."),
+        "erased": _("This person's data has been erased: the account stays closed."),
     }
     return messages.get(code, _("This change could not be made."))
 
