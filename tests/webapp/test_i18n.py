@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
+from flask import Flask, render_template_string
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 
 from tests.conftest import REPO
 from webapp.i18n import LANGUAGE_NAMES
@@ -55,3 +57,20 @@ def test_the_catalog_translates_every_message() -> None:
     assert found, "extraction found the messages"
     assert found <= translated, sorted(map(str, found - translated))
     assert set(LANGUAGE_NAMES) == {"bg", "en"}
+
+
+def test_templates_follow_a_forced_language_and_come_back(app: Flask) -> None:
+    """The templates' catalog is looked up once per request and language (webapp/i18n.py):
+    an e-mail rendered in its recipient's language inside a Bulgarian request is English,
+    and the page rendered after it is Bulgarian again — in both orders."""
+    page = ("{{ _('Sign out') }} {{ ngettext('%(done)s of %(num)s module', "
+            "'%(done)s of %(num)s modules', 2, done=1) }}")
+    with app.test_request_context("/"):
+        assert render_template_string(page) == "Изход 1 от 2 модула"
+        with force_locale("en"):
+            assert render_template_string(page) == "Sign out 1 of 2 modules"
+        assert render_template_string(page) == "Изход 1 от 2 модула"
+    with app.test_request_context("/"):
+        with force_locale("en"):
+            assert render_template_string(page) == "Sign out 1 of 2 modules"
+        assert render_template_string(page) == "Изход 1 от 2 модула"
