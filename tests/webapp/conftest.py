@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,16 +28,23 @@ CATALOG = REPO / "webapp" / "translations" / "bg" / "LC_MESSAGES" / "messages.po
 
 
 # The app's own settings; test-harness variables (DOBRO_TEST_DATABASE_URL …) are left alone.
-APP_SETTINGS = ("DOBRO_DATABASE_URL", "DOBRO_SECRET_KEY", "DOBRO_CONTENT", "DOBRO_BUILD",
-                "DOBRO_BASE_URL", "DOBRO_INSTANCE", "DOBRO_SESSION_IDLE_MINUTES",
-                "DOBRO_SESSION_MAX_HOURS", "DOBRO_TRUSTED_PROXIES", "DOBRO_MAX_UPLOAD_MB",
-                "DOBRO_JOBS")
+# The test set-up's own settings (the test database, the browser, where screenshots go);
+# every other DOBRO_* variable is an app setting and stays out of the tests.
+TEST_SETTINGS = frozenset({"DOBRO_TEST_DATABASE_URL", "DOBRO_CHROMIUM", "DOBRO_SHOTS",
+                           "DOBRO_SCREENSHOTS", "DOBRO_LOAD_DATABASE_URL"})
+
+
+def is_app_setting(name: str) -> bool:
+    """Whether an environment variable is one of the app's settings (DOBRO_*, not the tests')."""
+    return name.startswith("DOBRO_") and name not in TEST_SETTINGS
 
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep the developer's app settings out of the tests."""
-    for name in APP_SETTINGS:
+    """Keep the developer's app settings out of the tests: a DOBRO_SMTP_HOST left set in
+    a shell must never make a test send real mail, nor a DOBRO_DATABASE_URL point one at
+    a real database."""
+    for name in [n for n in os.environ if is_app_setting(n)]:
         monkeypatch.delenv(name, raising=False)
 
 

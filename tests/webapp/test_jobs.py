@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select, update
 
 from tests.conftest import REPO
 from tests.serving import free_port, wait_for
-from tests.webapp.conftest import APP_SETTINGS
+from tests.webapp.conftest import is_app_setting
 from webapp import db, jobs
 from webapp.db import make_engine
 from webapp.models import Job, JobRunner, Organisation, utcnow
@@ -340,7 +340,7 @@ def test_dobro_serve_runs_the_jobs_in_each_worker(app: Flask, database_url: str,
                                                   options: tuple[str, ...]) -> None:
     queue(app, "certificate-pdf", {"code": "no-such-code"})
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in APP_SETTINGS}
+    env = {k: v for k, v in os.environ.items() if not is_app_setting(k)}
     env.update(DOBRO_DATABASE_URL=database_url, DOBRO_CONTENT=str(course_root),
                DOBRO_INSTANCE=str(tmp_path / "serve-instance"), DOBRO_SECRET_KEY="serve")
     log = tmp_path / "serve.log"
@@ -373,7 +373,7 @@ def test_with_jobs_off_dobro_serve_leaves_them_to_a_worker(app: Flask, database_
                                                           course_root: Path) -> None:
     queue(app, "certificate-pdf", {"code": "no-such-code"})
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in APP_SETTINGS}
+    env = {k: v for k, v in os.environ.items() if not is_app_setting(k)}
     env.update(DOBRO_DATABASE_URL=database_url, DOBRO_CONTENT=str(course_root),
                DOBRO_INSTANCE=str(tmp_path / "serve-instance"), DOBRO_SECRET_KEY="serve",
                DOBRO_JOBS="off")

@@ -25,7 +25,7 @@ import pytest
 from tests.serving import free_port, wait_for
 from webapp.wsgiserver import workers_for
 
-from .conftest import APP_SETTINGS
+from .conftest import is_app_setting
 
 DOBRO = Path(sys.executable).parent / "dobro"
 needs_dobro = pytest.mark.skipif(not DOBRO.exists(),
@@ -37,7 +37,7 @@ def serving(course_root: Path, tmp_path: Path, *options: str
             ) -> Iterator[tuple[subprocess.Popen[bytes], int, Path]]:
     """``dobro serve`` with ``options`` on a free port: the process, its port, its log."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in APP_SETTINGS}
+    env = {k: v for k, v in os.environ.items() if not is_app_setting(k)}
     env.update(DOBRO_CONTENT=str(course_root), DOBRO_INSTANCE=str(tmp_path / "instance"))
     log = tmp_path / "serve.log"
     with open(log, "wb") as output:
@@ -137,7 +137,7 @@ def test_a_port_in_use_is_said_in_one_line(course_root: Path, tmp_path: Path,
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        env = {k: v for k, v in os.environ.items() if k not in APP_SETTINGS}
+        env = {k: v for k, v in os.environ.items() if not is_app_setting(k)}
         env.update(DOBRO_CONTENT=str(course_root), DOBRO_INSTANCE=str(tmp_path / "instance"))
         done = subprocess.run([str(DOBRO), "serve", "--port", str(port), *options], env=env,
                               cwd=tmp_path, capture_output=True, text=True, timeout=60)
@@ -151,7 +151,7 @@ def test_a_port_in_use_is_said_in_one_line(course_root: Path, tmp_path: Path,
                                     "--workers=x"])
 def test_bad_sizes_are_refused(course_root: Path, tmp_path: Path, build_dir: Path,
                                option: str) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in APP_SETTINGS}
+    env = {k: v for k, v in os.environ.items() if not is_app_setting(k)}
     env.update(DOBRO_CONTENT=str(course_root), DOBRO_INSTANCE=str(tmp_path / "instance"))
     done = subprocess.run([str(DOBRO), "serve", "--port", str(free_port()), option], env=env,
                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
