@@ -48,6 +48,20 @@ def certificate_action(action: str) -> str:
     return names.get(action, action)
 
 
+def erasure_status(status: str) -> str:
+    """The name of an erasure request's state (services/erasure.py)."""
+    names = {"pending": _("Waiting for a decision"), "approved": _("Approved: erased"),
+             "refused": _("Refused")}
+    return names.get(status, status)
+
+
+def erasure_channel(channel: str) -> str:
+    """How an erasure request came: from the person, on paper, or by the retention period."""
+    names = {"web": _("asked on the web"), "paper": _("received on paper"),
+             "retention": _("retention period")}
+    return names.get(channel, channel)
+
+
 def quiz_kind(kind: str) -> str:
     """The name of a kind of quiz."""
     names = {"self-check": _("Self-check"), "pre-test": _("Pre-test"), "final": _("Final test")}
@@ -134,5 +148,6 @@ def init_app(app: Flask) -> None:
     for name in (organisation_kind, role_name, audience_title, inline, day, clock, moment):
         app.add_template_filter(name)
     app.add_template_filter(inline_text)
-    for helper in (certificate_status, certificate_action, quiz_kind, course_link, span, when):
+    for helper in (certificate_status, certificate_action, erasure_status, erasure_channel,
+                   quiz_kind, course_link, span, when):
         app.add_template_global(helper)

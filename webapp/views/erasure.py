@@ -168,26 +168,3 @@ def retention_erase() -> BaseResponse:
     elif found:
         flash(_("An erasure is under way already. Open this page again in a minute."), "info")
     return redirect(url_for("erasure.retention_page"))
-
-
-
-@bp.app_template_global()
-def erasure_status(status: str) -> str:
-    labels = {erasure.PENDING: _("Waiting for a decision"), erasure.APPROVED: _("Approved: erased"),
-              erasure.REFUSED: _("Refused")}
-    return labels.get(status, status)
-
-
-@bp.app_template_global()
-def erasure_channel(channel: str) -> str:
-    labels = {"web": _("asked on the web"), "paper": _("received on paper"),
-              "retention": _("retention period")}
-    return labels.get(channel, channel)
-
-
-@bp.app_template_global()
-def erasure_waiting() -> tuple[int, int]:
-    """Requests waiting for a decision, and learners marked as due by the retention job (for
-    the coordinators' home)."""
-    database = db.session()
-    return erasure.pending_count(database), retention.marked_count(database)

@@ -27,8 +27,8 @@ from webapp.content import current_course, store
 from webapp.forms.codes import RenewCodesForm
 from webapp.forms.trainer import LearnerForm
 from webapp.group_pages import card_context, my_group, new_join_codes, render_cards, render_renew
-from webapp.models import STAFF, Group, User
-from webapp.services import audit, bulk, groups, specialisms, trainer_home
+from webapp.models import COORDINATORS, STAFF, Group, User
+from webapp.services import audit, bulk, erasure, groups, retention, specialisms, trainer_home
 from webapp.services.groups import GroupNotFound, IssuedCode
 
 bp = Blueprint("trainer", __name__, url_prefix="/trainer")
@@ -43,9 +43,13 @@ def home() -> str:
     # Every visible learner's standing, read in bulk: as on the dashboard (``bulk``).
     with bulk.paused_gc():
         facts = trainer_home.home(db.session(), me(), course, store().build_dir)
+    database = db.session()
+    coordinating = me().role in COORDINATORS  # erasure requests and retention wait for them
     return render_template("trainer/home.html", home=facts, summaries=facts.groups,
                            topics={t.id: t.title for t in course.topics},
-                           stuck_days=trainer_home.STUCK_DAYS)
+                           stuck_days=trainer_home.STUCK_DAYS,
+                           erasure_pending=erasure.pending_count(database) if coordinating else 0,
+                           retention_due=retention.marked_count(database) if coordinating else 0)
 
 
 @bp.get("/groups/<int:group_id>")
