@@ -8,6 +8,8 @@ The webapp-mini course, with ``savetat`` made to require ``obshtinata``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -248,28 +250,11 @@ def test_the_home_page_never_reads_the_attempts_snapshots(client: FlaskClient, p
                                                            app: Flask) -> None:
     """A learner who took a self-check forty times: the home page lists the results from
     the attempts' small columns, never decoding forty snapshots of questions and answers."""
-    with app.app_context():
-        database = db.session()
-        for number in range(1, 41):
-            database.add(Attempt(user_id=people.learner.id, quiz_id="obshtinata-proverka",
-                                 quiz_version="v", topic_id="osnovi", kind="self-check",
-                                 seed="s", number=number, questions=[{"big": "x" * 2000}],
-                                 results=[{"big": "y" * 2000}], state="submitted",
-                                 submitted_at=utcnow(), percent=50))
-        database.commit()
+    assert people.learner.id is not None
+    forty_tries(app, people.learner.id, [{"big": "x" * 2000}])
     login(client, "ivan")
-    statements: list[str] = []
-
-    def seen(_connection: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine()
-        sa_event.listen(engine, "before_cursor_execute", seen)
-        try:
-            page = text(client.get("/"))
-        finally:
-            sa_event.remove(engine, "before_cursor_execute", seen)
+    with statements_of(app) as statements:
+        page = text(client.get("/"))
     assert "Покажи резултатите (10)" in page
     assert any("FROM attempt" in s for s in statements)
     # Only the open attempts (here none) are read whole: one past its deadline is graded.
@@ -281,17 +266,37 @@ def test_the_quiz_page_and_a_review_read_one_snapshot_at_most(client: FlaskClien
                                                                 people: People, app: Flask) -> None:
     """Forty tries at a self-check: its page and a review read the tries' small columns;
     only the attempt under review is read whole."""
+    assert people.learner.id is not None
+    last = forty_tries(app, people.learner.id, [])
+    login(client, "ivan")
+    with statements_of(app) as statements:
+        assert client.get("/quiz/obshtinata-proverka").status_code == 200
+        review = client.get(f"/attempt/{last}/review")
+    assert review.status_code == 200, review.status_code
+    whole = [s for s in statements if "attempt.questions" in s]
+    # The reviewed attempt by its id, and the open ones (none) a deadline may close.
+    assert all("attempt.id = " in s or "attempt.state = " in s for s in whole), whole
+
+
+def forty_tries(app: Flask, learner_id: int, snapshot: list[dict[str, str]]) -> int:
+    """Forty submitted tries at the ``obshtinata`` self-check; the id of the last."""
     with app.app_context():
         database = db.session()
         for number in range(1, 41):
-            database.add(Attempt(user_id=people.learner.id, quiz_id="obshtinata-proverka",
+            database.add(Attempt(user_id=learner_id, quiz_id="obshtinata-proverka",
                                  quiz_version="v", topic_id="osnovi", kind="self-check",
-                                 seed="s", number=number, questions=[], results=[],
+                                 seed="s", number=number, questions=snapshot, results=snapshot,
                                  state="submitted", submitted_at=utcnow(), percent=50,
                                  points=0, score=0))
         database.commit()
         last = database.exec(select(Attempt.id).order_by(col(Attempt.id).desc())).first()
-    login(client, "ivan")
+    assert last is not None
+    return last
+
+
+@contextmanager
+def statements_of(app: Flask) -> Iterator[list[str]]:
+    """The SQL statements run inside the block."""
     statements: list[str] = []
 
     def seen(_connection: object, _cursor: object, statement: str, *_args: object) -> None:
@@ -301,11 +306,6 @@ def test_the_quiz_page_and_a_review_read_one_snapshot_at_most(client: FlaskClien
         engine = db.engine()
         sa_event.listen(engine, "before_cursor_execute", seen)
         try:
-            assert client.get("/quiz/obshtinata-proverka").status_code == 200
-            review = client.get(f"/attempt/{last}/review")
+            yield statements
         finally:
             sa_event.remove(engine, "before_cursor_execute", seen)
-    assert review.status_code == 200, review.status_code
-    whole = [s for s in statements if "attempt.questions" in s]
-    # The reviewed attempt by its id, and the open ones (none) a deadline may close.
-    assert all("attempt.id = " in s or "attempt.state = " in s for s in whole), whole
