@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.exceptions import NotFound
+
+from webapp.routing import MAX_ID
 
 
 def test_healthz_answers_ok_when_the_course_is_loaded(client: FlaskClient) -> None:
@@ -58,3 +64,27 @@ def test_other_http_errors_use_the_site_layout(client: FlaskClient) -> None:
     response = client.post("/")
     assert response.status_code == 405
     assert "Грешка 405" in response.get_data(as_text=True)
+
+
+def test_an_id_too_large_for_the_database_is_not_found_whatever_the_method(app: Flask) -> None:
+    """Every rule with an id: a number beyond what an id column holds is "not found" for
+    every method, as an unknown id is — not "method not allowed" where the same path has
+    a GET and a POST rule (Werkzeug weighed the method before the converter's range)."""
+    adapter = app.url_map.bind("localhost")
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if "<int:" not in rule.rule:
+            continue
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
+            path = re.sub(r"<int:[^>]+>", str(MAX_ID + 1), rule.rule)
+            path = re.sub(r"<[^>]+>", "x", path)
+            with pytest.raises(NotFound):
+                adapter.match(path, method=method)
+            for other in ("GET", "POST"):
+                with pytest.raises(NotFound):
+                    adapter.match(path, method=other)
+            checked += 1
+    assert checked > 20
+    # The largest id still matches.
+    endpoint, values = adapter.match(f"/attempt/{MAX_ID}/review", method="GET")
+    assert values == {"attempt_id": MAX_ID}
