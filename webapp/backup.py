@@ -164,11 +164,18 @@ def prune(folder: Path, keep: int) -> list[Path]:
 def unpack(path: Path, into: Path) -> Manifest:
     """Check the archive against its manifest and extract it into ``into``.
 
-    Refused, with ``BackupError``: an archive that is not gzip/tar or is cut short, one
+    Refused, with ``BackupError``: an archive that is not gzip/tar, is cut short or has a
+    byte changed anywhere (the gzip CRC), one
     without a Dobro manifest, a member the manifest does not list or with another
     checksum, a listed member that is missing.
     """
     try:
+        # The whole gzip stream first: its CRC covers every byte, also the tar headers and
+        # padding that the manifest's checksums do not (tarfile stops at the end-of-archive
+        # blocks, before the gzip trailer that holds the CRC).
+        with gzip.open(path, "rb") as stream:
+            while stream.read(1 << 20):
+                pass
         with tarfile.open(path, "r:gz") as archive:
             manifest = read_manifest(archive)
             found: dict[str, str] = {}

@@ -668,3 +668,20 @@ def test_systemd_accepts_the_backup_units(tmp_path: Path) -> None:
     problems = [line for line in (result.stdout + result.stderr).splitlines()
                 if "dobro" in line and "Failed to" not in line]
     assert not problems, problems
+
+
+def test_every_damaged_byte_of_the_compressed_stream_is_refused(
+        app: Flask, people: People, database_url: str, tmp_path: Path) -> None:
+    """A byte changed anywhere in the compressed data is refused, even where it would only
+    change a tar header or padding that the manifest's checksums do not cover: the whole
+    gzip stream is read, and its CRC checked, before anything is extracted."""
+    archive = tmp_path / "b.tar.gz"
+    backup.create(database_url, Path(app.instance_path), archive)
+    data = archive.read_bytes()
+    for step in range(1, 40):
+        damaged = bytearray(data)
+        damaged[20 + (len(data) - 40) * step // 40] ^= 0x01
+        target = tmp_path / f"damaged-{step}.tar.gz"
+        target.write_bytes(bytes(damaged))
+        with pytest.raises(backup.BackupError, match="повреден"):
+            backup.unpack(target, tmp_path / f"out-{step}")
