@@ -473,8 +473,10 @@ class SharedCache(SQLModel, table=True):
 # E-mail (issue 16): the outbox. A message is recorded in the transaction of the event that
 # causes it and sent afterwards by the job runner; ``key`` names the event, so one event is
 # never one message twice. The rows are also the log of what was sent to whom and when.
-MailStatus = Literal["queued", "sent", "failed", "skipped"]
+MailStatus = Literal["queued", "sending", "sent", "failed", "skipped"]
 MAIL_QUEUED: Final = "queued"
+# A runner is talking to the SMTP server (services/mail_send.py); sent_at is when it began.
+MAIL_SENDING: Final = "sending"
 MAIL_SENT: Final = "sent"
 MAIL_FAILED: Final = "failed"  # every try failed; the last error is kept
 MAIL_SKIPPED: Final = "skipped"  # not sent: e-mail off, no address, or the person opted out

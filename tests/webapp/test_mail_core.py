@@ -25,6 +25,7 @@ from webapp import db, jobs
 from webapp.models import (
     MAIL_FAILED,
     MAIL_QUEUED,
+    MAIL_SENDING,
     MAIL_SENT,
     MAIL_SKIPPED,
     Job,
@@ -252,7 +253,7 @@ def _being_sent(app: Flask, message_id: int, since: timedelta) -> None:
     with app.app_context():
         database = db.session()
         database.exec(update(MailMessage).where(col(MailMessage.id) == message_id).values(
-            status=outbox.MAIL_SENDING, sent_at=utcnow() - since, tries=1))
+            status=MAIL_SENDING, sent_at=utcnow() - since, tries=1))
         database.commit()
 
 
@@ -262,7 +263,7 @@ def test_a_message_another_runner_is_sending_waits_for_its_lease(
     _being_sent(app, sent_id, timedelta(minutes=1))
     jobs.run_pending(app)
     assert mailserver.received == []
-    assert message(app, sent_id).status == outbox.MAIL_SENDING
+    assert message(app, sent_id).status == MAIL_SENDING
     [_, later] = jobs_of(app)
     assert later.status == "queued"
     assert later.run_after - utcnow() >= mail_send.SEND_LEASE - timedelta(minutes=2)

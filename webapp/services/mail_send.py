@@ -42,6 +42,7 @@ from webapp import db, jobs
 from webapp.models import (
     MAIL_FAILED,
     MAIL_QUEUED,
+    MAIL_SENDING,
     MAIL_SENT,
     MAIL_SKIPPED,
     MailMessage,
@@ -49,7 +50,7 @@ from webapp.models import (
     utcnow,
 )
 from webapp.services import outbox
-from webapp.services.outbox import MAIL_SENDING, SEND_JOB, Attachment
+from webapp.services.outbox import SEND_JOB, Attachment
 
 log = logging.getLogger("dobro.mail")
 

@@ -56,6 +56,7 @@ from webapp import content, jobs
 from webapp.models import (
     MAIL_FAILED,
     MAIL_QUEUED,
+    MAIL_SENDING,
     MAIL_SENT,
     MAIL_SKIPPED,
     MailMessage,
@@ -66,9 +67,6 @@ from webapp.models import (
 from webapp.services.paging import Pager
 
 SEND_JOB = "mail.send"
-# While a runner talks to the SMTP server (``mail_send``); ``sent_at`` is then when it began.
-# Not in models.MailStatus, which lists where a message rests.
-MAIL_SENDING = "sending"
 DEFAULT_LANGUAGE = "bg"
 UNSUBSCRIBE_SALT = "dobro.mail.unsubscribe"
 SKIPPED_OFF = "e-mail is off (no DOBRO_SMTP_HOST)"
