@@ -6,6 +6,10 @@ functions compute from such rows what ``course.stats`` computes from the attempt
 one — the same definitions, the same ``None`` for what cannot be computed, the same
 two-pass arithmetic (mean first, then the centred sums) — so the numbers agree to the
 last rounding (``tests/course/test_tallies.py`` proves it on random data).
+
+A database returns grouped rows in no set order, and floating-point sums depend on the
+order of their terms; so every function sums its rows sorted, and the same attempts give
+the same statistics to the last bit, whatever plan the database chose.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ def count(values: Iterable[tuple[object, int]]) -> int:
 
 def mean(values: Tally) -> float | None:
     n = count(values)
-    return sum(v * k for v, k in values) / n if n else None
+    return sum(v * k for v, k in sorted(values)) / n if n else None
 
 
 def median(values: Tally) -> float | None:
@@ -51,6 +55,7 @@ def median(values: Tally) -> float | None:
 
 def covariance(pairs: PairTally) -> float | None:
     """The sample covariance (n − 1); None for fewer than two pairs."""
+    pairs = sorted(pairs)
     n = sum(k for _x, _y, k in pairs)
     if n < 2:
         return None
@@ -110,6 +115,7 @@ def max_covariance(pairs: PairTally) -> float | None:
 
 def question_stats(question_id: str, rows: ScoreTally) -> QuestionStats:
     """``course.stats.question_stats`` from one question's tally."""
+    rows = sorted(rows)
     n = sum(k for *_rest, k in rows)
     if not n:
         return QuestionStats(question_id, 0, None, None, None, None)
@@ -137,7 +143,7 @@ def question_stats(question_id: str, rows: ScoreTally) -> QuestionStats:
 def cronbach_alpha(attempts: int, questions: Mapping[str, ScoreTally]) -> float | None:
     """``course.stats.cronbach_alpha``: None unless every attempt drew the same k ≥ 2
     questions, which is every question counted ``attempts`` times."""
-    drawn = {q: rows for q, rows in questions.items() if rows}
+    drawn = {q: sorted(rows) for q, rows in sorted(questions.items()) if rows}
     if attempts < 2 or len(drawn) < 2 or any(
             sum(k for *_rest, k in rows) != attempts for rows in drawn.values()):
         return None

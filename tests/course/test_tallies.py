@@ -68,6 +68,29 @@ def test_tallies_give_the_same_statistics(found: list[AttemptScores]) -> None:
     same(quiz_stats(found, ["d", "c"]), tallied(found))
 
 
+@settings(max_examples=300, deadline=None)
+@given(attempts(), st.randoms(use_true_random=False))
+def test_the_order_of_the_groups_changes_nothing(found: list[AttemptScores],
+                                                 rng: Any) -> None:
+    """A database returns GROUP BY rows in no set order (a hash aggregate, a parallel plan):
+    the statistics are the same to the last bit whatever order the groups and questions come
+    in, or the report of the same attempts would differ in its last digits from one view to
+    the next."""
+    scores: dict[str, Counter[tuple[float, float, float]]] = {}
+    for attempt in found:
+        for q, (fraction, worth) in attempt.items.items():
+            scores.setdefault(q, Counter())[(fraction, worth, attempt.points)] += 1
+    percents = list(Counter(a.total_percent for a in found).items())
+    questions = {q: [(*group, n) for group, n in rows.items()] for q, rows in scores.items()}
+    order = ["d", "c", "a", "b"]  # the report's order, whatever order the mapping has
+    first = tallies.quiz_stats(len(found), percents, questions, order)
+    rng.shuffle(percents)
+    names = list(questions)
+    rng.shuffle(names)
+    shuffled = {q: rng.sample(questions[q], len(questions[q])) for q in names}
+    assert tallies.quiz_stats(len(found), percents, shuffled, order) == first
+
+
 def test_efficiency_pairs_the_sorted_runs() -> None:
     pairs = [(1.0, 2.0, 2), (0.0, 1.0, 1), (1.0, 0.0, 3)]
     xs = sorted(x for x, _y, n in pairs for _ in range(n))

@@ -83,8 +83,8 @@ def read(db: Session, finished: Select[Any]) -> Tallies:
             unscored = True
             continue
         version = (question_id, key)
-        found.add_scores(version, (float(share), float(points), float(total)), n, first, newest,
-                         appears)
+        found.add_scores(version, (float(share), float(points), settled(total)), n, first,
+                         newest, appears)
         found.add_response(version, response, n, rank)
     if unscored:
         _add_unscored(db, found, dict(connection.execute(
@@ -171,13 +171,25 @@ def _add_unscored(db: Session, found: Tallies, ranks: dict[int, int]) -> None:
                 question = slot["question"]
                 items[question["id"]] = (score / points if points else 0.0, points,
                                          snapshot_key(question), position)
-            total = sum(share * points for share, points, _key, _position in items.values())
+            total = settled(sum(share * points for share, points, _key, _position
+                                in items.values()))
             rank = ranks[attempt_id]
             for question_id, (share, points, key, position) in items.items():
                 version = (question_id, key)
                 found.add_scores(version, (share, points, total), 1, attempt_id, attempt_id,
                                  rank * SLOTS + position)
                 found.add_response(version, responses.get((attempt_id, question_id)), 1, rank)
+
+
+def settled(total: float) -> float:
+    """An attempt's total points, rounded where a sum's order could change its last bits.
+
+    The database adds an attempt's question scores in whatever order its plan reads them,
+    Python in the order of the questions: 1/3 + 1/3 + 1/3 can come out one bit apart, and
+    then one attempt's total would fall into two groups and the statistics differ in their
+    last digits from one view of the same attempts to the next.
+    """
+    return round(float(total), 9)
 
 
 def chunks(ids: Sequence[int], size: int = 1000) -> Sequence[Sequence[int]]:
