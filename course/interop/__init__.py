@@ -1,0 +1,8 @@
+"""Question banks in and out of other systems' formats.
+
+``quizyaml`` writes a ``Quiz`` back as the YAML trainers write; ``common`` holds
+what every importer needs (question ids from foreign names, Markdown from HTML or
+plain text, the result of an import); ``gift`` reads and writes Moodle's GIFT
+text format. Importers return questions and ``Problem`` lists; only the commands
+(``course.commands.interop``) decide what to print.
+"""
