@@ -37,7 +37,7 @@ DELTA_SHARE = 10  # rewrite the whole cache once the delta holds 1/10 of its fil
 RACY_NS = 2_000_000_000  # see ``source_stamp``
 STAMP_FILE = ".dobro-stamp.json"
 # Bump when loading or rendering changes, so old cached results are not reused.
-CACHE_VERSION = 5
+CACHE_VERSION = 6
 
 
 @dataclass

@@ -23,6 +23,7 @@ from typing import Any
 from course.model import Audience, Course, Document, Question, Quiz, Topic, term_key
 from course.render import resolve_placeholders
 from course.serial import quiz_to_dict
+from course.surveymodel import survey_to_dict
 from course.urls import COMPILED_SCHEMA, UrlScheme
 
 __all__ = ["COMPILED_SCHEMA", "Fragments", "UrlScheme", "compile_plan", "compiled_files",
@@ -229,6 +230,8 @@ def _course_json(course: Course, quizzes: dict[str, Quiz], fragments: Fragments,
         "pages": {d.id: {"title": d.title, "version": d.version,
                          "headings": _headings(d)} for d in course.pages},
         "quizzes": {q.id: _quiz_meta(q, quizzes) for q in course.quizzes if q.kind != "pool"},
+        # Surveys hold no answer key: the whole of each goes into course.json.
+        "surveys": {s.id: survey_to_dict(s) for s in course.surveys},
         "glossary": [{"term": e.term, "key": e.key, "definition": e.definition,
                       "aliases": list(e.aliases),
                       "alias_keys": [term_key(a) for a in e.aliases],
@@ -260,6 +263,8 @@ def _topic_json(topic: Topic) -> dict[str, Any]:
         "final": topic.final.target if topic.final else "",
         "completion": rule(topic.completion),
         "completion_by_audience": {a: rule(r) for a, r in topic.completion_by_audience.items()},
+        "surveys": {"session": topic.session_survey.target if topic.session_survey else "",
+                    "topic": topic.topic_survey.target if topic.topic_survey else ""},
     }
 
 

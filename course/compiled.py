@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from course.errors import CourseError
 from course.model import term_key
+from course.surveymodel import Survey, survey_from_dict
 from course.urls import COMPILED_SCHEMA
 
 COURSE_FILE = "course.json"
@@ -111,6 +112,8 @@ class Topic:
     final: str = ""
     completion: Rule = Rule()
     completion_by_audience: tuple[tuple[str, Rule], ...] = ()
+    session_survey: str = ""  # the survey after each in-person session ("" none)
+    topic_survey: str = ""  # the topic's survey, once it is complete ("" none)
 
     def rule_for(self, audience: str | None) -> Rule:
         """The completion rule that applies to ``audience``."""
@@ -194,6 +197,7 @@ class CompiledCourse:
     quizzes: dict[str, QuizInfo] = field(default_factory=dict)
     # Each audience's specialisms, in the order of course.yaml (audiences without: absent).
     specialisms: dict[str, tuple[Specialism, ...]] = field(default_factory=dict)
+    surveys: dict[str, Survey] = field(default_factory=dict)  # evaluation surveys, by id
 
     def specialisms_of(self, audience: str | None) -> tuple[Specialism, ...]:
         """The specialisms a learner of ``audience`` may choose from (none without one)."""
@@ -268,6 +272,7 @@ def _parse(build_dir: Path, data: dict[str, Any], index: list[dict[str, Any]],
                  for qid, q in data.get("quizzes", {}).items()},
         specialisms={a["id"]: tuple(_specialism(a["id"], s) for s in a["specialisms"])
                      for a in data.get("audiences", []) if a.get("specialisms")},
+        surveys={sid: survey_from_dict(s) for sid, s in data.get("surveys", {}).items()},
     )
 
 
@@ -303,7 +308,9 @@ def _topic(data: dict[str, Any]) -> Topic:
                  pretest=data.get("pretest") or "", final=data.get("final") or "",
                  completion=_rule(data.get("completion") or {}),
                  completion_by_audience=tuple(
-                     (a, _rule(r)) for a, r in (data.get("completion_by_audience") or {}).items()))
+                     (a, _rule(r)) for a, r in (data.get("completion_by_audience") or {}).items()),
+                 session_survey=(data.get("surveys") or {}).get("session") or "",
+                 topic_survey=(data.get("surveys") or {}).get("topic") or "")
 
 
 def _rule(data: dict[str, Any]) -> Rule:

@@ -33,9 +33,10 @@ from course.model import (
     Specialism,
     Topic,
 )
-from course.quizload import parse_quiz
+from course.quizload import parse_quiz_file
 from course.render import render_markdown
 from course.sources import IMAGE_SUFFIXES, MANIFEST, source_files
+from course.surveymodel import Survey
 from course.yamlsrc import Map, Seq, parse_yaml
 
 PARALLEL_THRESHOLD = 64  # below this many files a process pool costs more than it saves
@@ -47,7 +48,7 @@ class FileResult:
 
     path: str
     digest: str
-    value: Document | Quiz | tuple[GlossaryEntry, ...] | Manifest | None
+    value: Document | Quiz | Survey | tuple[GlossaryEntry, ...] | Manifest | None
     problems: tuple[Problem, ...]
 
 
@@ -108,6 +109,7 @@ def load_course(root: Path, cache: Cache | None = None, jobs: int | None = None,
         quizzes=tuple(r.value for r in results if isinstance(r.value, Quiz)),
         glossary=tuple(e for r in results if isinstance(r.value, tuple) for e in r.value),
         images=_images(root, digests or {}, listing),
+        surveys=tuple(r.value for r in results if isinstance(r.value, Survey)),
     )
     return course, problems, new_cache
 
@@ -153,7 +155,7 @@ def load_file(rel: str, digest: str, data: bytes) -> FileResult:
         elif rel.startswith("modules/glossary/"):
             value = _load_glossary(rel, text, problems)
         elif rel.startswith("quizzes/"):
-            value = parse_quiz(rel, digest, text, problems)
+            value = parse_quiz_file(rel, digest, text, problems)
         else:
             problems.append(Problem(rel, 1, 1, "warning",
                                     "непознат YAML файл в modules/ — пропуснат", "stray-file"))
@@ -412,9 +414,21 @@ def _topic(item: Any, parent: Fields, index: int) -> Topic | None:
         fields.report(data.at("modules"), f"темата „{topic_id}“ няма модули", "no-modules")
     pretest, final = fields.ref("pretest"), fields.ref("final")
     rule, by_audience = _completion(fields)
+    session_survey, topic_survey = _surveys(fields)
     fields.done()
     return Topic(topic_id, title, audiences, optional, in_person, online, modules, pretest, final,
-                 rule, by_audience, data.pos, dict(data.value_pos))
+                 rule, by_audience, data.pos, dict(data.value_pos), session_survey, topic_survey)
+
+
+def _surveys(fields: Fields) -> tuple[Ref | None, Ref | None]:
+    """A topic's ``surveys``: ``session`` (after each in-person session), ``topic``."""
+    data = fields.map("surveys")
+    if data is None:
+        return None, None
+    sub = Fields(data, fields.path, fields.problems, "surveys")
+    session, topic = sub.ref("session"), sub.ref("topic")
+    sub.done()
+    return session, topic
 
 
 def _completion(fields: Fields) -> tuple[CompletionRule, dict[str, CompletionRule]]:

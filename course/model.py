@@ -11,6 +11,7 @@ from datetime import date
 from functools import cached_property
 from typing import Literal
 
+from course.surveymodel import Survey
 from course.yamlsrc import Pos
 
 QuizKind = Literal["self-check", "pre-test", "final", "pool"]
@@ -93,6 +94,9 @@ class Topic:
     completion_by_audience: dict[str, CompletionRule] = field(default_factory=dict)
     pos: Pos = (1, 1)
     positions: dict[str, Pos] = field(default_factory=dict)  # where each key's value stands
+    # ``surveys`` in course.yaml: the evaluation after each in-person session, and the topic's.
+    session_survey: Ref | None = None
+    topic_survey: Ref | None = None
 
     def at(self, key: str) -> Pos:
         """Where the value of ``key`` was written (the topic's start if unknown)."""
@@ -317,3 +321,4 @@ class Course:
     quizzes: tuple[Quiz, ...]
     glossary: tuple[GlossaryEntry, ...]
     images: dict[str, str]  # path → sha256 of the file
+    surveys: tuple[Survey, ...] = ()

@@ -19,6 +19,8 @@ from course.model import (
     Review,
     TextAnswer,
 )
+from course.surveyload import parse_survey
+from course.surveymodel import Survey
 from course.yamlsrc import Map, Seq, parse_yaml
 
 QUESTION_TYPES = ("single", "multiple", "true-false", "text", "number", "match", "order")
@@ -27,6 +29,13 @@ MAX_QUESTIONS = 2000
 
 def parse_quiz(rel: str, digest: str, text: str, problems: list[Problem]) -> Quiz | None:
     """Parse a quiz or pool file; return None when it is unusable."""
+    found = parse_quiz_file(rel, digest, text, problems)
+    return found if isinstance(found, Quiz) else None
+
+
+def parse_quiz_file(rel: str, digest: str, text: str,
+                    problems: list[Problem]) -> Quiz | Survey | None:
+    """Parse a file under ``quizzes/``: a quiz, a pool or (``kind: survey``) a survey."""
     data, yaml_problems = parse_yaml(text, rel)
     problems.extend(yaml_problems)
     if yaml_problems:
@@ -34,12 +43,14 @@ def parse_quiz(rel: str, digest: str, text: str, problems: list[Problem]) -> Qui
     top = as_map(data, rel, (1, 1), problems, "тестът")
     if top is None:
         return None
+    if top.get("kind") == "survey":
+        return parse_survey(top, rel, digest, problems)
     fields = Fields(top, rel, problems, "тестът")
     fields.integer("schema", 1, low=1, high=1)
     quiz_id, title = fields.ident("id"), fields.text("title", True)
     kind = fields.choice("kind", QUIZ_KINDS, "self-check")
     if "kind" not in top:
-        fields.report(top.pos, "липсва „kind“ (self-check, pre-test, final или pool)",
+        fields.report(top.pos, "липсва „kind“ (self-check, pre-test, final, pool или survey)",
                       "missing-key")
     settings: dict[str, Any] = {}
     if kind != "pool":

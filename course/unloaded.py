@@ -44,7 +44,7 @@ def unloaded(course: Course) -> Unloaded:
     if not course.root or not root.is_dir():
         return Unloaded()
     loaded = {d.path for d in course.modules + course.pages} | {q.path for q in course.quizzes}
-    loaded |= {e.path for e in course.glossary}
+    loaded |= {e.path for e in course.glossary} | {s.path for s in course.surveys}
     paths: set[str] = set()
     ids: set[str] = set()
     for rel in source_files(root, []):

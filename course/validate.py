@@ -107,6 +107,7 @@ class Checker:
             [(t.id, manifest.path, t.pos) for t in manifest.topics] if manifest else [])
         objects += [(d.id, d.path, d.pos) for d in self.course.modules + self.course.pages]
         objects += [(q.id, q.path, q.pos) for q in self.course.quizzes]
+        objects += [(s.id, s.path, s.pos) for s in self.course.surveys]
         for obj_id, path, pos in objects:
             if not obj_id:
                 continue
@@ -137,6 +138,9 @@ class Checker:
                 self._check_topic_module(topic.id, ref, listed)
             self._check_test_ref(topic.pretest, "pre-test")
             self._check_test_ref(topic.final, "final")
+            for survey_ref in (topic.session_survey, topic.topic_survey):
+                if survey_ref is not None:
+                    self._check_survey_ref(topic.id, survey_ref)
             rules = [topic.completion, *topic.completion_by_audience.values()]
             if topic.final is None and any(r.final == "passed" for r in rules):
                 self.add(manifest.path, topic.pos, f"правилото за завършване на „{topic.id}“ иска "
@@ -237,6 +241,19 @@ class Checker:
         elif quiz.kind != kind:
             self.add(ref.path, ref.pos, f"тестът „{ref.target}“ е от вид {quiz.kind}, а тук се "
                      f"очаква {kind}", "quiz-kind")
+
+    def _check_survey_ref(self, topic_id: str, ref: Ref) -> None:
+        surveys = {s.id: s for s in self.course.surveys}
+        survey = surveys.get(ref.target)
+        if survey is None:
+            what = ("е тест, а не анкета (kind: survey)" if ref.target in self.index.quizzes
+                    else "не съществува в quizzes/")
+            self.missing(ref, ref.target, f"анкетата „{ref.target}“ {what}", "unknown-survey",
+                         surveys)
+        elif survey.topic != topic_id:
+            self.add(ref.path, ref.pos, f"анкетата „{ref.target}“ е в папката на тема "
+                     f"„{survey.topic}“, а тук е за тема „{topic_id}“", "survey-topic",
+                     "warning")
 
     def check_module(self, doc: Document) -> None:
         topic = next((t for t in self.course.manifest.topics if t.id == doc.topic), None) \
