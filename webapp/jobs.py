@@ -42,6 +42,8 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import delete, func, or_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -50,6 +52,12 @@ from webapp.models import JOB_DONE, JOB_FAILED, JOB_QUEUED, JOB_RUNNING, Job, Jo
 
 Handler = Callable[[dict[str, Any]], None]
 log = logging.getLogger("dobro.jobs")
+
+
+class Permanent(Exception):
+    """Raised by a handler when trying again cannot help (a request refused for good): the
+    job fails at once, with the error text, instead of after ``MAX_TRIES``."""
+
 
 MAX_TRIES = 5
 LEASE = timedelta(minutes=10)  # a job running longer than this lost its runner
@@ -65,6 +73,9 @@ _handlers: dict[str, Handler] = {}
 _periodic: dict[str, timedelta] = {}  # periodic kinds and how often they run
 PERIODIC_KEY = "periodic"
 PERIODIC_EVERY = timedelta(minutes=5)
+_TABLE = Job.__table__  # type: ignore[attr-defined]
+_WAITING_KEY = next(index for index in _TABLE.indexes  # its predicate, as the model says
+                    if index.name == "uq_job_waiting_key").dialect_options["postgresql"]["where"]
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:
@@ -130,21 +141,31 @@ def _import_handlers() -> None:
         mail_sweep,
         publications,
         retention,
+        xapi,
     )
 
 
 def enqueue(session: Session, kind: str, payload: dict[str, Any] | None = None, key: str = "",
             run_after: datetime | None = None) -> Job | None:
     """Queue a job in ``session``'s transaction (the caller commits); None when a job of
-    ``kind`` with this non-empty ``key`` already waits."""
+    ``kind`` with this non-empty ``key`` already waits.
+
+    One ``INSERT … ON CONFLICT DO NOTHING`` on the waiting-key index: losing the race to
+    another transaction that queued the same key a moment ago inserts nothing and keeps the
+    caller's work. (A savepoint did that before, but on SQLite a savepoint opened as the
+    transaction's first statement began a transaction of its own, and releasing it
+    committed the job even when the caller then rolled back.)
+    """
     if key and _waiting(session, kind, key):
         return None
     job = Job(kind=kind, key=key, payload=payload or {}, run_after=run_after or utcnow())
-    try:
-        with session.begin_nested():  # a savepoint: losing the race keeps the caller's work
-            session.add(job)
-    except IntegrityError:  # another transaction queued the same key a moment ago
+    values = {name: getattr(job, name) for name in _TABLE.columns.keys() if name != "id"}
+    insert = (sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert)
+    found = session.execute(insert(_TABLE).values(**values).on_conflict_do_nothing(
+        index_elements=["kind", "key"], index_where=_WAITING_KEY).returning(_TABLE.c.id)).first()
+    if found is None:  # another transaction queued the same key a moment ago
         return None
+    job.id = found[0]
     return job
 
 
@@ -205,6 +226,9 @@ def run_one(app: Flask, runner: str) -> bool:
             raise LookupError(f"no handler for jobs of kind {job.kind!r}")
         with app.app_context():
             function(dict(job.payload))
+    except Permanent as exc:
+        log.error("job %s (%s) failed for good: %s", job.id, job.kind, exc)
+        _finish(engine, job, runner, JOB_FAILED, f"{type(exc).__name__}: {exc}"[:MAX_ERROR])
     except Exception as exc:
         log.exception("job %s (%s, try %s) failed", job.id, job.kind, job.tries)
         _failed(engine, job, runner, f"{type(exc).__name__}: {exc}"[:MAX_ERROR])

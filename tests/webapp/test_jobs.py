@@ -136,6 +136,21 @@ def test_losing_the_race_for_a_key_keeps_the_callers_other_work(
     assert [j.payload["n"] for j in all_jobs(app)] == [1]
 
 
+def test_a_job_queued_first_goes_when_the_caller_rolls_back(app: Flask) -> None:
+    """The job is part of the caller's transaction even when queueing it is the
+    transaction's first write: on SQLite a savepoint opened outside a transaction began one
+    of its own, and releasing it committed the job — a mail for an event that never was."""
+    with app.app_context():
+        session = db.session()
+        assert jobs.enqueue(session, "test-record", {"n": 1}, key="first") is not None
+        assert jobs.enqueue(session, "test-record", {"n": 2}) is not None
+        session.add(Organisation(name="Мадан", kind="municipality", oblast="Смолян"))
+        session.rollback()
+    assert all_jobs(app) == []
+    queue(app, "test-record", {"n": 3}, key="first")  # the key is free again
+    assert [j.payload["n"] for j in all_jobs(app)] == [3]
+
+
 def test_a_failed_job_is_tried_again_later_then_succeeds(app: Flask) -> None:
     queue(app, "test-flaky", {"name": "Рудозем", "fail": 2})
     assert jobs.run_pending(app) == 1
