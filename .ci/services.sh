@@ -18,9 +18,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# axe-core for the accessibility checks in the browser tests (npm registry; no browser download).
-if [ ! -f node_modules/axe-core/axe.min.js ]; then
-    echo "== npm ci (axe-core)"
+# axe-core for the accessibility checks in the browser tests and scorm-again, the LMS side of
+# the SCORM package's test (npm registry; no browser download).
+if [ ! -f node_modules/axe-core/axe.min.js ] || [ ! -f node_modules/scorm-again/dist/scorm12.js ]; then
+    echo "== npm ci (axe-core, scorm-again)"
     npm ci --no-audit --no-fund --silent
 fi
 

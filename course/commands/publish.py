@@ -1,4 +1,4 @@
-"""``dobro handbook``, ``dobro bulletin`` and ``dobro export offline``.
+"""``dobro handbook``, ``dobro bulletin``, ``dobro export offline`` and ``export scorm``.
 
 Exit codes as ``check`` and ``build``: 0 done, 1 content errors (printed as the
 same ``path:line:col`` lines), 2 usage errors. WeasyPrint is imported only when
@@ -51,6 +51,65 @@ def add_verbs(verbs: Verbs) -> None:
     p_off.add_argument("--out", type=Path,
                        help=f"ZIP файлът (по подразбиране DIR/{PUBLICATIONS}/dobro-offline.zip)")
     p_off.set_defaults(handler=run_export_offline)
+    add_scorm_verb(ex_verbs)
+
+
+SCORM_HELP = (
+    "тема като SCORM 1.2 пакет за друга система за обучение (Moodle и др.): по един SCO за "
+    "модул, със самопроверката му. С --with-final и заключителният тест, оценяван в "
+    "браузъра: пакетът носи ключа с верните отговори и всеки, който има файла, може да го "
+    "прочете (тестовете на самото Добро се оценяват на сървъра и никога не го изпращат). "
+    "Тест, който тегли въпроси от банка, се тегли веднъж, при създаването на пакета: всички "
+    "получават едни и същи въпроси.")
+
+
+def add_scorm_verb(ex_verbs: Verbs) -> None:
+    """Add ``dobro export scorm`` to the ``export`` group."""
+    p_sc = ex_verbs.add_parser("scorm", help="тема като SCORM 1.2 пакет (ZIP)",
+                               description=SCORM_HELP)
+    p_sc.add_argument("topic", metavar="TOPIC", help="id на темата (от modules/course.yaml)")
+    p_sc.add_argument("dir", nargs="?", type=Path, help="папката на курса (по подразбиране .)")
+    p_sc.add_argument("--audience", default="", metavar="A",
+                      help="само модулите, задължителни за тази аудитория (по подразбиране "
+                           "всички модули на темата)")
+    p_sc.add_argument("--with-final", action="store_true",
+                      help="и заключителният тест, оценяван в браузъра (ВНИМАНИЕ: ключът с "
+                           "верните отговори е в пакета)")
+    p_sc.add_argument("--out", type=Path, required=True, help="ZIP файлът на пакета")
+    p_sc.set_defaults(handler=run_export_scorm)
+
+
+def run_export_scorm(args: argparse.Namespace) -> int:
+    """Write one topic as a SCORM 1.2 package."""
+    from course.interop.scorm import ScormOptions, scorm_zip
+
+    root = course_root(args)
+    if root is None:
+        return EXIT_USAGE
+    if args.out.is_dir():
+        print(f"dobro: {args.out}: файлът не може да се запише (това е папка)", file=sys.stderr)
+        return EXIT_USAGE
+    options = ScormOptions(args.topic, args.audience, args.with_final)
+    try:
+        data, files = scorm_zip(root, options)
+    except ContentError as exc:
+        print_problems(exc.problems, False)
+        print("Пакетът не е създаден.")
+        return EXIT_CONTENT
+    except UsageError as exc:
+        print(f"dobro: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        _write(args.out, data)
+    except OSError:
+        print(f"dobro: {args.out}: файлът не може да се запише (няма достъп до папката)",
+              file=sys.stderr)
+        return EXIT_USAGE
+    print(f"SCORM пакетът е записан в {args.out} ({files} файла, {len(data) // 1024} KB). "
+          "Качете го в системата за обучение като дейност „SCORM пакет“.")
+    if args.with_final:
+        print("Внимание: пакетът съдържа ключа на заключителния тест.")
+    return EXIT_OK
 
 
 def run_handbook(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,23 +43,25 @@ def offline_zip(root: Path) -> tuple[bytes, int]:
     if has_errors(problems) or course.manifest is None:
         raise ContentError(problems)
     files = offline_files(course, root)
+    return package_zip(files, "dobro-offline/"), len(files)
+
+
+def package_zip(files: dict[str, bytes], folder: str = "") -> bytes:
+    """Pack ``files`` (under ``folder``) in name order, with fixed timestamps: same in, same out."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name in sorted(files):
-            info = zipfile.ZipInfo(f"dobro-offline/{name}", date_time=_EPOCH)
+            info = zipfile.ZipInfo(f"{folder}{name}", date_time=_EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, files[name])
-    return buffer.getvalue(), len(files)
+    return buffer.getvalue()
 
 
 def offline_files(course: Course, root: Path) -> dict[str, bytes]:
     """Every file of the offline copy, by path relative to its folder."""
     manifest = course.manifest
     assert manifest is not None, "a checked course has a manifest"
-    linker = Linker(
-        module=lambda doc_id, anchor: f"{doc_id}.html" + (f"#{anchor}" if anchor else ""),
-        glossary=lambda key: f"glossary.html#{key}",
-        image=lambda path: f"assets/{asset_name(path, course.images.get(path, ''))}")
+    linker = file_linker(course)
     docs = {d.id: d for d in course.modules + course.pages}
     quizzes = {q.id: q for q in course.quizzes}
     order = [docs[r.target] for t in manifest.topics for r in t.modules if r.target in docs]
@@ -72,23 +75,42 @@ def offline_files(course: Course, root: Path) -> dict[str, bytes]:
             **common, doc=doc, topic=topic, html=document_html(doc, course, linker),
             previous=_link(order[index - 1]) if index else None,
             next=_link(order[index + 1]) if index + 1 < len(order) else None,
-            quiz=_quiz_view(quiz, quizzes) if quiz and quiz.kind == "self-check" else None,
+            quiz=quiz_view(quiz, quiz_source(quiz, quizzes)[0])
+            if quiz and quiz.kind == "self-check" else None,
         ).encode()
     for page in course.pages:
         files[f"{page.id}.html"] = env.get_template("offline/page.html.j2").render(
             **common, doc=page, html=document_html(page, course, linker)).encode()
     files["glossary.html"] = env.get_template("offline/glossary.html.j2").render(
-        **common, entries=_glossary(course, linker)).encode()
+        **common, entries=glossary_entries(course, linker)).encode()
     intro = docs.get(manifest.introduction.target) if manifest.introduction else None
     files["index.html"] = env.get_template("offline/index.html.j2").render(
         **common, topics=[(t, _topic_modules(t, docs)) for t in manifest.topics],
         intro=_link(intro) if intro else None,
         pages=[_link(p) for p in course.pages if p is not intro]).encode()
-    files["assets/offline.css"] = (TEMPLATES / "offline" / "offline.css").read_bytes()
-    files["assets/selfcheck.js"] = (TEMPLATES / "offline" / "selfcheck.js").read_bytes()
+    return files | static_assets(course, root)
+
+
+def static_assets(course: Course, root: Path,
+                  images: Container[str] | None = None) -> dict[str, bytes]:
+    """The stylesheet, the self-check script and the images (default all), under ``assets/``."""
+    files = {"assets/offline.css": (TEMPLATES / "offline" / "offline.css").read_bytes(),
+             "assets/selfcheck.js": (TEMPLATES / "offline" / "selfcheck.js").read_bytes()}
     for path, digest in course.images.items():
-        files[f"assets/{asset_name(path, digest)}"] = (root / path).read_bytes()
+        if images is None or path in images:
+            files[f"assets/{asset_name(path, digest)}"] = (root / path).read_bytes()
     return files
+
+
+def file_linker(course: Course, shown: Container[str] | None = None) -> Linker:
+    """Links between the HTML files of one folder; a module not ``shown`` links nowhere ("#")."""
+    def module(doc_id: str, anchor: str) -> str:
+        if shown is not None and doc_id not in shown:
+            return "#"
+        return f"{doc_id}.html" + (f"#{anchor}" if anchor else "")
+
+    return Linker(module=module, glossary=lambda key: f"glossary.html#{key}",
+                  image=lambda path: f"assets/{asset_name(path, course.images.get(path, ''))}")
 
 
 def _link(doc: Document) -> PageLink:
@@ -99,9 +121,12 @@ def _topic_modules(topic: Topic, docs: dict[str, Document]) -> list[PageLink]:
     return [_link(docs[r.target]) for r in topic.modules if r.target in docs]
 
 
-def _glossary(course: Course, linker: Linker) -> list[dict[str, Any]]:
+def glossary_entries(course: Course, linker: Linker,
+                     shown: Container[str] | None = None) -> list[dict[str, Any]]:
+    """The glossary page's entries; "see" links only to the documents ``shown`` (default all)."""
     keys = glossary_keys(course)
-    titles = {d.id: d.title for d in course.modules + course.pages}
+    titles = {d.id: d.title for d in course.modules + course.pages
+              if shown is None or d.id in shown}
     entries = []
     for entry in sorted(course.glossary, key=lambda e: e.term.lower()):
         see = []
@@ -116,8 +141,8 @@ def _glossary(course: Course, linker: Linker) -> list[dict[str, Any]]:
     return entries
 
 
-def _quiz_view(quiz: Quiz, quizzes: dict[str, Quiz]) -> dict[str, Any]:
-    questions, _ = quiz_source(quiz, quizzes)
+def quiz_view(quiz: Quiz, questions: Sequence[Question]) -> dict[str, Any]:
+    """What ``offline/_quiz.html.j2`` shows of ``questions``, and the key selfcheck.js uses."""
     return {"id": quiz.id, "title": quiz.title, "questions": [_question_view(q) for q in questions],
             "key": json.dumps({"questions": [_answer_key(q) for q in questions],
                                "bands": [{"min": b.min, "text": render_inline(b.text)}

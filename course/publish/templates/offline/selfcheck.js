@@ -106,6 +106,8 @@
     var band = key.bands.slice().sort(function (a, b) { return b.min - a.min; })
       .find(function (b) { return percent >= b.min; });
     form.querySelector(".total").innerHTML = "Резултат: " + percent + "%" + (band ? ". " + band.text : "");
+    // A SCORM package's scorm.js reports the result to the LMS; offline nobody listens.
+    form.dispatchEvent(new CustomEvent("dobro:graded", {detail: {percent: percent}}));
   }
 
   document.querySelectorAll(".selfcheck-form").forEach(function (form) {
