@@ -17,6 +17,7 @@ from course.model import Choice, NumberAnswer, Question, Quiz, QuizKind, Review
 from course.quizload import default_review
 
 WIDTH = 100  # the files in quizzes/ fold long plain texts at about this column
+_SHORT = 16  # characters of a value and its tolerance that still read as a trainer's
 
 
 class _Dumper(yaml.SafeDumper):
@@ -163,7 +164,8 @@ def number_range(answer: NumberAnswer) -> dict[str, Any]:
     if answer.low == answer.high:
         return {"value": number(answer.low), "tolerance": 0}
     value, tolerance = (answer.low + answer.high) / 2, (answer.high - answer.low) / 2
-    if (value - tolerance, value + tolerance) == (answer.low, answer.high):
+    exact = (value - tolerance, value + tolerance) == (answer.low, answer.high)
+    if exact and len(repr(value)) + len(repr(tolerance)) <= _SHORT:  # 3.145 ± 0.00499… is not
         return {"value": number(value), "tolerance": number(tolerance)}
     return {"min": number(answer.low), "max": number(answer.high)}
 

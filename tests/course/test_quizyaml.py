@@ -14,7 +14,9 @@ from course.model import Question, Quiz, Ref
 from course.quizload import parse_quiz
 
 ROOT = Path(__file__).resolve().parents[2]
-QUIZ_FILES = sorted(ROOT.glob("quizzes/*/*.yaml"))
+# Anonymous evaluation surveys (``kind: survey``) live in quizzes/ too, but are no quizzes.
+QUIZ_FILES = sorted(p for p in ROOT.glob("quizzes/*/*.yaml")
+                    if "\nkind: survey" not in p.read_text(encoding="utf-8"))
 
 
 def load(rel: str, text: str) -> Quiz:
