@@ -11,18 +11,20 @@ plugin before): said as a warning, with anything else Moodle may not take.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 from course.errors import Problem
+from course.interop.giftexport import moodle_accepts
 from course.interop.moodlefiles import Embedded, embedded
 from course.interop.moodlexml import REF_TAG
+from course.interop.quizyaml import number
 from course.model import Question, Quiz
+from course.sources import IMAGE_SUFFIXES
 
 ImageSource = Callable[[str], bytes | None]  # link relative to modules/<topic>/ → bytes
-# The fractions Moodle's importer accepts (question_bank::fraction_options_full).
-_GRADES = [1, 0.9, 0.8333333, 0.8, 0.75, 0.7, 0.6666667, 0.6, 0.5, 0.4, 0.3333333, 0.3, 0.25,
-           0.2, 0.1666667, 0.1428571, 0.125, 0.1111111, 0.1, 0.05, 0]
 _IMAGE = re.compile(r"!\[((?:\\.|[^\]\\])*)\]\(([^)\s]+)\)")
 
 
@@ -41,6 +43,21 @@ def write_moodle_xml(quiz: Quiz, topic_title: str,
         parts.append(writer.question(question))
     parts.append("</quiz>\n")
     return "".join(parts), writer.problems
+
+
+def course_images(root: Path, topic: str) -> ImageSource:
+    """Read the images a question of ``topic`` links (``img/x.png``), never outside ``modules/``."""
+    base = (root / "modules").resolve()
+
+    def read(link: str) -> bytes | None:
+        if posixpath.splitext(link)[1].lower() not in IMAGE_SUFFIXES:
+            return None
+        path = (base / topic / link).resolve()
+        if not path.is_relative_to(base) or not path.is_file():
+            return None
+        return path.read_bytes()
+
+    return read
 
 
 class _Writer:
@@ -95,7 +112,7 @@ class _Writer:
 
     def answer(self, q: Question, weight: float, text: str, feedback: str,
                rich: bool = True, extra: str = "") -> str:
-        if not _moodle_grade(weight):
+        if not moodle_accepts(weight):
             self.warn(q, f"тежестта {weight:g} не е от тежестите, които Moodle приема (100, 90, "
                       "83.33, 80, 75, 70, 66.67, 60, 50, 40, 33.33, 30, 25, 20, 16.67, 14.29, "
                       "12.5, 11.11, 10, 5, 0 и отрицателните им) — при внасяне изберете "
@@ -117,16 +134,8 @@ def _name(q: Question) -> str:
     return f"{q.id} {words[:60]}".strip()
 
 
-def _moodle_grade(weight: float) -> bool:
-    return any(abs(abs(weight) / 100 - grade) < 1e-5 for grade in _GRADES) and weight <= 100
-
-
 def _percent(weight: float) -> str:
     return f"{weight:.5f}".rstrip("0").rstrip(".") or "0"
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() and abs(value) < 2**53 else repr(value)
 
 
 def _escape(text: str) -> str:
@@ -172,8 +181,8 @@ def _number_answers(w: _Writer, q: Question) -> str:
     out = []
     for a in q.number_answers:
         value, tolerance = (a.low + a.high) / 2, (a.high - a.low) / 2
-        out.append(w.answer(q, a.weight, _number(value), a.feedback, rich=False,
-                            extra=f"      <tolerance>{_number(tolerance)}</tolerance>\n"))
+        out.append(w.answer(q, a.weight, str(number(value)), a.feedback, rich=False,
+                            extra=f"      <tolerance>{str(number(tolerance))}</tolerance>\n"))
     out.append(_catch_all(w, q, "      <tolerance>0</tolerance>\n"))
     return "".join(out) + "    <unitgradingtype>0</unitgradingtype>\n" \
         "    <unitpenalty>0.1000000</unitpenalty>\n    <showunits>3</showunits>\n" \

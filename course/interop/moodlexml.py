@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from course.errors import Severity
@@ -55,9 +56,7 @@ def read_moodle_xml(data: bytes, path: str, quiz_id: str, topic: str,
     """Read a Moodle XML file; ``refs`` (module ids) keeps only the ``ref`` tags that exist."""
     result = MoodleImport()
     if len(data) > MAX_XML_BYTES:
-        result.report(path, 1, 1, "error", f"файлът е по-голям от {MAX_XML_BYTES // 2**20} MB "
-                      "— разделете банката на няколко файла", "too-big")
-        return result
+        return _too_big(result, path)
     root, problems = parse_xml(data, path)
     result.problems.extend(problems)
     if root is None:
@@ -77,6 +76,21 @@ def read_moodle_xml(data: bytes, path: str, quiz_id: str, topic: str,
         result.report(path, root.line, root.col, "error", "във файла няма нито един въпрос",
                       "no-questions")
     result.problems.sort()
+    return result
+
+
+def read_moodle_xml_file(path: Path, quiz_id: str, topic: str, shown: str | None = None,
+                         refs: Collection[str] | None = None) -> MoodleImport:
+    """Read a Moodle XML file from disk (refused unread when too large)."""
+    name = shown or str(path)
+    if path.stat().st_size > MAX_XML_BYTES:
+        return _too_big(MoodleImport(), name)
+    return read_moodle_xml(path.read_bytes(), name, quiz_id, topic, refs)
+
+
+def _too_big(result: MoodleImport, path: str) -> MoodleImport:
+    result.report(path, 1, 1, "error", f"файлът е по-голям от {MAX_XML_BYTES // 2**20} MB — "
+                  "разделете банката на няколко файла", "too-big")
     return result
 
 
