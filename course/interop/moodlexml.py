@@ -4,27 +4,20 @@ Moodle's own reader (``question/format/xml/format.php``) is the reference: the
 same elements, the same defaults, the same fractions. The file is parsed safely
 (``course.interop.xmltree``: no DTD, no entities); every question Dobro can hold
 is taken in, every other one is named as a warning at its line, and every problem
-is a ``Problem`` at ``FILE:line:col``. Embedded images become files under
-``modules/<topic>/img/`` (``course.interop.moodlefiles``); the caller writes them.
+is a ``Problem`` at ``FILE:line:col``. Texts, numbers and embedded images are read
+by ``course.interop.moodletext``; the images it saves under ``modules/<topic>/img/``
+are returned, and the caller writes them.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from course.errors import Severity
-from course.interop.common import (
-    ImportResult,
-    html_to_markdown,
-    make_id,
-    plain_to_markdown,
-)
-from course.interop.moodlefiles import FileFault, decode_image, local_link, plugin_name
+from course.interop.common import ImportResult, make_id
+from course.interop.moodletext import Skip, TextReader, to_float
 from course.interop.xmltree import Node, parse_xml
 from course.model import Choice, NumberAnswer, Question, Ref, TextAnswer
 from course.quizload import MAX_QUESTIONS
@@ -94,25 +87,14 @@ def _too_big(result: MoodleImport, path: str) -> MoodleImport:
     return result
 
 
-class _Skip(Exception):
-    """The question has an error (already reported) and is not imported."""
-
-
-class _Reader:
+class _Reader(TextReader):
     def __init__(self, result: MoodleImport, path: str, quiz_id: str, topic: str,
                  refs: Collection[str] | None) -> None:
-        self.result, self.path, self.quiz_id, self.topic = result, path, quiz_id, topic
-        self.refs = refs
+        super().__init__(path, quiz_id, topic, result.problems, result.images)
+        self.result, self.refs = result, refs
         self.taken: set[str] = set()
         self.penalty_said = False
         self.category = ""
-
-    def say(self, node: Node, severity: Severity, message: str, code: str) -> None:
-        self.result.report(self.path, node.line, node.col, severity, message, code)
-
-    def fail(self, node: Node, message: str, code: str) -> _Skip:
-        self.say(node, "error", message, code)
-        return _Skip()
 
     # --- One question ------------------------------------------------------------------
 
@@ -133,7 +115,7 @@ class _Reader:
         try:
             common = self.common(node, label)
             specific = reader(self, node, label)
-        except _Skip:
+        except Skip:
             return
         qid = make_id(node.value("idnumber") or name, self.taken,
                       f"q{len(self.result.questions) + 1}")
@@ -162,7 +144,7 @@ class _Reader:
     def extras(self, node: Node, label: str) -> None:
         """Say what of a question Dobro does not keep (penalty, hints, combined feedback)."""
         penalty = node.find("penalty")
-        if penalty is not None and not self.penalty_said and _float(penalty.text):
+        if penalty is not None and not self.penalty_said and to_float(penalty.text):
             self.penalty_said = True
             self.say(penalty, "warning", "наказанието за повторен опит (penalty) не се пренася: "
                      "в Dobro всеки опит се оценява наново (казва се веднъж за целия файл)",
@@ -195,115 +177,6 @@ class _Reader:
             return None
         return Ref(ref, self.path, (tags_node.line, tags_node.col)) if ref else None
 
-    # --- Texts and numbers --------------------------------------------------------------
-
-    def rich(self, node: Node) -> str:
-        """A Moodle text (``format``, ``<text>``, ``<file>``s) as Dobro inline Markdown."""
-        links = self.files(node)
-        raw = node.value("text")
-        fmt = node.attrs.get("format", "html")
-        if fmt == "markdown":
-            return re.sub(r"@@PLUGINFILE@@(/[^)\s\"]+)",
-                          lambda m: links.get(plugin_name(m.group(0)) or "", m.group(0)), raw)
-        if fmt == "plain_text":
-            return plain_to_markdown(raw)
-        if fmt not in ("html", "moodle_auto_format"):
-            self.say(node, "warning", f"непознат формат на текста „{fmt}“: прочетен е като "
-                     "HTML, както прави Moodle", "unknown-format")
-        if fmt == "moodle_auto_format" and "<" not in raw:
-            return plain_to_markdown(raw)
-        return self.html(node, raw, links)
-
-    def html(self, node: Node, raw: str, links: dict[str, str]) -> str:
-        images: list[str] = []
-
-        def keep(match: re.Match[str]) -> str:
-            attrs = dict((k.lower(), v or w or x) for k, v, w, x in _ATTR.findall(match.group(0)))
-            target = links.get(plugin_name(attrs.get("src", "")) or "")
-            if target is None:
-                self.say(node, "warning", f"картинката „{attrs.get('src', '')}“ не е във файла "
-                         "(вероятно е от друг сайт) — вижда се само описанието ѝ", "image-missing")
-                return match.group(0)
-            alt = attrs.get("alt", "").strip()
-            if not alt:
-                alt = target.rsplit("/", 1)[-1]
-                self.say(node, "warning", f"картинката „{target}“ няма описание (alt): сложено е "
-                         "името на файла — напишете какво показва", "image-alt")
-            images.append(f"![{plain_to_markdown(alt)}]({target})")
-            return f"\ue000{len(images) - 1}\ue001"
-
-        text = html_to_markdown(_IMG.sub(keep, raw))
-        return re.sub("\ue000(\\d+)\ue001", lambda m: images[int(m.group(1))], text)
-
-    def files(self, node: Node) -> dict[str, str]:
-        """Decode the ``<file>``s of a text; map each Moodle path to its link."""
-        links: dict[str, str] = {}
-        faults = 0
-        for file in node.findall("file"):
-            name, folder = file.attrs.get("name", ""), file.attrs.get("path", "/")
-            try:
-                if file.attrs.get("encoding", "base64") != "base64":
-                    raise FileFault(f"файлът „{name}“ не е в base64")
-                data, suffix = decode_image(file.text, name)
-            except FileFault as fault:
-                self.say(file, "error", str(fault), "bad-file")
-                faults += 1
-                continue
-            link = self.place(local_link(folder, name, suffix, self.quiz_id), data)
-            links["/" + "/".join(p for p in (folder.strip("/"), name) if p)] = link
-            self.say(file, "warning", f"картинката е записана в modules/{self.topic}/{link}; "
-                     "Dobro не показва картинки във въпросите — вижда се само описанието ѝ",
-                     "image-in-question")
-        if faults:
-            raise _Skip
-        return links
-
-    def place(self, link: str, data: bytes) -> str:
-        """Give a link to ``data``: the same bytes share one file, others get ``-2``, ``-3`` …"""
-        stem, dot, ext = link.rpartition(".")
-        candidate, n = link, 1
-        while self.result.images.get(f"modules/{self.topic}/{candidate}", data) != data:
-            n += 1
-            candidate = f"{stem}-{n}{dot}{ext}"
-        self.result.images[f"modules/{self.topic}/{candidate}"] = data
-        return candidate
-
-    def number(self, node: Node, text: str, what: str) -> float:
-        value = _float(text)
-        if value is None:
-            raise self.fail(node, f"{what}: „{text}“ не е число", "not-a-number")
-        return value
-
-    def fraction(self, answer: Node, label: str) -> float:
-        return _snap(self.number(answer, answer.attrs.get("fraction", "0"),
-                                 f"{label}: тежестта (fraction)"))
-
-    def feedback(self, answer: Node) -> str:
-        node = answer.find("feedback")
-        return self.rich(node) if node is not None else ""
-
-
-_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
-_ATTR = re.compile(r"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
-
-
-def _float(text: str) -> float | None:
-    try:
-        value = float(text.strip())
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
-def _snap(percent: float) -> float:
-    """Moodle writes 33.33333 for a third: give back the exact share (100 × k/n)."""
-    for n in range(2, 21):
-        k = round(percent * n / 100)
-        if k and abs(percent - 100 * k / n) < 1e-4:
-            return 100 * k / n
-    return percent
-
-
 def _q(text: str) -> str:
     return f"„{text}“"
 
@@ -311,7 +184,7 @@ def _q(text: str) -> str:
 # --- The question types ------------------------------------------------------------------
 
 
-def _multichoice(r: _Reader, node: Node, label: str) -> dict[str, Any]:
+def _multichoice(r: TextReader, node: Node, label: str) -> dict[str, Any]:
     single = node.value("single", "true").lower() not in ("false", "0", "")
     choices = []
     for answer in node.findall("answer"):
@@ -333,7 +206,7 @@ def _yes(text: str) -> bool:
     return text.strip().lower() in ("true", "1", "yes")
 
 
-def _truefalse(r: _Reader, node: Node, label: str) -> dict[str, Any]:
+def _truefalse(r: TextReader, node: Node, label: str) -> dict[str, Any]:
     answer: bool | None = None
     feedback = {True: "", False: ""}
     for index, item in enumerate(node.findall("answer")[:2]):
@@ -349,7 +222,7 @@ def _truefalse(r: _Reader, node: Node, label: str) -> dict[str, Any]:
             "feedback_false": feedback[False]}
 
 
-def _others(r: _Reader, node: Node, label: str, answers: list[Node]) -> tuple[list[Node], str]:
+def _others(r: TextReader, node: Node, label: str, answers: list[Node]) -> tuple[list[Node], str]:
     """Split off Moodle's catch-all answer ``*`` (any other response): its feedback."""
     other = ""
     kept = []
@@ -364,7 +237,7 @@ def _others(r: _Reader, node: Node, label: str, answers: list[Node]) -> tuple[li
     return kept, other
 
 
-def _shortanswer(r: _Reader, node: Node, label: str) -> dict[str, Any]:
+def _shortanswer(r: TextReader, node: Node, label: str) -> dict[str, Any]:
     if node.value("usecase", "0") == "1":
         r.say(node.find("usecase") or node, "warning", f"{label}: Moodle сравнява с главните "
               "букви, Dobro — без тях", "case-ignored")
@@ -383,7 +256,7 @@ def _shortanswer(r: _Reader, node: Node, label: str) -> dict[str, Any]:
     return {"type": "text", "text_answers": tuple(result), "feedback_other": other}
 
 
-def _numerical(r: _Reader, node: Node, label: str) -> dict[str, Any]:
+def _numerical(r: TextReader, node: Node, label: str) -> dict[str, Any]:
     units = node.find("units")
     if units is not None and units.findall("unit"):
         r.say(units, "warning", f"{label}: мерните единици не се пренасят — участникът пише само "
@@ -404,7 +277,7 @@ def _numerical(r: _Reader, node: Node, label: str) -> dict[str, Any]:
     return {"type": "number", "number_answers": tuple(result), "feedback_other": other}
 
 
-def _matching(r: _Reader, node: Node, label: str) -> dict[str, Any]:
+def _matching(r: TextReader, node: Node, label: str) -> dict[str, Any]:
     pairs, distractors = [], []
     for sub in node.findall("subquestion"):
         left, right = r.rich(sub), (sub.find("answer") or sub).value("text")
@@ -420,7 +293,7 @@ def _matching(r: _Reader, node: Node, label: str) -> dict[str, Any]:
             "shuffle": _yes(node.value("shuffleanswers", "true"))}
 
 
-def _ordering(r: _Reader, node: Node, label: str) -> dict[str, Any]:
+def _ordering(r: TextReader, node: Node, label: str) -> dict[str, Any]:
     items = [r.rich(answer) for answer in node.findall("answer")]
     if len(items) < 2:
         raise r.fail(node, f"{label} има по-малко от два елемента за подреждане", "few-items")
@@ -434,7 +307,7 @@ def _ordering(r: _Reader, node: Node, label: str) -> dict[str, Any]:
     return {"type": "order", "items": tuple(items)}
 
 
-_TYPES: dict[str, Callable[[_Reader, Node, str], dict[str, Any]]] = {
+_TYPES: dict[str, Callable[[TextReader, Node, str], dict[str, Any]]] = {
     "multichoice": _multichoice,
     "truefalse": _truefalse,
     "shortanswer": _shortanswer,

@@ -322,3 +322,12 @@ def test_a_question_with_a_ref_keeps_it_through_the_round_trip() -> None:
                            refs={first.ref.target.split("#")[0]})
     assert back.questions[0].ref is not None
     assert back.questions[0].ref.target == first.ref.target
+
+
+def test_an_image_the_file_does_not_carry_is_its_description_and_said() -> None:
+    xml = question("<defaultgrade>1</defaultgrade>\n" + ANSWERS,
+                   text='&lt;p&gt;Вижте &lt;img src="https://example.org/a.png" alt="карта"&gt;'
+                        "&lt;/p&gt;")
+    result = read(xml)
+    assert result.questions[0].text == "Вижте карта"
+    assert [(p.line, p.code) for p in result.problems] == [(5, "image-missing")]
