@@ -46,7 +46,8 @@ class MoodleImport(ImportResult):
 
 def read_moodle_xml(data: bytes, path: str, quiz_id: str, topic: str,
                     refs: Collection[str] | None = None) -> MoodleImport:
-    """Read a Moodle XML file; ``refs`` (module ids) keeps only the ``ref`` tags that exist."""
+    """Read a Moodle XML file; with ``refs`` (the course's ``module`` and ``module#anchor``)
+    a ``ref`` tag to anything else is dropped with a warning."""
     result = MoodleImport()
     if len(data) > MAX_XML_BYTES:
         return _too_big(result, path)
@@ -171,8 +172,8 @@ class _Reader(TextReader):
         if others:
             self.say(tags_node, "warning", f"{label}: етикетите {', '.join(map(_q, others))} "
                      "не се пренасят — Dobro няма етикети на въпросите", "tags-ignored")
-        if ref and self.refs is not None and ref.split("#")[0] not in self.refs:
-            self.say(tags_node, "warning", f"{label}: препратката „{ref}“ е към модул, който "
+        if ref and self.refs is not None and ref not in self.refs:
+            self.say(tags_node, "warning", f"{label}: препратката „{ref}“ е към раздел, който "
                      "този курс няма — махната е", "unknown-ref")
             return None
         return Ref(ref, self.path, (tags_node.line, tags_node.col)) if ref else None
