@@ -568,3 +568,74 @@ class AuditEntry(SQLModel, table=True):
     subject_user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     target: str = Field(max_length=200, default="")
     count: int = 0  # how many people's data (an export of a list)
+
+
+# --- Spaced review (issue 18 item 3): FSRS cards and their review log --------------------------
+
+# How a review's rating was given: chosen by the learner, or derived from the answer's
+# correctness and time when they just went on (webapp.services.review.derived_rating).
+ReviewRatedBy = Literal["derived", "learner"]
+
+
+class ReviewCard(SQLModel, table=True):
+    """One self-check question a learner reviews, with its FSRS memory state.
+
+    A question is known by its quiz, its id and the fingerprint of its key
+    (``course.questionkey.question_key``): when the key changes the card is retired and a
+    new one starts from scratch. ``state``, ``step``, ``stability``, ``difficulty``, ``due``
+    and ``last_review`` are ``fsrs.Card``'s fields; ``reps`` counts the answers recorded, so
+    that a form answered twice (a double click, a resent POST) records one.
+    """
+
+    __tablename__ = "review_card"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    module_id: str = Field(max_length=100)  # the module whose self-check holds the question
+    quiz_id: str = Field(max_length=100)
+    question_id: str = Field(max_length=100)
+    question_key: str = Field(max_length=12)
+    state: int = 1  # fsrs.State: 1 learning, 2 review, 3 relearning
+    step: int | None = 0
+    stability: float | None = None
+    difficulty: float | None = None
+    due: datetime = Field(default_factory=utcnow)
+    last_review: datetime | None = None
+    reps: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    retired_at: datetime | None = None  # its question changed or left the self-check
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "quiz_id", "question_id", "question_key"),
+        # A learner's due cards, most overdue first, and the home page's count (0016).
+        Index("ix_review_card_user_due", "user_id", "retired_at", "due"),
+    )
+
+
+class ReviewLog(SQLModel, table=True):
+    """One answer given in the review, its grade, its rating and the card as it was before
+    (so that a rating the learner chooses after seeing the result replaces the derived one
+    exactly as if it had been given at the answer)."""
+
+    __tablename__ = "review_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    card_id: int = Field(foreign_key="review_card.id", index=True)
+    user_id: int = Field(foreign_key="user.id")
+    reviewed_at: datetime = Field(default_factory=utcnow)
+    duration_ms: int | None = None
+    rating: int  # fsrs.Rating: 1 again, 2 hard, 3 good, 4 easy
+    rated_by: str = Field(max_length=8, default="derived")  # a ReviewRatedBy
+    result: str = Field(max_length=12)  # course.grading.State of the answer
+    score: float = 0
+    points: float = 0
+    response: Any = Field(default=None, sa_column=Column(JSON))  # source order, encoded
+    before_state: int
+    before_step: int | None = None
+    before_stability: float | None = None
+    before_difficulty: float | None = None
+    before_due: datetime
+    before_last_review: datetime | None = None
+
+    # The trainers' activity figures: a group's reviews in the last days (0016).
+    __table_args__ = (Index("ix_review_log_user_at", "user_id", "reviewed_at"),)

@@ -518,6 +518,9 @@ REVIEWED: dict[str, dict[str, str]] = {
                        "comment": "a trainer's note on it", "sha256": "hash", "path": "course",
                        "status": "kept"},
     "job_runner": {"name": "host and process"},
+    "review_card": {"module_id": "deleted", "quiz_id": "deleted", "question_id": "deleted",
+                    "question_key": "deleted"},
+    "review_log": {"rated_by": "deleted", "result": "deleted", "response": "deleted"},
 }
 
 

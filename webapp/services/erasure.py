@@ -19,6 +19,8 @@ reports and the donor report. Where the data lives, table by table:
 - ``answer``: the free text of text questions blanked (the grade stays in
   ``question_score``); the cached quiz statistics (``shared_cache``), which hold answers'
   text, dropped (computed again at the next view);
+- ``review_card``, ``review_log``: the person's spaced-review cards and their answers in the
+  review (services/review.py): deleted;
 - uploads of participant lists waiting for confirmation (``instance/imports``) are deleted,
   every one: they are spreadsheets of many people, kept 30 minutes at most, and this one
   may be among them; the trainer uploads again.
@@ -61,7 +63,7 @@ from webapp.models import (
     User,
     utcnow,
 )
-from webapp.services import audit, certificates, pending_imports
+from webapp.services import audit, certificates, pending_imports, review
 from webapp.services.accounts import MAX_PASSWORD
 from webapp.services.certificate_pdf import STORED_KIND
 from webapp.services.statistics import CACHE_PREFIX as STATISTICS_CACHE
@@ -109,6 +111,7 @@ def pseudonymise(db: Session, user: User, by: User, reason_channel: str,
     _certificates(db, user, by)
     _mail(db, user.id)
     _answers(db, user.id)
+    review.erase(db, user.id)  # the review's cards and answers: what they recalled, when
     # Cached quiz statistics hold the text of answers: computed again on the next view.
     db.exec(delete(SharedCache).where(col(SharedCache.key).startswith(STATISTICS_CACHE)))
     _sign_in_traces(db, user)

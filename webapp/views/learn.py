@@ -33,7 +33,15 @@ from webapp.forms.specialism import SpecialismForm
 from webapp.models import ATTEMPT_OPEN, User, utcnow
 from webapp.notices import announce
 from webapp.security import ASSET_SECURITY_POLICY
-from webapp.services import attempts, certificates, next_step, progress, sessions, specialisms
+from webapp.services import (
+    attempts,
+    certificates,
+    next_step,
+    progress,
+    review,
+    sessions,
+    specialisms,
+)
 from webapp.templating import day
 
 bp = Blueprint("learn", __name__)
@@ -56,8 +64,12 @@ def home() -> str:
     facts = next_step.gather(database, user, course, store().build_dir)
     recommended = specialisms.recommendation(course, user, done)
     upcoming = sessions.upcoming_for(database, user)
+    assert user.id is not None
+    deck = review.sync(database, user.id, course, store().build_dir, {
+        m: r.studied_at for m, r in done.items() if r.studied_at is not None})
+    database.commit()  # the cards of modules studied since the last visit
     return render_template(
-        "learn/dashboard.html", course=course, user=user, recommended=recommended,
+        "learn/dashboard.html", course=course, user=user, recommended=recommended, deck=deck,
         specialism_form=specialism_form(course, user),
         topics=progress.topic_progress(list(facts.tracks), done, facts.outcome),
         step=next_step.home_step(course, facts, done, [
