@@ -9,16 +9,17 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 
-from course.commands import build, publish
+from course.commands import build, interop, publish
 from course.commands.common import EXIT_USAGE, Handler, Verbs
 
 
 def make_parser() -> tuple[argparse.ArgumentParser, Verbs]:
-    """Build the parser with the check, build and publication verbs."""
+    """Build the parser with the check, build, publication and import/export verbs."""
     parser = argparse.ArgumentParser(prog="dobro", description="Dobro: курсът като файлове.")
     verbs = parser.add_subparsers(dest="verb", metavar="COMMAND")
     build.add_verbs(verbs)
     publish.add_verbs(verbs)
+    interop.add_verbs(verbs)
     return parser, verbs
 
 

@@ -47,6 +47,22 @@ def print_problems(problems: Sequence[Problem], strict: bool) -> None:
         print("Няма проблеми.")
 
 
+def verb_group(verbs: Verbs, name: str, help: str) -> Verbs:
+    """The sub-verbs of ``dobro NAME …`` (``export``, ``import``), made on first use.
+
+    Each command module adds its own sub-verb (``export offline``, ``export gift`` …) to
+    the one group, whichever module asked for it first.
+    """
+    parser = verbs.choices.get(name)
+    if parser is None:
+        parser = verbs.add_parser(name, help=help)
+        group = parser
+        parser.set_defaults(handler=lambda _args: usage(group))
+        return parser.add_subparsers(dest=f"{name}_verb", metavar="WHAT")
+    found = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return found[0]
+
+
 def usage(parser: argparse.ArgumentParser) -> int:
     """Print a command group's help to stderr: it was called without its sub-command."""
     parser.print_help(sys.stderr)

@@ -19,7 +19,7 @@ from course.commands.common import (
     Verbs,
     course_root,
     print_problems,
-    usage,
+    verb_group,
 )
 from course.errors import ContentError, UsageError
 
@@ -43,9 +43,7 @@ def add_verbs(verbs: Verbs) -> None:
     p_bu.add_argument("--out", type=Path,
                       help=f"папка за файловете (по подразбиране DIR/{PUBLICATIONS})")
     p_bu.set_defaults(handler=run_bulletin)
-    p_ex = verbs.add_parser("export", help="износ на курса")
-    p_ex.set_defaults(handler=lambda _args: usage(p_ex))
-    ex_verbs = p_ex.add_subparsers(dest="export_verb", metavar="WHAT")
+    ex_verbs = verb_group(verbs, "export", "износ на курса")
     p_off = ex_verbs.add_parser("offline", help="статично HTML копие на курса в един ZIP")
     p_off.add_argument("dir", nargs="?", type=Path, help="папката на курса (по подразбиране .)")
     p_off.add_argument("--out", type=Path,

@@ -19,7 +19,7 @@ bank sent to GIFT and back keeps what GIFT cannot hold.
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from collections.abc import Collection
 from typing import Any
 
 from course.errors import Severity
@@ -51,8 +51,8 @@ class _Reject(Exception):
 
 
 class _Reader:
-    def __init__(self, path: str, result: ImportResult) -> None:
-        self.path, self.result = path, result
+    def __init__(self, path: str, result: ImportResult, refs: Collection[str] | None) -> None:
+        self.path, self.result, self.refs = path, result, refs
         self.taken: set[str] = set()
         self.names: dict[str, Pos] = {}
         self.ids: dict[str, Pos] = {}
@@ -159,6 +159,10 @@ class _Reader:
 
     def dobro_comment(self, key: str, value: str, pos: Pos) -> dict[str, Any]:
         if key == "ref":
+            if self.refs is not None and value not in self.refs:
+                self.problem(pos, f"„{value}“ не е модул или раздел на този курс — "
+                             "„ref“ е пропуснат", "unknown-ref", "warning")
+                return {}
             return {"ref": Ref(value, self.path, pos)} if value else {}
         if key == "shuffle":
             return {"shuffle": value.lower() != "false"}
@@ -349,16 +353,17 @@ def _markdown(fmt: str, text: str) -> str:
     return moodle_to_markdown(text)
 
 
-def read_gift(text: str, path: str) -> ImportResult:
-    """Read GIFT ``text`` (of the file ``path``, for the problems) into questions."""
+def read_gift(text: str, path: str, refs: Collection[str] | None = None) -> ImportResult:
+    """Read GIFT ``text`` (of the file ``path``, for the problems) into questions.
+
+    ``refs`` (the course's modules and ``module#anchor`` sections) keeps only the
+    ``[ref:…]`` comments that point at something in the course.
+    """
     result = ImportResult()
-    reader = _Reader(path, result)
+    reader = _Reader(path, result, refs)
     for source in blocks(text.removeprefix("\ufeff")):
         reader.block(source)
     result.problems.sort()
     return result
 
 
-def read_gift_file(path: Path, shown: str | None = None) -> ImportResult:
-    """Read a GIFT file (UTF-8); ``shown`` is the path to name in problems."""
-    return read_gift(path.read_text(encoding="utf-8"), shown or str(path))

@@ -1,0 +1,222 @@
+"""``dobro import gift`` and ``dobro export gift``: question banks to and from Moodle.
+
+Import writes a quiz file in Dobro's format and reports what it imported and every
+problem as ``FILE:line:col: error|warning: message``; on errors nothing is written
+(exit 1). Export writes the quiz's questions as GIFT and reports what GIFT cannot
+hold. The ``import`` group is made here and ``export`` shared with
+``course.commands.publish`` (``common.verb_group``): other formats add their
+sub-verbs next to ``gift``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Collection
+from pathlib import Path
+
+from course.commands.common import (
+    EXIT_CONTENT,
+    EXIT_OK,
+    EXIT_USAGE,
+    Verbs,
+    default_root,
+    print_problems,
+    verb_group,
+)
+from course.errors import Problem
+from course.fields import ID_RE
+from course.interop.common import MAX_BYTES, ImportResult, as_quiz, make_id
+from course.interop.quizyaml import quiz_yaml
+from course.load import decode
+from course.model import Quiz
+from course.wording import count, did_you_mean
+
+TYPE_NAMES = {"single": "с един верен отговор", "multiple": "с няколко верни отговора",
+              "true-false": "вярно/невярно", "text": "с кратък текстов отговор",
+              "number": "с число", "match": "за съпоставяне", "order": "за подреждане"}
+PUBLICATIONS = "build/publications"
+# An importer: the file's text, the path to name in problems and the course's sections
+# (``module``, ``module#anchor``) in; questions and problems out.
+ImportReader = Callable[[str, str, Collection[str] | None], ImportResult]
+
+
+def add_verbs(verbs: Verbs) -> None:
+    """Add ``import gift`` and ``export gift`` to the ``dobro`` parser."""
+    im_verbs = verb_group(verbs, "import", "внос на въпроси от други системи (Moodle)")
+    p_im = im_verbs.add_parser(
+        "gift", help="банка въпроси във формат GIFT (Moodle) → тест в quizzes/",
+        description="Превръща GIFT файл (износ от банката с въпроси на Moodle) в YAML файл "
+                    "на тест. Съобщава какво е внесено и всеки проблем с ред и колона; при "
+                    "грешки не записва нищо.")
+    add_import_arguments(p_im)
+    p_im.set_defaults(handler=run_import_gift)
+    ex_verbs = verb_group(verbs, "export", "износ на курса")
+    p_ex = ex_verbs.add_parser(
+        "gift", help="въпросите на тест във формат GIFT за Moodle",
+        description="Записва въпросите на теста като GIFT файл, който Moodle внася "
+                    "(Банка с въпроси → Внасяне → GIFT). Въпросите, които GIFT не може да "
+                    "опише (подреждане), се изброяват.")
+    p_ex.add_argument("quiz", metavar="QUIZ_ID", help="id на теста или банката")
+    p_ex.add_argument("dir", nargs="?", type=Path, help="папката на курса (по подразбиране .)")
+    p_ex.add_argument("--out", type=Path,
+                      help=f"GIFT файлът (по подразбиране DIR/{PUBLICATIONS}/QUIZ_ID.gift.txt)")
+    p_ex.set_defaults(handler=run_export_gift)
+
+
+def add_import_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every ``dobro import FORMAT`` takes."""
+    parser.add_argument("file", type=Path, metavar="FILE", help="файлът за внасяне")
+    parser.add_argument("--topic", required=True, help="темата (папка в quizzes/)")
+    parser.add_argument("--id", dest="quiz_id", metavar="QUIZ_ID",
+                        help="id на новия тест (по подразбиране: от името на файла)")
+    parser.add_argument("--kind", choices=("pool", "self-check"), default="pool",
+                        help="банка въпроси (pool, по подразбиране) или самопроверка")
+    parser.add_argument("--title", help="заглавие на теста (по подразбиране: от категорията "
+                                        "или името на файла)")
+    parser.add_argument("--out", type=Path,
+                        help="къде да се запише (по подразбиране ROOT/quizzes/TOPIC/QUIZ_ID.yaml)")
+    parser.add_argument("--force", action="store_true", help="презапиши съществуващ файл")
+    parser.add_argument("--root", type=Path,
+                        help="папката на курса (по подразбиране DOBRO_CONTENT или .)")
+
+
+def read_input(path: Path) -> tuple[str | None, list[Problem]]:
+    """The text of a file to import, or the problems that stop it (too big, not UTF-8)."""
+    problems: list[Problem] = []
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        problems.append(Problem(str(path), 1, 1, "error",
+                                f"файлът е твърде голям ({size / 2**20:.1f} MB; най-много "
+                                f"{MAX_BYTES // 2**20} MB) — разделете банката на няколко "
+                                "файла (по категории) и ги внесете поотделно", "too-big"))
+        return None, problems
+    return decode(path.read_bytes(), str(path), problems), problems
+
+
+def run_import_gift(args: argparse.Namespace) -> int:
+    """Import a GIFT file as a quiz file."""
+    from course.interop.gift import read_gift
+
+    return run_import(args, read_gift)
+
+
+def run_import(args: argparse.Namespace, reader: ImportReader) -> int:
+    """Read ``args.file`` with ``reader``, report, and write the quiz unless there are errors."""
+    root: Path = args.root or default_root()
+    target = _target(args, root)
+    if target is None:
+        return EXIT_USAGE
+    quiz_id, out = target
+    if not args.file.is_file():
+        print(f"dobro: {args.file}: няма такъв файл", file=sys.stderr)
+        return EXIT_USAGE
+    text, problems = read_input(args.file)
+    result = ImportResult(problems=problems)
+    if text is not None:
+        result = reader(text, str(args.file), sections(root))
+    print(_summary(result, args.file))
+    print_problems(result.problems, False)
+    if result.has_errors or not result.questions:
+        print("Нищо не е записано." if result.has_errors or text is None
+              else "Няма въпроси за внасяне — нищо не е записано.")
+        return EXIT_CONTENT
+    title = args.title or _title(result, args.file)
+    quiz = as_quiz(result.questions, quiz_id, title, args.kind, args.topic)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(quiz_yaml(quiz), encoding="utf-8")
+    missing = sum(q.ref is None for q in quiz.questions)
+    print(f"Записано в {out}. Проверете го с „dobro check“"
+          + (f"; добавете „ref“ (раздела, който въпросът проверява) към "
+             f"{count(missing, 'въпрос', 'въпроса')}." if missing else "."))
+    return EXIT_OK
+
+
+def sections(root: Path) -> set[str] | None:
+    """What a ``ref`` may point at in the course under ``root``: each module and
+    ``module#anchor``; None when ``root`` holds no modules."""
+    from course.load import load_course
+
+    if not (root / "modules").is_dir():
+        return None
+    course = load_course(root)[0]
+    return {m.id for m in course.modules} | {
+        f"{m.id}#{h.anchor}" for m in course.modules for h in m.rendered.headings}
+
+
+def _target(args: argparse.Namespace, root: Path) -> tuple[str, Path] | None:
+    """The new quiz's id and file, or None (said why) when they cannot be used."""
+    topics = sorted(p.name for p in (root / "quizzes").glob("*") if p.is_dir())
+    if args.topic not in topics and args.out is None:
+        hint = did_you_mean(args.topic, topics) or f"темите са: {', '.join(topics) or 'няма'}"
+        print(f"dobro: няма тема „{args.topic}“ в {root / 'quizzes'} ({hint})", file=sys.stderr)
+        return None
+    quiz_id = args.quiz_id or make_id(args.file.stem, set(), "vnos")
+    if not ID_RE.match(quiz_id):
+        print(f"dobro: „{quiz_id}“ не е id: малки латински букви, цифри и тирета",
+              file=sys.stderr)
+        return None
+    out: Path = args.out or root / "quizzes" / args.topic / f"{quiz_id}.yaml"
+    if out.exists() and not args.force:
+        print(f"dobro: {out} вече съществува — изберете друг --id или --out, или добавете "
+              "--force, за да го презапишете", file=sys.stderr)
+        return None
+    return quiz_id, out
+
+
+def _summary(result: ImportResult, path: Path) -> str:
+    kinds = result.by_type()
+    parts = ", ".join(f"{n} {TYPE_NAMES.get(t, t)}" for t, n in sorted(kinds.items()))
+    line = f"Прочетени {count(len(result.questions), 'въпрос', 'въпроса')} от {path}"
+    line += f" ({parts})." if parts else "."
+    if result.categories:
+        line += f"\nКатегории в Moodle: {'; '.join(result.categories)}."
+    return line
+
+
+def _title(result: ImportResult, path: Path) -> str:
+    if result.categories:
+        return result.categories[-1].rstrip("/").rsplit("/", 1)[-1].strip() or path.stem
+    return f"Въпроси от {path.name}"
+
+
+def run_export_gift(args: argparse.Namespace) -> int:
+    """Write a quiz's questions as a GIFT file."""
+    from course.interop.giftexport import write_gift
+
+    found = find_quiz(args)
+    if isinstance(found, int):
+        return found
+    text, problems = write_gift(found)
+    out: Path = args.out or (args.dir or default_root()) / PUBLICATIONS / f"{found.id}.gift.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    print_problems(problems, False)
+    written = len(found.questions) - sum(p.code == "gift-unsupported" for p in problems)
+    print(f"{count(written, 'въпрос е записан', 'въпроса са записани')} в {out}.")
+    return EXIT_OK
+
+
+def find_quiz(args: argparse.Namespace) -> Quiz | int:
+    """The quiz ``args.quiz`` of the course, with its pool's questions; else an exit code."""
+    from course.build import check
+
+    root: Path = args.dir or default_root()
+    if not (root / "quizzes").is_dir():
+        print(f"dobro: {root} не е папка на курс (няма quizzes/)", file=sys.stderr)
+        return EXIT_USAGE
+    course, problems = check(root)
+    quizzes = {q.id: q for q in course.quizzes}
+    quiz = quizzes.get(args.quiz)
+    if quiz is None:
+        hint = did_you_mean(args.quiz, quizzes) or "вижте quizzes/"
+        print(f"dobro: няма тест „{args.quiz}“ ({hint})", file=sys.stderr)
+        return EXIT_USAGE
+    if quiz.pool is not None and not quiz.questions and quiz.pool.target in quizzes:
+        quiz = quizzes[quiz.pool.target]  # a test that draws from a pool: the pool's questions
+    own = [p for p in problems if p.path == quiz.path and p.is_error]
+    if own:
+        print_problems(own, False)
+        print("Тестът има грешки — поправете ги и опитайте отново.")
+        return EXIT_CONTENT
+    return quiz
