@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -250,7 +250,7 @@ def answer(db: Session, card: ReviewCard, question: Question, response: Response
     duration = duration_since(shown_at, now)
     rating = derived_rating(graded.state, duration)
     before = fsrs_card(card)
-    moved, _log = SCHEDULER.review_card(fsrs_card(card), rating, now)
+    moved, _log = SCHEDULER.review_card(fsrs_card(card), rating, now.astimezone(UTC))
     # Only if no other request answered it since the page was read: a resent form is moot.
     done = db.connection().execute(sa.update(_CARD).where(
         _CARD.c.id == card.id, _CARD.c.reps == card.reps).values(
@@ -287,7 +287,8 @@ def rate(db: Session, log: ReviewLog, rating: Rating) -> bool:
     before = Card(card_id=log.card_id, state=State(log.before_state), step=log.before_step,
                   stability=log.before_stability, difficulty=log.before_difficulty,
                   due=log.before_due, last_review=log.before_last_review)
-    moved, _log = SCHEDULER.review_card(before, rating, log.reviewed_at)
+    # fsrs wants UTC itself (a driver may hand back another zone object for the same time).
+    moved, _log = SCHEDULER.review_card(before, rating, log.reviewed_at.astimezone(UTC))
     claimed = db.connection().execute(sa.update(_LOG).where(
         _LOG.c.id == log.id, _LOG.c.rated_by == "derived").values(
         rating=int(rating), rated_by="learner"))
