@@ -128,6 +128,10 @@
     set("cmi.core.score.raw", percent);
     if (kind === "test") {
       setStatus(percent >= mastery ? "passed" : "failed");
+      var total = form.querySelector(".total");
+      total.insertAdjacentText("beforeend", (/%$/.test(total.textContent) ? ". " : " ") +
+        (percent >= mastery ? "Тестът е издържан" : "Тестът не е издържан") +
+        " (нужни са поне " + mastery + "%).");
       lock();
     } else {
       state.r = 1;
