@@ -84,6 +84,7 @@ def settings(instance: Path, overrides: Mapping[str, Any]) -> dict[str, Any]:
         "PROGRAMME_END": programme_end(env.get("DOBRO_PROGRAMME_END", "")),
         **mail_settings(env),
         **message_settings(env),
+        **lrs_settings(env),
     }
     config.update(overrides)
     config["CONTENT_ROOT"] = Path(config["CONTENT_ROOT"]).resolve()
@@ -168,15 +169,36 @@ def message_settings(env: Mapping[str, str]) -> dict[str, Any]:
 
 def smtp_password(env: Mapping[str, str]) -> str:
     """``DOBRO_SMTP_PASSWORD``, or the first line of ``DOBRO_SMTP_PASSWORD_FILE``."""
-    path = env.get("DOBRO_SMTP_PASSWORD_FILE", "").strip()
+    return secret_setting(env, "DOBRO_SMTP_PASSWORD")
+
+
+def secret_setting(env: Mapping[str, str], name: str) -> str:
+    """The setting ``name``, or the first line of the file named by ``<name>_FILE``."""
+    path = env.get(f"{name}_FILE", "").strip()
     if not path:
-        return env.get("DOBRO_SMTP_PASSWORD", "")
+        return env.get(name, "")
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"DOBRO_SMTP_PASSWORD_FILE {path!r} cannot be read "
+        raise ValueError(f"{name}_FILE {path!r} cannot be read "
                          f"({type(exc).__name__})") from None
     return text.splitlines()[0] if text else ""
+
+
+def lrs_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """The Learning Record Store for xAPI statements (services/xapi.py): its endpoint, key
+    and secret (``DOBRO_LRS_SECRET`` or ``DOBRO_LRS_SECRET_FILE``, kept in a ``Secret``);
+    no endpoint: no statements."""
+    endpoint = env.get("DOBRO_LRS_ENDPOINT", "").strip()
+    key = env.get("DOBRO_LRS_KEY", "").strip()
+    secret = secret_setting(env, "DOBRO_LRS_SECRET")
+    if endpoint and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", endpoint):
+        raise ValueError("DOBRO_LRS_ENDPOINT must be the LRS's xAPI address such as "
+                         f"https://lrs.example.org/xAPI/, not {endpoint!r}")
+    if endpoint and not (key and secret):
+        raise ValueError("DOBRO_LRS_KEY and DOBRO_LRS_SECRET (or DOBRO_LRS_SECRET_FILE) must "
+                         "be set when DOBRO_LRS_ENDPOINT is (the LRS's client key and secret)")
+    return {"LRS_ENDPOINT": endpoint, "LRS_KEY": key, "LRS_SECRET": Secret(secret)}
 
 
 def _looks_like_address(value: str) -> bool:

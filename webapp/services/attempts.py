@@ -42,6 +42,7 @@ from webapp.models import (
     User,
     utcnow,
 )
+from webapp.services import xapi
 
 # Answers that reach the server a little after the deadline (a slow phone
 # network) still count; anything later is refused and the attempt is closed.
@@ -267,6 +268,8 @@ def _close(db: Session, attempt: Attempt, state: str, now: datetime,
                                                                 strict=True))]
     if scored:  # what the quiz statistics read (webapp.services.statistics)
         db.connection().execute(insert(QuestionScore.__table__), scored)  # type: ignore[attr-defined]
+    xapi.quiz_finished(db, attempt, score=result.score, points=result.points,
+                       passed=values["passed"], submitted_at=now)
     db.commit()
     for name, value in values.items():  # the row as committed, without reading it back
         set_committed_value(attempt, name, value)

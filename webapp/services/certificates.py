@@ -42,7 +42,7 @@ from webapp.models import (
     User,
     utcnow,
 )
-from webapp.services import audit, completion, mail_messages
+from webapp.services import audit, completion, mail_messages, xapi
 
 MAX_REASON = 500
 PDF_JOB = "certificate-pdf"  # renders and stores a certificate's PDF (certificate_pdf.py)
@@ -155,6 +155,7 @@ def _new(db: Session, user: User, course: CompiledCourse, iss: Issuer, topic_id:
     _log(db, cert, "issued", by, reason, now)
     _queue_pdf(db, cert)
     mail_messages.certificate_issued(db, cert, user)
+    xapi.certificate_earned(db, cert)
     return cert
 
 

@@ -19,6 +19,8 @@ reports and the donor report. Where the data lives, table by table:
 - ``answer``: the free text of text questions blanked (the grade stays in
   ``question_score``); the cached quiz statistics (``shared_cache``), which hold answers'
   text, dropped (computed again at the next view);
+- ``job``: the learner's xAPI statements not sent yet (services/xapi.py) are dropped; those
+  sent carry only an opaque id (a keyed hash of the user id), never a name or an address;
 - ``review_card``, ``review_log``: the person's spaced-review cards and their answers in the
   review (services/review.py): deleted;
 - uploads of participant lists waiting for confirmation (``instance/imports``) are deleted,
@@ -63,7 +65,7 @@ from webapp.models import (
     User,
     utcnow,
 )
-from webapp.services import audit, certificates, pending_imports, review
+from webapp.services import audit, certificates, pending_imports, review, xapi
 from webapp.services.accounts import MAX_PASSWORD
 from webapp.services.certificate_pdf import STORED_KIND
 from webapp.services.statistics import CACHE_PREFIX as STATISTICS_CACHE
@@ -112,6 +114,7 @@ def pseudonymise(db: Session, user: User, by: User, reason_channel: str,
     _mail(db, user.id)
     _answers(db, user.id)
     review.erase(db, user.id)  # the review's cards and answers: what they recalled, when
+    xapi.drop_pending(db, user.id)  # statements not sent yet (those sent name no one)
     # Cached quiz statistics hold the text of answers: computed again on the next view.
     db.exec(delete(SharedCache).where(col(SharedCache.key).startswith(STATISTICS_CACHE)))
     _sign_in_traces(db, user)

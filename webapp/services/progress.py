@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from course.compiled import CompiledCourse, Module, Topic
 from course.rules import Outcome
 from webapp.models import Attempt, ModuleProgress, User, utcnow
+from webapp.services import xapi
 
 # Time between two signs of life on a page counts as study time up to this much:
 # a tab left open overnight is not a night of study.
@@ -140,6 +141,8 @@ def opened(db: Session, user: User, module: Module, row: Seen | None,
         except IntegrityError:
             db.rollback()
             return
+        assert user.id is not None
+        xapi.module_experienced(db, user.id, module.id, module.title, module.topic, now)
     db.commit()
 
 
@@ -163,6 +166,8 @@ def mark_studied(db: Session, user: User, module: Module, done: dict[str, Module
     now = now or utcnow()
     row = _record(db, user, module)
     _count_time(row, now)
+    if row.studied_at is None:
+        xapi.module_completed(db, row.user_id, module.id, module.title, module.topic, now)
     row.studied_at = row.studied_at or now
     row.studied_version = module.version
     db.add(row)

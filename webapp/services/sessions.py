@@ -42,7 +42,7 @@ from webapp.models import (
     User,
     utcnow,
 )
-from webapp.services import accounts, dashboard, ical
+from webapp.services import accounts, dashboard, ical, xapi
 from webapp.services.dashboard import TopicRow
 
 CHECKIN_ALPHABET = accounts.CODE_ALPHABET
@@ -304,6 +304,8 @@ def mark(db: Session, found: TrainingSession, user_id: int, status: str, by: Use
     db.add(AttendanceChange(session_id=found.id, user_id=user_id, old_status=old,  # type: ignore[arg-type]
                             new_status=status, via=via, changed_by=by.id if by else None,
                             changed_at=now))
+    if status in ATTENDED and old not in ATTENDED:
+        xapi.session_attended(db, user_id, found, now)
     db.flush()
     return True
 
