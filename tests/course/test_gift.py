@@ -63,6 +63,62 @@ Match the following countries with their corresponding capitals.{=Canada->Ottawa
     assert questions[5].pairs == (("Canada", "Ottawa"), ("Italy", "Rome"), ("Japan", "Tokyo"))
 
 
+# Shaped like Moodle's tests/fixtures (questions.gift.txt, questions_in_category.gift.txt):
+# names with spaces after "::", answers indented, " # " around feedback, a format per
+# answer, escaped "=" and ":" inside HTML attributes, an empty feedback after "#".
+MOODLE_LIKE = """// question: 0  name: switch category to $course$/Default for Нови
+$CATEGORY: $course$/Default for Нови
+
+// question: 2  name: Дейности
+::Дейности::[html]Свържете <b>дейността</b> с описанието.{
+    =[html]Обсъждане по <i>всяко</i> време. -> Форум
+    =[moodle]Учителят задава въпрос с избор. -> Избор
+    =[plain]Записи, които всеки добавя *сам*. -> База данни
+    =[markdown]Страници, които **всеки** редактира. -> Уики
+    = -> Чат
+}
+
+::Q2:: Кое е между оранжево и зелено?
+{
+    =жълто # вярно; браво!
+    ~червено # [html]<b>не</b>, жълто е
+    ~[plain]синьо # не, жълто е
+}
+
+::Q5:: Число от 1 до 5? {#3:2~#Съвсем не}
+
+::Поздрав::[html]<a href\\="https\\://example.org/bonjour.mp3">Чуйте поздрава\\:</a><br />Кой език?{
+\t~Английски#Слушайте пак.
+\t=Френски#Браво!
+}
+
+::Потребител::[html]Който ползва Moodle, е ...{
+\t=%100%Moodler#
+}
+"""
+
+
+def test_moodle_fixture_like_bank() -> None:
+    result = read_gift(MOODLE_LIKE, "bank.gift")
+    assert result.problems == []
+    assert result.categories == ["$course$/Default for Нови"]
+    match, single, number, link, short = result.questions
+    assert match.text == "Свържете **дейността** с описанието."
+    assert match.pairs == (("Обсъждане по *всяко* време.", "Форум"),
+                           ("Учителят задава въпрос с избор.", "Избор"),
+                           ("Записи, които всеки добавя \\*сам\\*.", "База данни"),
+                           ("Страници, които **всеки** редактира.", "Уики"))
+    assert match.distractors == ("Чат",)
+    assert single.choices == (Choice("жълто", 100, "вярно; браво!"),
+                              Choice("червено", 0, "**не**, жълто е"),
+                              Choice("синьо", 0, "не, жълто е"))
+    assert (number.number_answers, number.feedback_other) == ((NumberAnswer(1, 5, 100),),
+                                                             "Съвсем не")
+    assert link.id == "pozdrav"
+    assert link.text == "[Чуйте поздрава:](https://example.org/bonjour.mp3) Кой език?"
+    assert short.text_answers == (TextAnswer("Moodler", 100),)
+
+
 def test_name_becomes_the_id_cyrillic_transliterated() -> None:
     q = one("::Столица на България::Коя е столицата?{=София ~Пловдив}")
     assert q.id == "stolitsa-na-balgariya"
