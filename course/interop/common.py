@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 
 from course.errors import Problem, Severity
 from course.model import Question, Quiz, QuizKind
+from course.quizload import default_review
 
 MAX_ID = 48  # characters of a question id made from a name
 MAX_BYTES = 4 * 1024 * 1024  # a question bank larger than this is refused, not parsed
@@ -53,7 +54,7 @@ def as_quiz(questions: list[Question], quiz_id: str, title: str, kind: QuizKind,
     """Make the quiz an import writes: a pool, or a self-check with the default settings."""
     path = f"quizzes/{topic}/{quiz_id}.yaml"
     return Quiz(id=quiz_id, title=title, kind=kind, path=path, topic=topic, version="",
-                questions=tuple(questions))
+                questions=tuple(questions), review=default_review(kind))
 
 
 def make_id(name: str, taken: set[str], fallback: str) -> str:

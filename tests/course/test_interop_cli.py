@@ -95,7 +95,8 @@ def test_import_with_id_kind_title_and_out(root: Path, bank: Path, tmp_path: Pat
                        "Самопроверка – бюджет", "--out", out_file)
     assert code == 0, out
     text = out_file.read_text(encoding="utf-8")
-    assert "id: budzhet-proverka\ntitle: Самопроверка – бюджет\nkind: self-check\n" in text
+    assert text.startswith("schema: 1\nid: budzhet-proverka\ntitle: Самопроверка – бюджет\n"
+                           "kind: self-check\npass_mark: 0\nattempts: 0\nquestions:\n")
     assert not (root / "quizzes/resursi/budzhet-gift.yaml").exists()
 
 
