@@ -246,3 +246,15 @@ def test_a_sco_opened_as_a_plain_file_reports_nothing_and_breaks_nothing(
     desktop.get_by_role("button", name="Провери").click()
     assert desktop.locator(".total").inner_text().startswith("Резултат: 100%")
     assert not errors
+
+
+def test_suspend_data_stays_within_scorm_12s_4096_characters(desktop: Any, lms: str) -> None:
+    frame = launch(desktop, lms, "mini/first.html")
+    scroll_to(frame, "органи-на-общината")
+    frame.locator("fieldset[data-type=text] input").fill("съвет " * 1000)
+    frame.get_by_role("button", name="Провери").click()
+    values = end(desktop)["values"]
+    assert len(values["cmi.suspend_data"]) <= 4096
+    # The answers are dropped, the reading position kept.
+    assert json.loads(values["cmi.suspend_data"]) == {"l": "quiz-title", "r": 1, "g": 0, "a": []}
+    assert values["cmi.core.lesson_location"] == "quiz-title"
