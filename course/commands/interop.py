@@ -30,6 +30,7 @@ from course.interop.common import MAX_BYTES, ImportResult, as_quiz, make_id
 from course.interop.quizyaml import quiz_yaml
 from course.load import decode
 from course.model import Quiz
+from course.quizload import MAX_QUESTIONS
 from course.wording import count, did_you_mean
 
 TYPE_NAMES = {"single": "с един верен отговор", "multiple": "с няколко верни отговора",
@@ -115,6 +116,10 @@ def run_import(args: argparse.Namespace, reader: ImportReader) -> int:
     result = ImportResult(problems=problems)
     if text is not None:
         result = reader(text, str(args.file), sections(root))
+    if len(result.questions) > MAX_QUESTIONS:
+        result.report(str(args.file), 1, 1, "error",
+                      f"{len(result.questions)} въпроса са повече от {MAX_QUESTIONS}, колкото "
+                      "побира един тест — разделете файла (по категории)", "too-many")
     print(_summary(result, args.file))
     print_problems(result.problems, False)
     if result.has_errors or not result.questions:

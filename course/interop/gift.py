@@ -287,7 +287,10 @@ class _Reader:
             if text == "*" and weight == 0:
                 other = feedback
                 continue
-            found.append(TextAnswer(unescape(text), weight, feedback))
+            if re.search(r"(?<!\\)\*", text):
+                self.problem(at, f"„*“ в „{unescape(text)}“: в Moodle е заместващ знак, Dobro "
+                             "сравнява отговора буквално", "gift-wildcard", "warning")
+            found.append(TextAnswer(unescape(text).replace("\\*", "*"), weight, feedback))
         return {"type": "text", "text_answers": tuple(found), "feedback_other": other}
 
     def numeric(self, answers: Span, fmt: str, pos: Pos) -> dict[str, Any]:

@@ -100,8 +100,9 @@ class _Writer:
         return f"\t{text}\n"
 
     def text_answers(self, q: Question) -> str:
-        out = [f"\t={self.weight(q, a.weight)}{escape(a.text)}{_feedback(a.feedback)}\n"
-               for a in q.text_answers]
+        # A "*" in a short answer is Moodle's wildcard; "\*" is the character itself.
+        out = [f"\t={self.weight(q, a.weight)}{escape(a.text.replace('*', chr(92) + '*'))}"
+               f"{_feedback(a.feedback)}\n" for a in q.text_answers]
         if q.feedback_other:
             out.append(f"\t=%0%*#{escape(q.feedback_other)}\n")
         return "".join(out)

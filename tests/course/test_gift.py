@@ -308,6 +308,7 @@ def test_essay_and_description_are_warned_the_rest_imported() -> None:
     ("Свържете.{=А -> 1 =Б}", "1:19", "gift-match"),
     ("Кое?{текст ~А =Б}", "1:6", "gift-answer"),
     ("// [points:0]\nКое?{=А ~Б}", "1:1", "bad-value"),
+    ("::без-текст::{T}", "1:1", "gift-empty"),
 ])
 def test_broken_input_at_line_and_column(text: str, where: str, code: str) -> None:
     found = [p for p in read_gift(text, "bank.gift").problems if p.is_error]
@@ -427,3 +428,14 @@ def test_export_of_every_type_reads_back() -> None:
     assert "3.14..3.15" in text and "=%50%3:1" in text and "= -> 3" in text
     back = read_gift(text, "x").questions
     assert [plain(q) for q in back] == [plain(q) for q in questions]
+
+
+def test_a_star_in_a_short_answer_is_moodles_wildcard() -> None:
+    questions, problems = read("Колко е 5 по 3?{=5\\*3 е 15 =%50%15*}")
+    assert [a.text for a in questions[0].text_answers] == ["5*3 е 15", "15*"]
+    assert problems == ["bank.gift:1:28: warning: „*“ в „15*“: в Moodle е заместващ знак, "
+                        "Dobro сравнява отговора буквално [gift-wildcard]"]
+    q = Question(id="z", type="text", text="Т?", points=1, text_answers=(TextAnswer("5*3", 100),))
+    text, _ = write_gift(make_quiz(q))
+    assert "=%100%5\\\\*3\n" in text
+    assert read_gift(text, "x").questions[0].text_answers == (TextAnswer("5*3", 100),)
