@@ -34,6 +34,7 @@ class ImportResult:
     questions: list[Question] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)  # as met, for the report
+    images: dict[str, bytes] = field(default_factory=dict)  # course path → bytes, to write
 
     def report(self, path: str, line: int, col: int, severity: Severity, message: str,
                code: str) -> None:

@@ -38,9 +38,8 @@ _COMBINED = ("correctfeedback", "partiallycorrectfeedback", "incorrectfeedback")
 
 @dataclass
 class MoodleImport(ImportResult):
-    """An import's questions and problems, the images to write and each question's name."""
+    """An import's questions, problems and images, and the Moodle name of each question."""
 
-    images: dict[str, bytes] = field(default_factory=dict)  # course-relative path → bytes
     names: dict[str, str] = field(default_factory=dict)  # question id → its Moodle name
 
 
