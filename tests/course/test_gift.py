@@ -6,6 +6,8 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from course.errors import Problem
 from course.interop.gift import read_gift
@@ -439,3 +441,34 @@ def test_a_star_in_a_short_answer_is_moodles_wildcard() -> None:
     text, _ = write_gift(make_quiz(q))
     assert "=%100%5\\\\*3\n" in text
     assert read_gift(text, "x").questions[0].text_answers == (TextAnswer("5*3", 100),)
+
+
+# Properties -----------------------------------------------------------------------------
+
+_CHARS = "аб АБ xy{}=~#:\\*[]%->_/\n"
+_texts = st.text(alphabet=_CHARS, min_size=1, max_size=12).map(str.strip).filter(
+    lambda t: bool(t) and not t.startswith("//") and t != "*")
+_weights = st.sampled_from([100.0, 50.0, 0.0, -50.0, 33.333333333333336, -100.0])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=_CHARS + "TF\t", max_size=80))
+def test_any_text_gives_problems_never_an_exception(text: str) -> None:
+    result = read_gift(text, "f")
+    lines = max(1, len(text.splitlines()))
+    assert all(1 <= p.line <= lines and p.col >= 1 for p in result.problems)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_texts, _weights, _texts), min_size=2, max_size=4,
+                unique_by=lambda c: c[0]),
+       _texts, st.lists(st.tuples(_texts, _weights), min_size=1, max_size=3))
+def test_any_question_round_trips(choices: list[tuple[str, float, str]], text: str,
+                                  answers: list[tuple[str, float]]) -> None:
+    choice_q = Question(id="c", type="multiple", text=text, points=1,
+                        choices=tuple(Choice(t, w, f) for t, w, f in choices))
+    text_q = Question(id="t", type="text", text=text, points=2, explanation=text,
+                      text_answers=tuple(TextAnswer(t.replace("\n", " "), w) for t, w in answers))
+    gift, _ = write_gift(make_quiz(choice_q, text_q))
+    back = read_gift(gift, "x")
+    assert [plain(q) for q in back.questions] == [plain(choice_q), plain(text_q)]
