@@ -62,6 +62,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from webapp.views import authoring as authoring_views
     from webapp.views import erasure as erasure_views
     from webapp.views import review as review_views
+    from webapp.views import surveys as survey_views
 
     app.url_map.converters["int"] = routing.DatabaseId  # before any view's rule is added
     i18n.init_app(app)
@@ -96,6 +97,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(privacy.bp)
     app.register_blueprint(audit_views.bp)
     app.register_blueprint(mail.bp)
+    app.register_blueprint(survey_views.bp)
     app.register_blueprint(review_views.bp)
     return app
 

@@ -10,7 +10,7 @@ course can never change a past attempt.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Final, Literal
 
 from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint, text
@@ -639,3 +639,43 @@ class ReviewLog(SQLModel, table=True):
 
     # The trainers' activity figures: a group's reviews in the last days (0016).
     __table_args__ = (Index("ix_review_log_user_at", "user_id", "reviewed_at"),)
+
+
+# --- Evaluation surveys (issue 18 item 1): anonymous responses -------------------------------
+
+
+class SurveyResponse(SQLModel, table=True):
+    """One anonymous answer sheet of an evaluation survey.
+
+    Nothing here leads back to the person: no user id, a random (uuid4) key rather than a
+    serial that would follow the order of ``SurveyAnswered``, and no time at all. The context
+    kept for the results is coarse: the session (and its trainer) or the topic, and the
+    respondent's organisation kind and audience.
+    """
+
+    __tablename__ = "survey_response"
+
+    id: str = Field(primary_key=True, max_length=32)  # uuid4().hex
+    survey_id: str = Field(max_length=100)
+    survey_version: str = Field(max_length=16, default="")
+    topic_id: str = Field(max_length=100, index=True)
+    session_id: int | None = Field(default=None, foreign_key="training_session.id", index=True)
+    trainer_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    organisation_kind: str = Field(max_length=20, default="")  # an ORGANISATION_KINDS or ""
+    audience: str = Field(max_length=50, default="")
+    # question id → the chosen option's index, a list of them (multiple), or the text (open)
+    answers: Any = Field(default=None, sa_column=Column(JSON, nullable=False))
+
+    __table_args__ = (Index("ix_survey_response_survey_session", "survey_id", "session_id"),)
+
+
+class SurveyAnswered(SQLModel, table=True):
+    """That a person has answered a survey (for a session: ``session_id``; 0 for a topic's
+    survey) — so that they are not asked again. Holds no answer, and only the day."""
+
+    __tablename__ = "survey_answered"
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    survey_id: str = Field(max_length=100, primary_key=True)
+    session_id: int = Field(default=0, primary_key=True)  # 0: the topic's survey
+    answered_on: date

@@ -518,6 +518,12 @@ REVIEWED: dict[str, dict[str, str]] = {
                        "comment": "a trainer's note on it", "sha256": "hash", "path": "course",
                        "status": "kept"},
     "job_runner": {"name": "host and process"},
+    # Anonymous: nothing in a response leads to its person, so erasure has nothing to find;
+    # open answers are kept (docs/privacy: they cannot be linked to anyone).
+    "survey_response": {"id": "random", "survey_id": "course", "survey_version": "course",
+                        "topic_id": "course", "organisation_kind": "coarse, kept",
+                        "audience": "coarse, kept", "answers": "anonymous, kept"},
+    "survey_answered": {"survey_id": "deleted"},
     "review_card": {"module_id": "deleted", "quiz_id": "deleted", "question_id": "deleted",
                     "question_key": "deleted"},
     "review_log": {"rated_by": "deleted", "result": "deleted", "response": "deleted"},

@@ -61,6 +61,7 @@ from webapp.models import (
     MailPreference,
     SharedCache,
     StoredFile,
+    SurveyAnswered,
     Throttle,
     User,
     utcnow,
@@ -147,8 +148,9 @@ def _account(db: Session, user: User) -> None:
 
 
 def _sign_in_traces(db: Session, user: User) -> None:
+    # SurveyAnswered: which surveys the person answered (their answers are anonymous, kept).
     for column in (LoginSession.user_id, KnownAddress.user_id, CalendarFeed.user_id,
-                   MailPreference.user_id, Invitation.user_id):
+                   MailPreference.user_id, Invitation.user_id, SurveyAnswered.user_id):
         db.exec(delete(column.class_).where(col(column) == user.id))  # type: ignore[attr-defined]
     if user.username:
         name = user.username.lower()

@@ -42,6 +42,7 @@ from webapp.services import (
     sessions,
     specialisms,
 )
+from webapp.services.surveys import invitations as survey_invitations
 from webapp.templating import day
 
 bp = Blueprint("learn", __name__)
@@ -64,13 +65,15 @@ def home() -> str:
     facts = next_step.gather(database, user, course, store().build_dir)
     recommended = specialisms.recommendation(course, user, done)
     upcoming = sessions.upcoming_for(database, user)
+    invites = survey_invitations(database, course, user, [
+        s.requirement.topic_id for s in facts.outcome.statuses if s.complete])
     assert user.id is not None
     deck = review.sync(database, user.id, course, store().build_dir, {
         m: r.studied_at for m, r in done.items() if r.studied_at is not None})
     database.commit()  # the cards of modules studied since the last visit
     return render_template(
         "learn/dashboard.html", course=course, user=user, recommended=recommended, deck=deck,
-        specialism_form=specialism_form(course, user),
+        specialism_form=specialism_form(course, user), survey_invites=invites,
         topics=progress.topic_progress(list(facts.tracks), done, facts.outcome),
         step=next_step.home_step(course, facts, done, [
             s.module for s in recommended.steps] if recommended else ()),

@@ -31,6 +31,7 @@ from webapp.models import (
 )
 from webapp.services import audit, donor_report
 from webapp.services.donor_report import Filters, FunnelRow, Indicator, Report
+from webapp.services.surveys import satisfaction
 from webapp.templating import day
 
 bp = Blueprint("reports", __name__, url_prefix="/trainer/reports")
@@ -186,7 +187,8 @@ def donor() -> str:
         filters=report.filters, query=_query(report.filters), description=describe(report.filters),
         charts=_charts(report), kinds=[(k, kind_label(k)) for k in ORGANISATION_KINDS],
         labels=INDICATOR_LABELS, definitions=INDICATOR_DEFINITIONS, stages=STAGE_LABELS,
-        row_label=_label, percent=_percent)
+        row_label=_label, percent=_percent,
+        satisfaction=satisfaction(db.session(), course, report.filters.kind))
 
 
 def _funnel_sheet(book: Workbook, title: str, first: str, rows: list[tuple[str, Any]]) -> None:
