@@ -1,8 +1,9 @@
-"""``dobro import gift`` and ``dobro export gift``: question banks to and from Moodle.
+"""``dobro import gift|moodle-xml``, ``dobro export gift|moodle-xml``: banks to and from Moodle.
 
 Import writes a quiz file in Dobro's format and reports what it imported and every
 problem as ``FILE:line:col: error|warning: message``; on errors nothing is written
-(exit 1). Export writes the quiz's questions as GIFT and reports what GIFT cannot
+(exit 1); a Moodle XML import also writes its embedded images. Export writes the
+quiz's questions as GIFT or Moodle XML and reports what the format or Moodle cannot
 hold. The ``import`` group is made here and ``export`` shared with
 ``course.commands.publish`` (``common.verb_group``): other formats add their
 sub-verbs next to ``gift``.
@@ -29,7 +30,7 @@ from course.fields import ID_RE
 from course.interop.common import MAX_BYTES, ImportResult, as_quiz, make_id
 from course.interop.quizyaml import quiz_yaml
 from course.load import decode
-from course.model import Quiz
+from course.model import Course, Quiz
 from course.quizload import MAX_QUESTIONS
 from course.wording import count, did_you_mean
 
@@ -40,10 +41,13 @@ PUBLICATIONS = "build/publications"
 # An importer: the file's text, the path to name in problems and the course's sections
 # (``module``, ``module#anchor``) in; questions and problems out.
 ImportReader = Callable[[str, str, Collection[str] | None], ImportResult]
+# An importer that reads the file itself (bytes, embedded images): its path, the new
+# quiz's id (its images' folder) and the course's sections in.
+FileReader = Callable[[Path, str, Collection[str] | None], ImportResult]
 
 
 def add_verbs(verbs: Verbs) -> None:
-    """Add ``import gift`` and ``export gift`` to the ``dobro`` parser."""
+    """Add ``import gift|moodle-xml`` and ``export gift|moodle-xml`` to the ``dobro`` parser."""
     im_verbs = verb_group(verbs, "import", "внос на въпроси от други системи (Moodle)")
     p_im = im_verbs.add_parser(
         "gift", help="банка въпроси във формат GIFT (Moodle) → тест в quizzes/",
@@ -63,6 +67,28 @@ def add_verbs(verbs: Verbs) -> None:
     p_ex.add_argument("--out", type=Path,
                       help=f"GIFT файлът (по подразбиране DIR/{PUBLICATIONS}/QUIZ_ID.gift.txt)")
     p_ex.set_defaults(handler=run_export_gift)
+    _add_moodle_xml(im_verbs, ex_verbs)
+
+
+def _add_moodle_xml(im_verbs: Verbs, ex_verbs: Verbs) -> None:
+    p_im = im_verbs.add_parser(
+        "moodle-xml", help="банка въпроси във формат Moodle XML → тест в quizzes/",
+        description="Превръща файл Moodle XML (износ от банката с въпроси на Moodle) в YAML "
+                    "файл на тест, а вградените картинки – във файлове в modules/TOPIC/img/. "
+                    "Съобщава какво е внесено и всеки проблем с ред и колона; при грешки не "
+                    "записва нищо. Файл с DTD (<!DOCTYPE>) не се чете.")
+    add_import_arguments(p_im)
+    p_im.set_defaults(handler=run_import_moodle_xml)
+    p_ex = ex_verbs.add_parser(
+        "moodle-xml", help="въпросите на тест във формат Moodle XML",
+        description="Записва въпросите на теста и картинките им като файл Moodle XML, който "
+                    "Moodle внася (Банка с въпроси → Внасяне → Moodle XML). Каквото Moodle "
+                    "може да не приеме (подреждане преди 4.4, необичайни тегла), се изброява.")
+    p_ex.add_argument("quiz", metavar="QUIZ_ID", help="id на теста или банката")
+    p_ex.add_argument("dir", nargs="?", type=Path, help="папката на курса (по подразбиране .)")
+    p_ex.add_argument("--out", type=Path, help="файлът Moodle XML (по подразбиране "
+                                               f"DIR/{PUBLICATIONS}/QUIZ_ID.moodle.xml)")
+    p_ex.set_defaults(handler=run_export_moodle_xml)
 
 
 def add_import_arguments(parser: argparse.ArgumentParser) -> None:
@@ -103,7 +129,19 @@ def run_import_gift(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace, reader: ImportReader) -> int:
-    """Read ``args.file`` with ``reader``, report, and write the quiz unless there are errors."""
+    """Read ``args.file`` (UTF-8 text) with ``reader``, report, and write the quiz unless
+    there are errors."""
+    def read_text(path: Path, _quiz_id: str, refs: Collection[str] | None) -> ImportResult:
+        text, problems = read_input(path)
+        return reader(text, str(path), refs) if text is not None else ImportResult(
+            problems=problems)
+
+    return run_file_import(args, read_text)
+
+
+def run_file_import(args: argparse.Namespace, reader: FileReader) -> int:
+    """Read ``args.file`` with ``reader``; report, and write the quiz and its images unless
+    there are errors."""
     root: Path = args.root or default_root()
     target = _target(args, root)
     if target is None:
@@ -112,10 +150,8 @@ def run_import(args: argparse.Namespace, reader: ImportReader) -> int:
     if not args.file.is_file():
         print(f"dobro: {args.file}: няма такъв файл", file=sys.stderr)
         return EXIT_USAGE
-    text, problems = read_input(args.file)
-    result = ImportResult(problems=problems)
-    if text is not None:
-        result = reader(text, str(args.file), sections(root))
+    result = reader(args.file, quiz_id, sections(root))
+    result.problems.extend(image_clashes(root, result.images, args.force))
     if len(result.questions) > MAX_QUESTIONS:
         result.report(str(args.file), 1, 1, "error",
                       f"{len(result.questions)} въпроса са повече от {MAX_QUESTIONS}, колкото "
@@ -123,18 +159,41 @@ def run_import(args: argparse.Namespace, reader: ImportReader) -> int:
     print(_summary(result, args.file))
     print_problems(result.problems, False)
     if result.has_errors or not result.questions:
-        print("Нищо не е записано." if result.has_errors or text is None
+        print("Нищо не е записано." if result.has_errors
               else "Няма въпроси за внасяне — нищо не е записано.")
         return EXIT_CONTENT
     title = args.title or _title(result, args.file)
     quiz = as_quiz(result.questions, quiz_id, title, args.kind, args.topic)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(quiz_yaml(quiz), encoding="utf-8")
+    for rel, data in result.images.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+    if result.images:
+        print(f"{count(len(result.images), 'картинка е записана', 'картинки са записани')} в "
+              f"{root / 'modules' / args.topic / 'img'}.")
     missing = sum(q.ref is None for q in quiz.questions)
     print(f"Записано в {out}. Проверете го с „dobro check“"
           + (f"; добавете „ref“ (раздела, който въпросът проверява) към "
              f"{count(missing, 'въпрос', 'въпроса')}." if missing else "."))
     return EXIT_OK
+
+
+def image_clashes(root: Path, images: dict[str, bytes], force: bool) -> list[Problem]:
+    """An error for each image that would land outside ``modules/`` or, without ``force``,
+    replace a different file."""
+    base = (root / "modules").resolve()
+    problems = []
+    for rel, data in images.items():
+        path = (root / rel).resolve()
+        if not path.is_relative_to(base):
+            problems.append(Problem(rel, 1, 1, "error", "картинката би отишла извън modules/ — "
+                                    "проверете --topic", "image-outside"))
+        elif path.exists() and not force and path.read_bytes() != data:
+            problems.append(Problem(rel, 1, 1, "error", "вече има такъв файл с друго "
+                                    "съдържание — преместете го или добавете --force",
+                                    "image-exists"))
+    return problems
 
 
 def sections(root: Path) -> set[str] | None:
@@ -192,18 +251,19 @@ def run_export_gift(args: argparse.Namespace) -> int:
     found = find_quiz(args)
     if isinstance(found, int):
         return found
-    text, problems = write_gift(found)
-    out: Path = args.out or (args.dir or default_root()) / PUBLICATIONS / f"{found.id}.gift.txt"
+    quiz = found[1]
+    text, problems = write_gift(quiz)
+    out: Path = args.out or (args.dir or default_root()) / PUBLICATIONS / f"{quiz.id}.gift.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
     print_problems(problems, False)
-    written = len(found.questions) - sum(p.code == "gift-unsupported" for p in problems)
+    written = len(quiz.questions) - sum(p.code == "gift-unsupported" for p in problems)
     print(f"{count(written, 'въпрос е записан', 'въпроса са записани')} в {out}.")
     return EXIT_OK
 
 
-def find_quiz(args: argparse.Namespace) -> Quiz | int:
-    """The quiz ``args.quiz`` of the course, with its pool's questions; else an exit code."""
+def find_quiz(args: argparse.Namespace) -> tuple[Course, Quiz] | int:
+    """The course and its quiz ``args.quiz``, with its pool's questions; else an exit code."""
     from course.build import check
 
     root: Path = args.dir or default_root()
@@ -224,4 +284,32 @@ def find_quiz(args: argparse.Namespace) -> Quiz | int:
         print_problems(own, False)
         print("Тестът има грешки — поправете ги и опитайте отново.")
         return EXIT_CONTENT
-    return quiz
+    return course, quiz
+
+
+def run_export_moodle_xml(args: argparse.Namespace) -> int:
+    """Write a quiz's questions, with their images, as a Moodle XML file."""
+    from course.interop.moodleexport import course_images, write_moodle_xml
+
+    found = find_quiz(args)
+    if isinstance(found, int):
+        return found
+    course, quiz = found
+    root: Path = args.dir or default_root()
+    topics = {t.id: t.title for t in course.manifest.topics} if course.manifest else {}
+    text, problems = write_moodle_xml(quiz, topics.get(quiz.topic, quiz.topic),
+                                      course_images(root, quiz.topic))
+    out: Path = args.out or root / PUBLICATIONS / f"{quiz.id}.moodle.xml"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    print_problems(problems, False)
+    print(f"{count(len(quiz.questions), 'въпрос е записан', 'въпроса са записани')} в {out}.")
+    return EXIT_OK
+
+
+def run_import_moodle_xml(args: argparse.Namespace) -> int:
+    """Import a Moodle XML file as a quiz file and its images."""
+    from course.interop.moodlexml import read_moodle_xml_file
+
+    return run_file_import(args, lambda path, quiz_id, refs: read_moodle_xml_file(
+        path, quiz_id, args.topic, str(path), refs))

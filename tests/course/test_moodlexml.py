@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from course.build import check
+from course.cli import main
 from course.errors import Problem
 from course.interop import moodlexml
 from course.interop.common import as_quiz
@@ -331,3 +332,95 @@ def test_an_image_the_file_does_not_carry_is_its_description_and_said() -> None:
     result = read(xml)
     assert result.questions[0].text == "Вижте карта"
     assert [(p.line, p.code) for p in result.problems] == [(5, "image-missing")]
+
+
+# --- The commands, as a trainer runs them ---------------------------------------------------
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    """A copy of the repository's course, safe to write into."""
+    course = tmp_path / "course"
+    for folder in ("modules", "quizzes"):
+        shutil.copytree(ROOT / folder, course / folder)
+    return course
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str]:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out + err
+
+
+def test_import_command_writes_the_quiz_and_its_image(root: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run(capsys, "import", "moodle-xml", SAMPLE, "--topic", "samoupravlenie",
+                    "--id", "kvorum", "--root", root)
+    assert code == 0, out
+    assert out.startswith(f"Прочетени 7 въпроса от {SAMPLE} (")
+    assert "Категории в Moodle: $course$/top/Общински съвет/Кворум и мнозинства." in out
+    assert f"{SAMPLE}:255:3: warning: въпросът „Плъзнете думите“" in out
+    assert (root / "modules/samoupravlenie/img/kvorum/shema-1.png").read_bytes() == PNG
+    text = (root / "quizzes/samoupravlenie/kvorum.yaml").read_text(encoding="utf-8")
+    assert text.startswith("schema: 1\nid: kvorum\ntitle: Кворум и мнозинства\nkind: pool\n")
+    assert not [p for p in check(root)[1] if p.is_error]
+
+
+def test_import_command_with_an_error_writes_nothing(root: Path, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(SAMPLE.read_bytes().replace(b'fraction="-50"', b'fraction="minus"'))
+    code, out = run(capsys, "import", "moodle-xml", broken, "--topic", "samoupravlenie",
+                    "--root", root)
+    assert code == 1
+    assert f"{broken}:110:5: error: въпросът „Мотиви към наредба“: тежестта" in out
+    assert out.rstrip().endswith("Нищо не е записано.")
+    assert not (root / "quizzes/samoupravlenie/broken.yaml").exists()
+    assert not (root / "modules/samoupravlenie/img/broken").exists()
+
+
+def test_an_image_is_not_written_over_a_different_file(root: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    taken = root / "modules/samoupravlenie/img/kvorum/shema-1.png"
+    taken.parent.mkdir(parents=True)
+    taken.write_bytes(b"\x89PNG\r\n\x1a\nanother picture")
+    code, out = run(capsys, "import", "moodle-xml", SAMPLE, "--topic", "samoupravlenie",
+                    "--id", "kvorum", "--root", root)
+    assert code == 1 and "вече има такъв файл с друго съдържание" in out
+    assert taken.read_bytes().endswith(b"another picture")
+    code, out = run(capsys, "import", "moodle-xml", SAMPLE, "--topic", "samoupravlenie",
+                    "--id", "kvorum", "--root", root, "--force")
+    assert code == 0 and taken.read_bytes() == PNG
+
+
+def test_export_command_and_back_gives_the_same_quiz_and_image(
+        root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "import", "moodle-xml", SAMPLE, "--topic", "samoupravlenie", "--id",
+               "kvorum", "--root", root)[0] == 0
+    out_file = tmp_path / "kvorum.xml"
+    code, out = run(capsys, "export", "moodle-xml", "kvorum", root, "--out", out_file)
+    assert code == 0 and f"7 въпроса са записани в {out_file}." in out
+    xml = out_file.read_text(encoding="utf-8")
+    assert "$course$/top/Успешно местно самоуправление/Кворум и мнозинства" in xml
+    assert base64.b64encode(PNG).decode() in xml
+    code, out = run(capsys, "import", "moodle-xml", out_file, "--topic", "samoupravlenie",
+                    "--id", "kvorum-2", "--root", root)
+    assert code == 0, out
+    first = parse_quiz("a.yaml", "0" * 16, (root / "quizzes/samoupravlenie/kvorum.yaml")
+                       .read_text(encoding="utf-8"), [])
+    again = parse_quiz("b.yaml", "0" * 16, (root / "quizzes/samoupravlenie/kvorum-2.yaml")
+                       .read_text(encoding="utf-8"), [])
+    assert first is not None and again is not None
+    for before, after in zip(first.questions, again.questions, strict=True):
+        assert_same(before, after)  # the image links too: the same file, not a copy
+    assert sorted(p.name for p in (root / "modules/samoupravlenie/img").rglob("*.png")) == [
+        "shema-1.png"]
+
+
+def test_export_default_path_and_an_unknown_quiz(root: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run(capsys, "export", "moodle-xml", "resursi-banka", root)
+    assert code == 0
+    assert (root / "build/publications/resursi-banka.moodle.xml").is_file()
+    code, out = run(capsys, "export", "moodle-xml", "resursi-bank", root)
+    assert code == 2 and "може би „resursi-banka“" in out
