@@ -52,9 +52,9 @@ def charts_of(found: Results) -> dict[str, Markup]:
         if item.mean is not None:
             description += "; " + _("mean %(mean)s of %(top)s", mean=f"{item.mean:.2f}",
                                     top=len(question.options))
+        # A full bar is everyone who answered the question: each bar reads as its share.
         drawn[question.id] = charts.bar_chart(f"chart-{question.id}", question.text, rows,
-                                              float(max(item.counts, default=0) or 1),
-                                              description)
+                                              float(item.answered or 1), description)
     return drawn
 
 
