@@ -198,6 +198,7 @@ class CompiledCourse:
     # Each audience's specialisms, in the order of course.yaml (audiences without: absent).
     specialisms: dict[str, tuple[Specialism, ...]] = field(default_factory=dict)
     surveys: dict[str, Survey] = field(default_factory=dict)  # evaluation surveys, by id
+    funders: str = ""  # course.yaml's funders line: the Handbook, sign-in sheets
 
     def specialisms_of(self, audience: str | None) -> tuple[Specialism, ...]:
         """The specialisms a learner of ``audience`` may choose from (none without one)."""
@@ -258,6 +259,7 @@ def _parse(build_dir: Path, data: dict[str, Any], index: list[dict[str, Any]],
              for pid, p in data["pages"].items()}
     return CompiledCourse(
         title=data["title"], language=data.get("language") or "bg",
+        funders=data.get("funders") or "",
         introduction=pages.get(data.get("introduction") or ""),
         audiences={a["id"]: a["title"] for a in data.get("audiences", [])},
         topics=tuple(_topic(t) for t in data["topics"]),

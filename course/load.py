@@ -315,6 +315,7 @@ def _load_manifest(root: Path, problems: list[Problem],
     language = fields.text("language", default="bg")
     introduction = fields.ref("introduction")
     fresh_months = fields.integer("fresh_months", 12, low=1, high=120)
+    funders = fields.text("funders")
     handbook = fields.map("handbook")
     audiences = _audiences(fields)
     topics = tuple(t for t in (_topic(item, fields, index) for index, item in
@@ -326,7 +327,7 @@ def _load_manifest(root: Path, problems: list[Problem],
         hb.done()
     fields.done()
     return Manifest(manifest_id, title, language, audiences, topics, introduction,
-                    handbook_title, front, fresh_months=fresh_months)
+                    handbook_title, front, fresh_months=fresh_months, funders=funders)
 
 
 def _audiences(fields: Fields) -> tuple[Audience, ...]:

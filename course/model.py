@@ -121,6 +121,7 @@ class Manifest:
     handbook_front_matter: tuple[Ref, ...] = ()
     path: str = "modules/course.yaml"
     fresh_months: int = 12  # how long a file's ``reviewed`` date stays fresh
+    funders: str = ""  # who funds the programme: printed on the Handbook and sign-in sheets
 
 
 @dataclass(frozen=True)

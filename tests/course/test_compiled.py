@@ -50,6 +50,8 @@ def test_the_course_and_its_topics_come_back(compiled: tuple[Course, CompiledCou
     manifest = course.manifest
     assert manifest is not None
     assert (read.title, read.language) == (manifest.title, manifest.language)
+    assert read.funders == manifest.funders
+    assert ("USAID" in read.funders) == (manifest.id == "dobro-upravlenie")  # only ours has one
     assert read.audiences == {a.id: a.title for a in manifest.audiences}
     assert read.specialisms == {a.id: tuple(
         Specialism(s.id, s.title, a.id, s.description, tuple(r.target for r in s.first),
