@@ -8,6 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from course.build import check
 from course.cli import main
@@ -18,7 +20,7 @@ from course.interop.moodleexport import write_moodle_xml
 from course.interop.moodlefiles import MAX_IMAGE_BYTES
 from course.interop.moodlexml import MoodleImport, read_moodle_xml
 from course.interop.quizyaml import quiz_yaml
-from course.model import Question, Quiz, Ref
+from course.model import Choice, Question, Quiz, Ref, TextAnswer
 from course.quizload import parse_quiz
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -424,3 +426,39 @@ def test_export_default_path_and_an_unknown_quiz(root: Path,
     assert (root / "build/publications/resursi-banka.moodle.xml").is_file()
     code, out = run(capsys, "export", "moodle-xml", "resursi-bank", root)
     assert code == 2 and "може би „resursi-banka“" in out
+
+
+# --- Properties -------------------------------------------------------------------------------
+
+_CHARS = "аб АБ xy<>&\"']]>*_`[]()!@/#\n"
+_texts = st.text(alphabet=_CHARS, min_size=1, max_size=14).map(str.strip).filter(
+    lambda t: bool(t) and t != "*")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(min_value=0), st.integers(min_value=0, max_value=255))
+def test_any_damaged_file_gives_problems_never_an_exception(at: int, byte: int) -> None:
+    data = bytearray(SAMPLE.read_bytes())
+    data[at % len(data)] = byte
+    result = read(bytes(data))
+    lines = data.count(b"\n") + 1
+    assert all(1 <= p.line <= lines and p.col >= 1 for p in result.problems)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(_texts, _texts), min_size=2, max_size=4, unique_by=lambda c: c[0]),
+       _texts, _texts, st.lists(_texts, min_size=1, max_size=3))
+def test_any_texts_round_trip(choices: list[tuple[str, str]], text: str, explanation: str,
+                              answers: list[str]) -> None:
+    single = Question(id="s", type="single", text=text, points=1.5, explanation=explanation,
+                      choices=tuple(Choice(t, 100 if i == 0 else 0, f)
+                                    for i, (t, f) in enumerate(choices)))
+    short = Question(id="t", type="text", text=explanation, points=1,
+                     text_answers=tuple(TextAnswer(a.replace("*", "x"), 100) for a in answers),
+                     feedback_other=text)
+    quiz = replace(load(POOLS[0]), questions=(single, short))
+    xml, _ = write_moodle_xml(quiz, "Тема", lambda link: None)
+    back = read_moodle_xml(xml.encode(), "bank.xml", quiz.id, quiz.topic)
+    assert not back.has_errors, back.problems
+    for before, after in zip(quiz.questions, back.questions, strict=True):
+        assert_same(before, after)
