@@ -23,6 +23,9 @@ reports and the donor report. Where the data lives, table by table:
   sent carry only an opaque id (a keyed hash of the user id), never a name or an address;
 - ``review_card``, ``review_log``: the person's spaced-review cards and their answers in the
   review (services/review.py): deleted;
+- ``survey_answered`` (which evaluation surveys the person answered): deleted. Their answer
+  sheets (``survey_response``) are kept, open answers too: they hold no user id, no time
+  and a random key, so nothing leads from the person to them (services/surveys.py);
 - uploads of participant lists waiting for confirmation (``instance/imports``) are deleted,
   every one: they are spreadsheets of many people, kept 30 minutes at most, and this one
   may be among them; the trainer uploads again.

@@ -23,7 +23,7 @@ def context(db: Session, course: CompiledCourse, scope: Scope) -> list[tuple[str
     if scope.session_id is not None:
         session = db.get(TrainingSession, scope.session_id)
         if session is not None:
-            found.append((_("Session"), f"{session.title}, {session.municipality}, "
+            found.append((_("In-person session"), f"{session.title}, {session.municipality}, "
                                         f"{day(session.starts_at)}"))
     if scope.trainer_id is not None:
         trainer = db.get(User, scope.trainer_id)
