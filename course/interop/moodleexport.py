@@ -64,6 +64,7 @@ class _Writer:
     def __init__(self, quiz: Quiz, image: ImageSource) -> None:
         self.quiz, self.image = quiz, image
         self.problems: list[Problem] = []
+        self.count = 0
 
     def warn(self, question: Question, message: str, code: str) -> None:
         line, col = question.pos
@@ -72,7 +73,9 @@ class _Writer:
 
     def question(self, q: Question) -> str:
         qtype = _QTYPES[q.type]
-        out = [f"<!-- question: {_escape(q.id)}  -->\n  <question type=\"{qtype}\">\n",
+        # Moodle's comment holds its database id; ours the position ("--" ends no comment).
+        self.count += 1
+        out = [f"<!-- question: {self.count}  -->\n  <question type=\"{qtype}\">\n",
                f"    <name>\n{_text(_name(q), 3)}    </name>\n",
                self.rich("questiontext", q, q.text, 2),
                self.rich("generalfeedback", q, q.explanation, 2),

@@ -259,7 +259,7 @@ def test_round_trip_dobro_moodle_dobro_on_every_pool(pool: Path) -> None:
 def test_images_round_trip_byte_identical() -> None:
     text = "Коя схема е вярна? ![Схема на ПИРО](img/piro-shema.png)"
     quiz = replace(load(POOLS[0]), questions=(Question(
-        id="q1", type="true-false", text=text, points=1, answer=True,
+        id="q--1", type="true-false", text=text, points=1, answer=True,
         feedback_true="Да ![Малка](img/dop/mini.png)"),))
     files = {"img/piro-shema.png": PNG, "img/dop/mini.png": PNG[:-1] + b"\x83"}
     xml, problems = write_moodle_xml(quiz, "Тема", files.get)
