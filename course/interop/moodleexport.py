@@ -145,8 +145,12 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # no XML 1.0 file holds them
+
+
 def _text(raw: str, indent: int = 0) -> str:
     """A ``<text>`` element, in CDATA when the text holds markup (as Moodle writes it)."""
+    raw = _NOT_XML.sub("", raw)
     if raw and _escape(raw).replace('"', "") != raw.replace('"', ""):
         raw = "<![CDATA[" + raw.replace("]]>", "]]]]><![CDATA[>") + "]]>"
     return f"{'  ' * indent}<text>{raw}</text>\n"

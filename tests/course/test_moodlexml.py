@@ -463,3 +463,9 @@ def test_any_texts_round_trip(choices: list[tuple[str, str]], text: str, explana
     assert not back.has_errors, back.problems
     for before, after in zip(quiz.questions, back.questions, strict=True):
         assert_same(before, after)
+
+
+def test_a_control_character_xml_cannot_hold_is_left_out_of_the_export() -> None:
+    q = Question(id="c", type="true-false", text="Вярно\x01?", points=1, answer=True)
+    xml, _ = write_moodle_xml(replace(load(POOLS[0]), questions=(q,)), "Тема", lambda link: None)
+    assert read(xml).questions[0].text == "Вярно?"
