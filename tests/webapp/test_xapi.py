@@ -282,3 +282,20 @@ def test_no_statement_holds_personal_data(lrs_app: Flask, people: People) -> Non
     assert len(queued(lrs_app)) == 4
     for personal in ("Иван", "Иванов", "ivan", "smolyan.bg", "359888123456", "888 123"):
         assert personal not in text
+
+
+def test_the_privacy_notice_names_the_lrs_only_when_there_is_one(make_app: Any,
+                                                                 build_dir: Path) -> None:
+    from webapp.services import privacy
+
+    texts, versions = {}, {}
+    for configured, settings in ((False, {}), (True, FAKE_LRS)):
+        flask_app: Flask = make_app(**settings)
+        with flask_app.app_context():
+            notice = privacy.notice_settings(flask_app.config)
+            texts[configured] = privacy.render_notice(flask_app.jinja_env, notice, "bg")
+            versions[configured] = privacy.notice_version(flask_app.jinja_env, notice)
+    assert "xAPI" not in texts[False] and "хранилището за записи за ученето (xAPI)" in texts[True]
+    assert versions[False] != versions[True]  # a new recipient: everyone sees the notice again
+    client = make_app(**FAKE_LRS).test_client()
+    assert "вместо името ви" in client.get("/privacy").get_data(as_text=True)

@@ -37,6 +37,7 @@ class NoticeSettings:
     issuer: str
     retention_months: int | None  # None: no period set (the notice gives the criteria)
     programme_end: date | None
+    learning_records: bool = False  # xAPI statements go to an LRS (services/xapi.py)
 
 
 def notice_settings(config: Mapping[str, Any]) -> NoticeSettings:
@@ -49,6 +50,7 @@ def notice_settings(config: Mapping[str, Any]) -> NoticeSettings:
         issuer=str(config.get("ISSUER_NAME") or ""),
         retention_months=whole_or_none(config.get("RETENTION_MONTHS")),
         programme_end=as_date(config.get("PROGRAMME_END")),
+        learning_records=bool(config.get("LRS_ENDPOINT")),
     )
 
 
