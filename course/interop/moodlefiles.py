@@ -32,7 +32,12 @@ _SUFFIXES = {".png": {".png"}, ".jpg": {".jpg", ".jpeg"}, ".gif": {".gif"},
 
 
 class FileFault(ValueError):
-    """An embedded file that cannot be taken in; the message says why, in Bulgarian."""
+    """An embedded file that is not taken in (too large, not an image we take, SVG);
+    the message says why, in Bulgarian."""
+
+
+class DamagedFile(FileFault):
+    """An embedded file whose content is not what its encoding says: the file is broken."""
 
 
 def image_suffix(data: bytes) -> str | None:
@@ -52,15 +57,15 @@ def decode_image(encoded: str, name: str) -> tuple[bytes, str]:
     try:
         data = base64.b64decode("".join(encoded.split()), validate=True)
     except (binascii.Error, ValueError):
-        raise FileFault(f"съдържанието на файла „{name}“ не е правилен base64") from None
+        raise DamagedFile(f"съдържанието на файла „{name}“ не е правилен base64") from None
     if len(data) > MAX_IMAGE_BYTES:
         raise FileFault(f"файлът „{name}“ е по-голям от {MAX_IMAGE_BYTES // 1024 // 1024} MB")
     suffix = image_suffix(data)
     if suffix is None:
         if b"<svg" in data[:4096].lower():
             raise FileFault(f"„{name}“ е SVG: SVG не се внася, защото може да съдържа скриптове "
-                            "— запишете я като PNG и я сложете ръчно")
-        raise FileFault(f"„{name}“ не е картинка PNG, JPEG, GIF или WebP")
+                            "— запишете я като PNG и я сложете сами")
+        raise FileFault(f"„{name}“ не е картинка PNG, JPEG, GIF или WebP — не е внесен")
     return data, suffix
 
 

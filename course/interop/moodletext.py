@@ -14,7 +14,13 @@ import re
 
 from course.errors import Problem, Severity
 from course.interop.common import html_to_markdown, plain_to_markdown
-from course.interop.moodlefiles import FileFault, decode_image, local_link, plugin_name
+from course.interop.moodlefiles import (
+    DamagedFile,
+    FileFault,
+    decode_image,
+    local_link,
+    plugin_name,
+)
 from course.interop.xmltree import Node
 
 
@@ -76,33 +82,38 @@ class TextReader:
         return re.sub("\ue000(\\d+)\ue001", lambda m: images[int(m.group(1))], text)
 
     def link(self, node: Node, links: dict[str, str], url: str) -> str | None:
-        """The local link of an image's URL, or None (said) when the file does not carry it."""
+        """The local link of an image's URL; None when the file does not carry it (said
+        here) or its file was refused (said already)."""
         target = links.get(plugin_name(url) or "")
         if target is None:
             self.say(node, "warning", f"картинката „{url}“ не е във файла (вероятно е от друг "
                      "сайт) — вижда се само описанието ѝ", "image-missing")
-        return target
+        return target or None
 
     def files(self, node: Node) -> dict[str, str]:
         """Decode the ``<file>``s of a text; map each Moodle path to its link."""
         links: dict[str, str] = {}
-        faults = 0
+        damaged = 0
         for file in node.findall("file"):
             name, folder = file.attrs.get("name", ""), file.attrs.get("path", "/")
+            key = "/" + "/".join(p for p in (folder.strip("/"), name) if p)
             try:
                 if file.attrs.get("encoding", "base64") != "base64":
-                    raise FileFault(f"файлът „{name}“ не е в base64")
+                    raise DamagedFile(f"файлът „{name}“ не е в base64")
                 data, suffix = decode_image(file.text, name)
-            except FileFault as fault:
+            except DamagedFile as fault:
                 self.say(file, "error", str(fault), "bad-file")
-                faults += 1
+                damaged += 1
                 continue
-            link = self.place(local_link(folder, name, suffix, self.quiz_id), data)
-            links["/" + "/".join(p for p in (folder.strip("/"), name) if p)] = link
+            except FileFault as fault:  # refused, said once: its link shows as its text
+                self.say(file, "warning", str(fault), "file-refused")
+                links[key] = ""
+                continue
+            links[key] = link = self.place(local_link(folder, name, suffix, self.quiz_id), data)
             self.say(file, "warning", f"картинката е записана в modules/{self.topic}/{link}; "
                      "Dobro не показва картинки във въпросите — вижда се само описанието ѝ",
                      "image-in-question")
-        if faults:
+        if damaged:
             raise Skip
         return links
 

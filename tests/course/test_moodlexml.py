@@ -202,16 +202,21 @@ def test_a_huge_file_is_refused_unread() -> None:
     assert [(p.line, p.code) for p in result.problems] == [(1, "too-big")]
 
 
-def test_an_svg_is_refused_and_a_huge_image_too() -> None:
+def test_an_svg_a_huge_image_and_a_sound_are_refused_the_question_kept() -> None:
     svg = base64.b64encode(b'<svg xmlns="http://www.w3.org/2000/svg"><script/></svg>')
     big = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"0" * MAX_IMAGE_BYTES)
-    for data, words in ((svg, "SVG"), (big, "MB")):
+    mp3 = base64.b64encode(b"ID3\x03\x00\x00\x00\x00\x00\x10TCON")
+    for data, name, words in ((svg, "a.svg", "SVG"), (big, "a.png", "MB"),
+                              (mp3, "a.mp3", "не е картинка")):
         xml = question("<defaultgrade>1</defaultgrade>\n" + ANSWERS).replace(
             "<text>Въпрос?</text>",
-            f'<text>Въпрос?</text><file name="a.svg" encoding="base64">{data.decode()}</file>')
+            f'<text>&lt;p&gt;Въпрос? &lt;img src="@@PLUGINFILE@@/{name}" alt="схема"&gt;'
+            f'&lt;/p&gt;</text><file name="{name}" encoding="base64">{data.decode()}</file>')
         result = read(xml)
-        (fault,) = [p for p in result.problems if p.code == "bad-file"]
-        assert fault.line == 5 and words in fault.message
+        assert [(p.line, p.severity, p.code) for p in result.problems] == [
+            (5, "warning", "file-refused")]
+        assert words in result.problems[0].message
+        assert result.questions[0].text == "Въпрос? схема"  # its description stays
         assert not result.images
 
 
