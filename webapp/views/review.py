@@ -158,7 +158,7 @@ def rate(log_id: int) -> Response:
         database.commit()
     else:
         database.rollback()
-    return redirect(url_for(".next_card", left=left) if left else url_for(".index"))
+    return redirect(url_for(".next_card", left=left))
 
 
 @bp.get("/review/groups")

@@ -28,7 +28,16 @@ from webapp.forms.codes import RenewCodesForm
 from webapp.forms.trainer import LearnerForm
 from webapp.group_pages import card_context, my_group, new_join_codes, render_cards, render_renew
 from webapp.models import COORDINATORS, STAFF, Group, User
-from webapp.services import audit, bulk, erasure, groups, retention, specialisms, trainer_home
+from webapp.services import (
+    audit,
+    bulk,
+    erasure,
+    groups,
+    retention,
+    review,
+    specialisms,
+    trainer_home,
+)
 from webapp.services.groups import GroupNotFound, IssuedCode
 
 bp = Blueprint("trainer", __name__, url_prefix="/trainer")
@@ -173,9 +182,11 @@ def specialism_fits(form: LearnerForm) -> bool:
 def render_group(found: Group, form: LearnerForm) -> str:
     course, database = current_course(), db.session()
     members = groups.members(database, found)
+    assert found.id is not None
     return render_template("trainer/group.html", group=found, form=form, members=members,
                            held=groups.codes_held(database, members),
-                           audiences=course.audiences, course=course)
+                           audiences=course.audiences, course=course,
+                           reviewing=review.group_activity(database, [found.id])[found.id])
 
 
 def code_page(template: str, found: Group, issued: list[IssuedCode]) -> Response:
