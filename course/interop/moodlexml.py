@@ -94,7 +94,6 @@ class _Reader(TextReader):
         self.result, self.refs = result, refs
         self.taken: set[str] = set()
         self.penalty_said = False
-        self.category = ""
 
     # --- One question ------------------------------------------------------------------
 
@@ -102,9 +101,8 @@ class _Reader(TextReader):
         qtype = node.attrs.get("type", "")
         name = node.value("name")
         label = f"въпросът „{name}“" if name else "въпросът"
-        if qtype == "category":
-            self.category = node.value("category").replace("//", "/")
-            self.result.categories.append(self.category)
+        if qtype == "category":  # Moodle writes a "/" inside a category's name as "//"
+            self.result.categories.append(node.value("category").replace("//", "/"))
             return
         reader = _TYPES.get(qtype)
         if reader is None:
