@@ -141,6 +141,7 @@ def _import_handlers() -> None:
         mail_sweep,
         publications,
         retention,
+        survey_mail,
         xapi,
     )
 

@@ -366,3 +366,33 @@ def test_erasure_deletes_has_answered_and_keeps_the_anonymous_sheet(
         assert database.exec(select(SurveyAnswered)).all() == []
         assert len(database.exec(select(SurveyResponse)).all()) == 1
         assert database.get(TrainingSession, session_id) is not None
+
+
+# --- The e-mail invitation ------------------------------------------------------------------
+
+def test_an_email_invites_after_the_session_once(app: Flask, people: People,
+                                                 ivan: FlaskClient) -> None:
+    from webapp.models import MailMessage
+    from webapp.services import survey_mail
+
+    with app.app_context():
+        for user_id, address in ((people.learner.id, "ivan@example.org"),
+                                 (people.councillor.id, "maria@example.org")):
+            person = db.session().get(User, user_id)
+            assert person is not None
+            person.email = address
+            db.session().add(person)
+        db.session().commit()
+    session_id = held_session(app, people.trainer, [people.learner, people.councillor])
+    submit(ivan, URL.format(session_id), GOOD)  # ivan answered already: not asked again
+    with app.app_context():
+        database = db.session()
+        assert survey_mail.invite_after_sessions(database) == 1
+        database.commit()
+        assert survey_mail.invite_after_sessions(database) == 0  # once per person
+        (message,) = database.exec(select(MailMessage).where(
+            MailMessage.kind == "survey_invitation")).all()
+        assert message.to_address == "maria@example.org"
+        assert URL.format(session_id) in message.text_body
+        assert "анонимн" in message.text_body and "unsubscribe" in message.text_body
+        assert survey_mail.INVITE_JOB in __import__("webapp.jobs").jobs.periodic_kinds()

@@ -91,6 +91,7 @@ KINDS: dict[str, Kind] = {
     "password_changed": Kind(_l("Your password was changed"), essential=True),
     "trainer_digest": Kind(_l("Weekly digest for trainers"), essential=False),
     "inactivity_nudge": Kind(_l("A reminder to continue the course"), essential=False),
+    "survey_invitation": Kind(_l("An invitation to evaluate a session"), essential=False),
 }
 
 
