@@ -11,6 +11,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -23,6 +24,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from webapp.forms.fields import TOO_LONG, one_of_the_choices, optional_int, squeeze
+from webapp.forms.trainer import LearnerForm
 
 MAX_TEXT = 200
 MAX_REASON = 500
@@ -66,6 +68,20 @@ class SessionForm(FlaskForm):
 
 class EnrolForm(FlaskForm):
     group = SelectField(_l("Group"), coerce=optional_int, validate_choice=False,
+                        validators=[one_of_the_choices(_l("Choose a group from the list."))])
+
+
+class SignedSheetForm(FlaskForm):
+    """The signed sign-in sheet, scanned or photographed: one PDF, JPEG or PNG file."""
+
+    scan = FileField(_l("The signed sheet (PDF, JPEG or PNG, at most 10 MB)"))
+
+
+class WalkInForm(LearnerForm):
+    """Someone who signed the sheet without being enrolled: added to one of the session's
+    groups and marked present."""
+
+    group = SelectField(_l("Add to the group"), coerce=optional_int, validate_choice=False,
                         validators=[one_of_the_choices(_l("Choose a group from the list."))])
 
 

@@ -56,6 +56,9 @@ ACTIONS: dict[str, Action] = {
     "export_certificates": Action(_l("Downloaded the certificates of a group")),
     "export_distribution": Action(_l("Exported the Bulletin distribution list")),
     "export_audit": Action(_l("Exported the access log")),
+    "export_signin_sheet": Action(_l("Printed a session's sign-in sheet")),
+    "signin_scan_uploaded": Action(_l("Uploaded a session's signed sheet")),
+    "signin_scan_downloaded": Action(_l("Downloaded a session's signed sheet")),
     # Looking at one person's data.
     "view_learner": Action(_l("Viewed a learner's details")),
     # No page shows one learner's attempts to staff yet; kept for the one that will.

@@ -286,7 +286,11 @@ def certificates_among(db: Session, ids: Sequence[int], user_ids: Sequence[int]
 
 def mark(db: Session, found: TrainingSession, user_id: int, status: str, by: User | None,
          via: str = "roster", now: datetime | None = None) -> bool:
-    """Set a learner's attendance; log the change. False when nothing changed."""
+    """Set a learner's attendance; log the change. False when nothing changed.
+
+    A cancelled session never took place: nobody attended it (``SessionCancelled``)."""
+    if found.cancelled_at is not None:
+        raise SessionCancelled(found.id)
     if status not in ATTENDANCE_STATUSES:
         raise CheckInError("bad-status", found)
     if not is_enrolled(db, found, user_id):

@@ -152,6 +152,11 @@ def learner_form(user: User | None = None) -> LearnerForm:
     organisations, the course's audiences and their specialisms."""
     form = LearnerForm() if user is None else LearnerForm(
         obj=user, organisation=user.organisation_id, specialism=user.specialism or "")
+    return with_learner_choices(form)
+
+
+def with_learner_choices(form: LearnerForm) -> LearnerForm:
+    """``form`` offering the organisations, the course's audiences and their specialisms."""
     choose = ("", _("— choose —"))
     form.organisation.choices = [choose] + [
         (o.id, o.name) for o in groups.organisations(db.session())]
