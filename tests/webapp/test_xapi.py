@@ -19,8 +19,8 @@ from tests.webapp.blended import make_session
 from tests.webapp.conftest import People, login, submit
 from webapp import db
 from webapp.config import Secret, lrs_settings
-from webapp.models import Job, User, utcnow
-from webapp.services import attempts, erasure, sessions, xapi
+from webapp.models import Attempt, Job, User, utcnow
+from webapp.services import attempts, certificates, erasure, sessions, xapi
 from webapp.services.xapi import Activity, Result
 
 ACTOR = xapi.actor_name("key", 7)
@@ -180,7 +180,21 @@ def test_without_an_lrs_no_statement_is_queued(app: Flask, client: FlaskClient,
                                                people: People) -> None:
     login(client, "ivan")
     study(client, "obshtinata")
+    study(client, "savetat")
     take(app, people.learner, "osnovi-final")
+    found = make_session(app, people.trainer)
+    with app.app_context():  # a passed final and the session: the topic is complete
+        database = db.session()
+        database.add(Attempt(user_id=people.learner.id, quiz_id="osnovi-final",
+                             quiz_version="v", topic_id="osnovi", kind="final", seed="s",
+                             number=2, pass_mark=50, questions=[], state="submitted",
+                             submitted_at=utcnow(), percent=90, passed=True))
+        database.commit()
+        sessions.mark(database, found, people.learner.id or 0, "present", None)
+        database.commit()
+        learner = database.get(User, people.learner.id)
+        assert learner is not None
+        assert len(certificates.check_and_issue(database, learner)) == 2
     assert queued(app) == []
 
 
