@@ -309,6 +309,10 @@ def test_trainers_see_the_review_activity_of_their_groups(
     assert row
     figures = re.findall(r"<td>([^<]*)</td>", row.group(1))
     assert figures == ["2", "2", "1 от 2", "4"]
+    group_page = text(staff.get("/trainer/groups/1"))
+    assert ("Преговор между срещите: 2 отговора за 7 дни, 2 за 30; 1 обучаеми преговаряха "
+            "тази седмица; 4 въпроса чакат преговор.") in group_page
+    assert 'href="/review/groups"' in group_page
     with app.app_context():
         found = review.group_activity(db.session(), [1], utcnow() + timedelta(days=8))
     assert found[1].reviews_7 == 0 and found[1].reviews_30 == 2
