@@ -350,6 +350,10 @@ def test_the_donor_report_has_satisfaction(app: Flask, people: People,
     login(client, "admin")
     page = client.get("/trainer/reports/donor").get_data(as_text=True)
     assert "Удовлетвореност (ниво 1 по Къркпатрик)" in page
+    assert "5,00" in page and "100%" in page
+    book = load_workbook(io.BytesIO(client.get("/trainer/reports/donor.xlsx").data))
+    rows = list(book["Удовлетвореност"].iter_rows(values_only=True))
+    assert rows[1] == ("Основи на самоуправлението", 5, 5, "100%")
 
 
 def test_erasure_deletes_has_answered_and_keeps_the_anonymous_sheet(

@@ -31,7 +31,7 @@ from webapp.models import (
 )
 from webapp.services import audit, donor_report
 from webapp.services.donor_report import Filters, FunnelRow, Indicator, Report
-from webapp.services.surveys import satisfaction
+from webapp.services.surveys import Satisfaction, satisfaction
 from webapp.templating import day
 
 bp = Blueprint("reports", __name__, url_prefix="/trainer/reports")
@@ -208,7 +208,9 @@ def _sofia(moment: datetime) -> datetime:
     return aware.astimezone(SOFIA).replace(tzinfo=None)
 
 
-def workbook(report: Report, lines: list[donor_report.CertificateLine]) -> bytes:
+def workbook(report: Report, lines: list[donor_report.CertificateLine],
+             satisfied: list[Satisfaction] | None = None,
+             course: CompiledCourse | None = None) -> bytes:
     """The report as an XLSX: indicators, the funnel three ways, the certificates."""
     book = spreadsheets.new_workbook()
     sheet = spreadsheets.add_sheet(book, _("Indicators"), [
@@ -234,7 +236,20 @@ def workbook(report: Report, lines: list[donor_report.CertificateLine]) -> bytes
           for line in lines)])
     for (cell,) in certificates.iter_rows(min_row=2, min_col=5, max_col=5):
         cell.number_format = "yyyy-mm-dd"
+    if satisfied is not None and course is not None:
+        _satisfaction_sheet(book, satisfied, course)
     return spreadsheets.xlsx_bytes(book)
+
+
+def _satisfaction_sheet(book: Workbook, satisfied: list[Satisfaction],
+                        course: CompiledCourse) -> None:
+    """Kirkpatrick level 1 by topic; a topic under 5 answer sheets shows its count only."""
+    topics = {t.id: t.title for t in course.topics}
+    spreadsheets.add_sheet(book, _("Satisfaction"), [
+        [_("Topic"), _("Answer sheets"), _("Mean (1–5)"), _("Agreed")],
+        *([topics.get(row.topic_id, row.topic_id), row.responses,
+           round(row.mean, 2) if row.mean is not None else _("fewer than 5"),
+           f"{row.agreed}%" if row.mean is not None else ""] for row in satisfied)])
 
 
 @bp.get("/donor.xlsx")
@@ -244,6 +259,7 @@ def donor_xlsx() -> Response:
     lines = donor_report.certificate_lines(db.session(), report.filters)
     audit.record_now(db.session(), me(), "export_report", target="report:donor",
                      count=len(lines))
-    return Response(workbook(report, lines),
+    satisfied = satisfaction(db.session(), _course, report.filters.kind)
+    return Response(workbook(report, lines, satisfied, _course),
                     mimetype=spreadsheets.XLSX_MIME,
                     headers={"Content-Disposition": "attachment; filename=donor-report.xlsx"})
