@@ -1,8 +1,9 @@
-"""What the trainer's group pages and the participants' pages share.
+"""What the trainer's group pages, the participants' pages and the session pages share.
 
 The group the signed-in staff member looks after (else a 404), making join codes for
-its learners, and the code cards printed from them. Kept out of the view modules so
-that neither view imports the other.
+its learners, the code cards printed from them, and the learner form (a trainer adds a
+learner on the group page, or a walk-in from a session's signed sheet). Kept out of the
+view modules so that no view imports another.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from webapp import db
 from webapp.auth import me
+from webapp.content import current_course
 from webapp.forms.codes import RenewCodesForm
-from webapp.models import Group
-from webapp.services import groups
+from webapp.forms.trainer import LearnerForm
+from webapp.models import Group, User
+from webapp.services import groups, specialisms
 from webapp.services.groups import GroupNotFound, IssuedCode
 
 # Cards go to the learners, who read Bulgarian, whatever language the trainer's screen uses.
@@ -92,3 +95,40 @@ def render_cards(context: dict[str, Any]) -> Markup:
     """The code cards, in Bulgarian (the web page and the PDF list both use them)."""
     with force_locale(CARD_LANGUAGE):
         return Markup(render_template("trainer/_cards.html", **context))
+
+
+def learner_form(user: User | None = None) -> LearnerForm:
+    """The learner form (filled in with ``user``'s details to edit them), offering the
+    organisations, the course's audiences and their specialisms."""
+    form = LearnerForm() if user is None else LearnerForm(
+        obj=user, organisation=user.organisation_id, specialism=user.specialism or "")
+    return with_learner_choices(form)
+
+
+def with_learner_choices(form: LearnerForm) -> LearnerForm:
+    """``form`` offering the organisations, the course's audiences and their specialisms."""
+    choose = ("", _("— choose —"))
+    form.organisation.choices = [choose] + [
+        (o.id, o.name) for o in groups.organisations(db.session())]
+    course = current_course()
+    form.audience.choices = [choose] + list(course.audiences.items())
+    form.specialism.choices = [("", _("None"))] + [
+        (s.id, f"{course.audiences.get(audience, audience)}: {s.title}")
+        for audience, offered in course.specialisms.items() for s in offered]
+    return form
+
+
+def specialism_fits(form: LearnerForm) -> bool:
+    """Whether the specialism chosen is one of the chosen audience's (else the field says so)."""
+    course = current_course()
+    try:
+        specialisms.find(course.specialisms_of(form.audience.data), form.specialism.data or "")
+    except specialisms.SpecialismError as error:
+        audience = course.audiences.get(form.audience.data or "", form.audience.data or "")
+        form.specialism.errors = [
+            _("The audience %(audience)s has no specialisms: choose None.", audience=audience)
+            if error.code == "none-offered" else
+            _("This is not a specialism of the audience %(audience)s: choose one of its own, "
+              "or None.", audience=audience)]
+        return False
+    return True

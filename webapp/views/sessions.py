@@ -37,6 +37,7 @@ from webapp.forms.sessions import (
     SignedSheetForm,
     WalkInForm,
 )
+from webapp.group_pages import specialism_fits, with_learner_choices
 from webapp.localtime import SOFIA
 from webapp.models import (
     ATTENDANCE_STATUSES,
@@ -62,7 +63,6 @@ from webapp.services.groups import GroupNotFound
 from webapp.services.sessions import CheckInError, SessionCancelled, SessionNotFound
 from webapp.services.signin_sheets import ScanRefused
 from webapp.templating import language, moment, span
-from webapp.views.trainer import specialism_fits, with_learner_choices
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
 SCAN_LIMIT = signin_sheets.MAX_SCAN + 256 * 1024  # the scan and the form around it

@@ -26,8 +26,16 @@ from webapp.auth import me, role_required
 from webapp.content import current_course, store
 from webapp.forms.codes import RenewCodesForm
 from webapp.forms.trainer import LearnerForm
-from webapp.group_pages import card_context, my_group, new_join_codes, render_cards, render_renew
-from webapp.models import COORDINATORS, STAFF, Group, User
+from webapp.group_pages import (
+    card_context,
+    learner_form,
+    my_group,
+    new_join_codes,
+    render_cards,
+    render_renew,
+    specialism_fits,
+)
+from webapp.models import COORDINATORS, STAFF, Group
 from webapp.services import (
     audit,
     bulk,
@@ -35,7 +43,6 @@ from webapp.services import (
     groups,
     retention,
     review,
-    specialisms,
     trainer_home,
 )
 from webapp.services.groups import GroupNotFound, IssuedCode
@@ -145,43 +152,6 @@ def join_codes(group_id: int) -> Response | BaseResponse | str:
 def renew_codes(group_id: int) -> str:
     """What new codes for everyone who has not joined would void, and the box to confirm it."""
     return render_renew(my_group(group_id), RenewCodesForm())
-
-
-def learner_form(user: User | None = None) -> LearnerForm:
-    """The learner form (filled in with ``user``'s details to edit them), offering the
-    organisations, the course's audiences and their specialisms."""
-    form = LearnerForm() if user is None else LearnerForm(
-        obj=user, organisation=user.organisation_id, specialism=user.specialism or "")
-    return with_learner_choices(form)
-
-
-def with_learner_choices(form: LearnerForm) -> LearnerForm:
-    """``form`` offering the organisations, the course's audiences and their specialisms."""
-    choose = ("", _("— choose —"))
-    form.organisation.choices = [choose] + [
-        (o.id, o.name) for o in groups.organisations(db.session())]
-    course = current_course()
-    form.audience.choices = [choose] + list(course.audiences.items())
-    form.specialism.choices = [("", _("None"))] + [
-        (s.id, f"{course.audiences.get(audience, audience)}: {s.title}")
-        for audience, offered in course.specialisms.items() for s in offered]
-    return form
-
-
-def specialism_fits(form: LearnerForm) -> bool:
-    """Whether the specialism chosen is one of the chosen audience's (else the field says so)."""
-    course = current_course()
-    try:
-        specialisms.find(course.specialisms_of(form.audience.data), form.specialism.data or "")
-    except specialisms.SpecialismError as error:
-        audience = course.audiences.get(form.audience.data or "", form.audience.data or "")
-        form.specialism.errors = [
-            _("The audience %(audience)s has no specialisms: choose None.", audience=audience)
-            if error.code == "none-offered" else
-            _("This is not a specialism of the audience %(audience)s: choose one of its own, "
-              "or None.", audience=audience)]
-        return False
-    return True
 
 
 def render_group(found: Group, form: LearnerForm) -> str:
