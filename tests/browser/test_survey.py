@@ -20,15 +20,23 @@ from webapp.models import SurveyResponse
 
 
 def test_a_learner_answers_a_session_evaluation_on_a_phone(
-        phone: Any, live_server: str, app: Flask, people: Any) -> None:
+        phone: Any, desktop: Any, live_server: str, app: Flask, people: Any) -> None:
     session_id = held_session(app, people.trainer, [people.learner])
+    sign_in(desktop, live_server, "ivan")  # the same pages on a desktop, not sent from there
+    desktop.goto(f"{live_server}/")
+    shot(desktop, "survey-home-desktop", full_page=False)
+    assert_accessible(desktop)
+    desktop.goto(f"{live_server}/surveys/osnovi-ocenka-sesiya/session/{session_id}")
+    shot(desktop, "survey-form-desktop")
+    assert_accessible(desktop)
+
     sign_in(phone, live_server, "ivan")
     phone.goto(f"{live_server}/")
     invite = phone.locator(".home-surveys")
     assert "Оценете обучението" in invite.inner_text()
     shot(phone, "survey-home-phone", full_page=False)
     assert_accessible(phone)
-    invite.get_by_role("link", name="Оценка на сесията").click()
+    invite.get_by_role("link", name="Оценка на занятието").click()
     phone.wait_for_url(f"**/surveys/osnovi-ocenka-sesiya/session/{session_id}")
     shot(phone, "survey-form-phone")
     assert_fits(phone)

@@ -34,7 +34,7 @@ SESSION_SURVEY = """\
 schema: 1
 id: osnovi-ocenka-sesiya
 kind: survey
-title: Оценка на сесията
+title: Оценка на занятието
 intro: Анкетата е анонимна.
 questions:
   - id: sadarzhanie
@@ -48,7 +48,7 @@ questions:
     type: multiple
     text: Кое беше полезно?
     required: false
-    choices: [Сесията, Материалите, Обсъждането]
+    choices: [Занятието, Материалите, Обсъждането]
   - id: podobrenie
     type: open
     text: Какво да подобрим?

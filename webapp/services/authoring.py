@@ -379,6 +379,7 @@ def catalogue(paths: Paths) -> tuple[list[Source], dict[str, str]]:
     course, _ = check(paths.root, jobs=1, build_dir=paths.build)
     titles = {d.path: d.title for d in course.modules + course.pages}
     titles.update({q.path: q.title for q in course.quizzes})
+    titles.update({s.path: s.title for s in course.surveys})
     found = [Source(rel, *_kind(rel), titles.get(rel, "")) for rel in known_sources(paths.root)]
     order = {"course": 0, **{t: i + 1 for i, t in enumerate(topic_ids(course))}}
     last = len(order)
