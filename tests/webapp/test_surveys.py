@@ -400,3 +400,27 @@ def test_an_email_invites_after_the_session_once(app: Flask, people: People,
         assert URL.format(session_id) in message.text_body
         assert "анонимн" in message.text_body and "unsubscribe" in message.text_body
         assert survey_mail.INVITE_JOB in __import__("webapp.jobs").jobs.periodic_kinds()
+
+
+def test_a_group_beside_a_wider_one_never_singles_out_fewer_than_five(
+        app: Flask, people: People, client: FlaskClient) -> None:
+    crowd = learners(app, 5)
+    two = learners(app, 2, kind="regional")
+    first = held_session(app, people.trainer, crowd)
+    second = held_session(app, people.trainer, two)
+    answer_as(app, crowd, first)
+    answer_as(app, two, second)
+    login(client, "admin")
+    base = "/surveys/results/osnovi-ocenka-sesiya"
+    # All seven are shown; the first session's five are not: all minus them would be
+    # the second session's two people.
+    assert 'id="response-count">7<' in client.get(base).get_data(as_text=True)
+    page = client.get(f"{base}?session={first}").get_data(as_text=True)
+    assert 'id="below-threshold"' in page and "по-малко от 5 души" in page
+    assert "<svg" not in page
+    assert client.get(f"{base}.xlsx?session={first}").status_code == 404
+    assert 'id="below-threshold"' in client.get(f"{base}?kind=ngo").get_data(as_text=True)
+    with app.app_context():
+        rows = surveys.satisfaction(db.session(), current_course(), kind="ngo")
+        assert rows[0].responses == 5 and rows[0].mean is None
+        assert surveys.satisfaction(db.session(), current_course())[0].mean is not None

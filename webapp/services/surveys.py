@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from course.compiled import CompiledCourse
-from course.surveymodel import Survey, SurveyQuestion, Tally, shown, tally
+from course.surveymodel import MIN_RESPONSES, Survey, SurveyQuestion, Tally, shown, tally
 from webapp.localtime import SOFIA
 from webapp.models import (
     ATTENDED,
@@ -243,27 +243,44 @@ class Scope:
             conditions.append(SurveyResponse.organisation_kind == self.organisation_kind)
         return conditions
 
+    def parents(self) -> list[Scope]:
+        """The scopes one filter wider (each filter dropped in turn)."""
+        wider = [Scope(self.survey_id, None, self.trainer_id, self.organisation_kind),
+                 Scope(self.survey_id, self.session_id, None, self.organisation_kind),
+                 Scope(self.survey_id, self.session_id, self.trainer_id, "")]
+        return [w for w in wider if w != self]
+
 
 @dataclass(frozen=True)
 class Results:
-    """A survey's results in a scope; ``tallies`` is empty when too few answered."""
+    """A survey's results in a scope; ``tallies`` is empty when they are not shown: fewer
+    than five answers, or (``differencing``) a wider scope holds 1–4 answers more, which
+    its results minus these would show."""
 
     survey: Survey
     scope: Scope
     count: int
     tallies: tuple[Tally, ...] = ()
+    differencing: bool = False
 
     @property
     def shown(self) -> bool:
-        return shown(self.count)
+        return shown(self.count) and not self.differencing
+
+
+def _count(db: Session, scope: Scope) -> int:
+    return db.exec(select(func.count()).select_from(SurveyResponse).where(*scope.where())).one()
 
 
 def results(db: Session, survey: Survey, scope: Scope) -> Results:
-    """Add up the answer sheets in ``scope``; read none when fewer than the threshold."""
-    count = db.exec(select(func.count()).select_from(SurveyResponse)
-                    .where(*scope.where())).one()
+    """Add up the answer sheets in ``scope``; read none when they may not be shown."""
+    count = _count(db, scope)
     if not shown(count):
         return Results(survey, scope, count)
+    # Each scope one filter wider must differ by none or by five or more: else its
+    # results minus these would be the answers of one to four people.
+    if any(0 < _count(db, wider) - count < MIN_RESPONSES for wider in scope.parents()):
+        return Results(survey, scope, count, differencing=True)
     sheets = [a for a in db.exec(select(SurveyResponse.answers).where(*scope.where()))]
     tallies = tuple(tally(q, (s.get(q.id) if isinstance(s, dict) else None for s in sheets))
                     for q in survey.questions)
@@ -358,17 +375,21 @@ def satisfaction(db: Session, course: CompiledCourse, kind: str = "",
     from organisations of ``kind``, if given). Answer sheets carry no date, so no period
     applies."""
     rows: dict[str, list[Any]] = {}
-    query = select(SurveyResponse.topic_id, SurveyResponse.survey_id, SurveyResponse.answers)
-    if kind:
-        query = query.where(SurveyResponse.organisation_kind == kind)
-    for topic_id, survey_id, answers in db.exec(query):
-        rows.setdefault(topic_id, []).append((survey_id, answers))
+    everyone: dict[str, int] = {}
+    for topic_id, survey_id, answers, of_kind in db.exec(select(
+            SurveyResponse.topic_id, SurveyResponse.survey_id, SurveyResponse.answers,
+            SurveyResponse.organisation_kind)):
+        everyone[topic_id] = everyone.get(topic_id, 0) + 1
+        if not kind or of_kind == kind:
+            rows.setdefault(topic_id, []).append((survey_id, answers))
     found = []
     for topic in course.topics:
         if topic_ids is not None and topic.id not in topic_ids:
             continue
         sheets = rows.get(topic.id, [])
-        if not shown(len(sheets)):
+        # As in ``results``: one kind beside everyone must not single out 1–4 people.
+        rest = everyone.get(topic.id, 0) - len(sheets)
+        if not shown(len(sheets)) or 0 < rest < MIN_RESPONSES:
             found.append(Satisfaction(topic.id, len(sheets)))
             continue
         total, agreed, count = 0.0, 0, 0
