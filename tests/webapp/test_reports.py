@@ -136,7 +136,8 @@ def test_the_spreadsheet(client: FlaskClient, coordinator: User) -> None:
     assert response.mimetype.endswith("spreadsheetml.sheet")
     book = load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == ["Показатели", "По организация", "По целева група", "По пол",
-                               "Сертификати", "Удовлетвореност"]
+                               "Сертификати", "Удовлетвореност",
+                               "Без подписан лист"]
     indicators = book["Показатели"]
     assert indicators.freeze_panes == "A2" and indicators["A1"].font.bold
     rows = {r[0]: r[1:] for r in indicators.iter_rows(min_row=2, values_only=True) if r[0]}

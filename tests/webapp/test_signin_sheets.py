@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlmodel import select
 from werkzeug.datastructures import FileStorage
@@ -259,3 +260,30 @@ def test_the_sessions_held_without_a_signed_sheet(client: FlaskClient, app: Flas
         assert signin_sheets.held_without_scan(database, since=utcnow()) == []
         every = list(database.exec(select(TrainingSession)))
         assert signin_sheets.scanned_ids(database, every) == {signed.id}
+
+
+def test_the_donor_report_lists_the_sessions_without_a_signed_sheet(
+        client: FlaskClient, app: Flask, people: People) -> None:
+    held = make_session(app, people.trainer, starts_in=timedelta(days=-3), hours=2,
+                        title="Проведено без списък")
+    signed = make_session(app, people.trainer, starts_in=timedelta(days=-2), hours=2,
+                          title="Проведено със списък", checkin_code="SIGN22")
+    login(client, "trainer")
+    assert upload(client, f"/sessions/{signed.id}", PDF) == ""
+    login(client, "admin")
+    html = client.get("/trainer/reports/donor").get_data(as_text=True)
+    section = html[html.index('id="sheets"'):html.index('id="funnel"')]
+    assert "1 проведено занятие в периода още няма подписан лист" in section
+    assert f'href="/sessions/{held.id}"' in section and "Теодора Обучителева" in section
+    assert "Проведено със списък" not in section
+    book = load_workbook(io.BytesIO(client.get("/trainer/reports/donor.xlsx").data))
+    rows = list(book["Без подписан лист"].iter_rows(values_only=True))
+    assert rows[1][0] == "Проведено без списък" and len(rows) == 2
+    assert upload_as_trainer(app, held.id) and "Всяко проведено занятие в периода има" in \
+        client.get("/trainer/reports/donor").get_data(as_text=True)
+
+
+def upload_as_trainer(app: Flask, session_id: int) -> bool:
+    trainer = app.test_client()
+    login(trainer, "trainer")
+    return upload(trainer, f"/sessions/{session_id}", JPEG) == ""

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from openpyxl import Workbook
+from sqlmodel import col, select
 
 from course.compiled import CompiledCourse
 from webapp import db, spreadsheets
@@ -28,8 +29,10 @@ from webapp.models import (
     CERTIFICATE_VALID,
     COORDINATORS,
     ORGANISATION_KINDS,
+    TrainingSession,
+    User,
 )
-from webapp.services import audit, donor_report
+from webapp.services import audit, donor_report, signin_sheets
 from webapp.services.donor_report import Filters, FunnelRow, Indicator, Report
 from webapp.services.surveys import Satisfaction, satisfaction
 from webapp.templating import day
@@ -188,7 +191,18 @@ def donor() -> str:
         charts=_charts(report), kinds=[(k, kind_label(k)) for k in ORGANISATION_KINDS],
         labels=INDICATOR_LABELS, definitions=INDICATOR_DEFINITIONS, stages=STAGE_LABELS,
         row_label=_label, percent=_percent,
-        satisfaction=satisfaction(db.session(), course, report.filters.kind))
+        satisfaction=satisfaction(db.session(), course, report.filters.kind),
+        unsigned=unsigned_sessions(report.filters))
+
+
+def unsigned_sessions(filters: donor_report.Filters) -> list[tuple[TrainingSession, str]]:
+    """The sessions of the period that were held and have no signed sheet, with their
+    trainer's name: the evidence of attendance the donor will ask for."""
+    database = db.session()
+    found = signin_sheets.held_without_scan(database, *filters.bounds())
+    names = dict(database.exec(select(User.id, User.name).where(
+        col(User.id).in_({s.trainer_id for s in found}))).all()) if found else {}
+    return [(s, names.get(s.trainer_id, "")) for s in found]
 
 
 def _funnel_sheet(book: Workbook, title: str, first: str, rows: list[tuple[str, Any]]) -> None:
@@ -210,7 +224,8 @@ def _sofia(moment: datetime) -> datetime:
 
 def workbook(report: Report, lines: list[donor_report.CertificateLine],
              satisfied: list[Satisfaction] | None = None,
-             course: CompiledCourse | None = None) -> bytes:
+             course: CompiledCourse | None = None,
+             unsigned: list[tuple[TrainingSession, str]] | None = None) -> bytes:
     """The report as an XLSX: indicators, the funnel three ways, the certificates."""
     book = spreadsheets.new_workbook()
     sheet = spreadsheets.add_sheet(book, _("Indicators"), [
@@ -238,6 +253,13 @@ def workbook(report: Report, lines: list[donor_report.CertificateLine],
         cell.number_format = "yyyy-mm-dd"
     if satisfied is not None and course is not None:
         _satisfaction_sheet(book, satisfied, course)
+    if unsigned is not None:
+        sessions = spreadsheets.add_sheet(book, _("Without a signed sheet"), [
+            [_("Session"), _("Starts"), _("Municipality"), _("Trainer")],
+            *([found.title, _sofia(found.starts_at).replace(microsecond=0),
+               found.municipality, trainer] for found, trainer in unsigned)])
+        for (cell,) in sessions.iter_rows(min_row=2, min_col=2, max_col=2):
+            cell.number_format = "yyyy-mm-dd hh:mm"
     return spreadsheets.xlsx_bytes(book)
 
 
@@ -260,6 +282,7 @@ def donor_xlsx() -> Response:
     audit.record_now(db.session(), me(), "export_report", target="report:donor",
                      count=len(lines))
     satisfied = satisfaction(db.session(), _course, report.filters.kind)
-    return Response(workbook(report, lines, satisfied, _course),
+    return Response(workbook(report, lines, satisfied, _course,
+                             unsigned_sessions(report.filters)),
                     mimetype=spreadsheets.XLSX_MIME,
                     headers={"Content-Disposition": "attachment; filename=donor-report.xlsx"})
