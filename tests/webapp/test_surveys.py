@@ -28,7 +28,7 @@ from webapp.models import (
     TrainingSession,
     User,
 )
-from webapp.services import accounts, erasure, surveys
+from webapp.services import accounts, erasure, survey_results, surveys
 
 SESSION_SURVEY = """\
 schema: 1
@@ -343,7 +343,7 @@ def test_the_donor_report_has_satisfaction(app: Flask, people: People,
     session_id = held_session(app, people.trainer, crowd)
     answer_as(app, crowd, session_id, {"sadarzhanie": 4, "prodalzhitelnost": 1})
     with app.app_context():
-        (row,) = surveys.satisfaction(db.session(), current_course())
+        (row,) = survey_results.satisfaction(db.session(), current_course())
         assert (row.topic_id, row.responses, row.answers, row.agreed) == ("osnovi", 5, 5, 100)
         assert row.mean == pytest.approx(5.0)
         db.session().get(User, people.admin.id)
@@ -421,6 +421,6 @@ def test_a_group_beside_a_wider_one_never_singles_out_fewer_than_five(
     assert client.get(f"{base}.xlsx?session={first}").status_code == 404
     assert 'id="below-threshold"' in client.get(f"{base}?kind=ngo").get_data(as_text=True)
     with app.app_context():
-        rows = surveys.satisfaction(db.session(), current_course(), kind="ngo")
+        rows = survey_results.satisfaction(db.session(), current_course(), kind="ngo")
         assert rows[0].responses == 5 and rows[0].mean is None
-        assert surveys.satisfaction(db.session(), current_course())[0].mean is not None
+        assert survey_results.satisfaction(db.session(), current_course())[0].mean is not None

@@ -11,7 +11,7 @@ from course.compiled import CompiledCourse
 from course.surveymodel import Tally
 from webapp import charts, spreadsheets
 from webapp.models import TrainingSession, User
-from webapp.services.surveys import Results, Scope
+from webapp.services.survey_results import Results, Scope
 from webapp.templating import day, organisation_kind
 
 

@@ -18,8 +18,9 @@ from webapp.auth import me, role_required
 from webapp.content import current_course, store
 from webapp.forms.surveys import SurveyForm
 from webapp.models import COORDINATORS, ORGANISATION_KINDS, STAFF
-from webapp.services import next_step, survey_export, surveys
-from webapp.services.surveys import Invite, Scope
+from webapp.services import next_step, survey_export, survey_results, surveys
+from webapp.services.survey_results import Scope
+from webapp.services.surveys import Invite
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
 
@@ -59,12 +60,12 @@ def _answer(invite: Invite) -> str | BaseResponse:
 @role_required(*STAFF)
 def results_index() -> str:
     user = me()
-    groups = surveys.index(db.session(), user, user.role in COORDINATORS)
+    groups = survey_results.index(db.session(), user, user.role in COORDINATORS)
     return render_template("surveys/index.html", groups=groups, course=current_course(),
                            sees_all=user.role in COORDINATORS)
 
 
-def _scope(survey_id: str) -> tuple[surveys.Results, Scope]:
+def _scope(survey_id: str) -> tuple[survey_results.Results, Scope]:
     course, user, database = current_course(), me(), db.session()
     survey = course.surveys.get(survey_id) or abort(404)
     kind = request.args.get("kind", "")
@@ -72,10 +73,10 @@ def _scope(survey_id: str) -> tuple[surveys.Results, Scope]:
         abort(404)
     asked = Scope(survey_id, request.args.get("session", type=int),
                   request.args.get("trainer", type=int), kind)
-    scope = surveys.visible_scope(database, user, asked, user.role in COORDINATORS)
+    scope = survey_results.visible_scope(database, user, asked, user.role in COORDINATORS)
     if scope is None:
         abort(404)
-    return surveys.results(database, survey, scope), asked
+    return survey_results.results(database, survey, scope), asked
 
 
 @bp.get("/results/<survey_id>")
