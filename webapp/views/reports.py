@@ -34,7 +34,6 @@ from webapp.models import (
 )
 from webapp.services import audit, donor_report, signin_sheets
 from webapp.services.donor_report import Filters, FunnelRow, Indicator, Report
-from webapp.services.surveys import satisfaction
 from webapp.services.survey_results import Satisfaction, satisfaction
 from webapp.templating import day
 
