@@ -30,7 +30,7 @@ def test_a_trainer_prints_the_sheet_uploads_the_scan_and_adds_a_walk_in(
     sign_in(phone, live_server, "trainer")
     phone.goto(f"{live_server}/sessions/{found.id}#sheet-title")
     section = phone.locator(".session-sheet")
-    assert "Все още няма подписан списък." in section.inner_text()
+    assert "Все още няма подписан лист." in section.inner_text()
     shot(phone, "signin-sheet-phone")
     assert_fits(phone)
     assert_accessible(phone)
@@ -49,7 +49,7 @@ def test_a_trainer_prints_the_sheet_uploads_the_scan_and_adds_a_walk_in(
     bad = tmp_path / "sheet.docx"
     bad.write_bytes(b"PK\x03\x04 not a scan")
     phone.set_input_files("#scan", str(bad))
-    phone.get_by_role("button", name="Качи подписания списък").click()
+    phone.get_by_role("button", name="Качи подписания лист").click()
     error = phone.locator("#scan-errors")
     assert "Това не е файл PDF, JPEG или PNG." in error.inner_text()
     assert phone.locator("#scan").get_attribute("aria-invalid") == "true"
@@ -59,9 +59,9 @@ def test_a_trainer_prints_the_sheet_uploads_the_scan_and_adds_a_walk_in(
     photo = tmp_path / "снимка на листа.jpg"
     photo.write_bytes(JPEG)
     phone.set_input_files("#scan", str(photo))
-    phone.get_by_role("button", name="Качи подписания списък").click()
-    assert "Подписаният списък е запазен към занятието" in phone.locator(".flashes").inner_text()
-    assert "Подписаният списък е запазен (качен в" in phone.locator(".session-sheet").inner_text()
+    phone.get_by_role("button", name="Качи подписания лист").click()
+    assert "Подписаният лист е запазен към занятието" in phone.locator(".flashes").inner_text()
+    assert "Подписаният лист е запазен (качен в" in phone.locator(".session-sheet").inner_text()
     shot(phone, "signin-sheet-kept-phone")
     assert_fits(phone)
     assert_accessible(phone)
@@ -83,7 +83,7 @@ def test_a_trainer_prints_the_sheet_uploads_the_scan_and_adds_a_walk_in(
     assert_accessible(desktop)
     desktop.get_by_role("button", name="Добави и отбележи като присъствал").click()
     assert "Стоянка Дошла" in desktop.locator(".roster").inner_text()
-    assert "(от подписания списък)" in desktop.content()
+    assert "(от подписания лист)" in desktop.content()
     with app.app_context():
         database = db.session()
         user = database.exec(select(User).where(User.name == "Стоянка Дошла")).one()

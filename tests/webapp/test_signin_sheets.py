@@ -114,12 +114,12 @@ def test_a_signed_scan_is_kept_replaced_and_served(client: FlaskClient, app: Fla
     found = make_session(app, people.trainer)
     login(client, "trainer")
     page = f"/sessions/{found.id}"
-    assert "Все още няма подписан списък." in client.get(page).get_data(as_text=True)
+    assert "Все още няма подписан лист." in client.get(page).get_data(as_text=True)
     assert client.get(f"{page}/sign-in-sheet/scan").status_code == 404
     assert upload(client, page, PDF) == ""
     assert upload(client, page, data, name) == ""  # a second upload replaces the first
     html = client.get(page).get_data(as_text=True)
-    assert "Подписаният списък е запазен" in html
+    assert "Подписаният лист е запазен" in html
     served = client.get(f"{page}/sign-in-sheet/scan")
     assert served.status_code == 200 and served.data == data
     assert served.mimetype == media_type
@@ -135,7 +135,7 @@ def test_a_signed_scan_is_kept_replaced_and_served(client: FlaskClient, app: Fla
     (b"<html><script>alert(1)</script></html>", "sheet.pdf",
      "Това не е файл PDF, JPEG или PNG."),
     (b"GIF89a" + b"\x00" * 50, "sheet.gif", "Това не е файл PDF, JPEG или PNG."),
-    (b"", "sheet.pdf", "Изберете файла с подписания списък."),
+    (b"", "sheet.pdf", "Изберете файла с подписания лист."),
     (b"%PDF-" + b"0" * signin_sheets.MAX_SCAN, "big.pdf",
      "Файлът е твърде голям: най-много 10 MB."),
 ])
@@ -209,7 +209,7 @@ def test_a_walk_in_is_added_to_the_group_and_marked_present(
             AttendanceChange.user_id == user.id)).one()
         assert change.via == "sheet"
     html = client.get(page).get_data(as_text=True)
-    assert "(от подписания списък)" in html and "Стоянка Дошла-Без-Покана" in html
+    assert "(от подписания лист)" in html and "Стоянка Дошла-Без-Покана" in html
 
 
 def test_a_walk_in_goes_only_into_a_group_of_the_session(client: FlaskClient, app: Flask,
