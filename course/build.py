@@ -71,11 +71,13 @@ def check(root: Path, jobs: int | None = None, overrides: Mapping[str, bytes] | 
 
     ``overrides`` (path → bytes) stand in for existing source files; ``build_dir``
     lends the last build's per-file results, so only changed files are parsed again.
-    Unlike ``build``, a check also reads the register of legal references and
-    warns for facts past their review dates as of ``today`` (default: today).
+    Unlike ``build``, a check also reads the register of legal references, warns for
+    facts past their review dates as of ``today`` (default: today) and checks the
+    Bulletin's issues (``bulletins/``).
     """
     from course import freshness, register
     from course.load import load_course
+    from course.publish.bulletin import check_bulletins
     from course.validate import validate
 
     cache = _read_cache(build_dir).files if build_dir is not None else None
@@ -83,7 +85,8 @@ def check(root: Path, jobs: int | None = None, overrides: Mapping[str, bytes] | 
     known = {d.id for d in (*course.modules, *course.pages)} | {q.id for q in course.quizzes}
     found = register.read(root, known)
     dated = freshness.check_course(course, today or date.today(), found.rows)
-    return course, sorted(problems + validate(course) + found.problems + dated)
+    issues = check_bulletins(root, course)
+    return course, sorted(problems + validate(course) + found.problems + dated + issues)
 
 
 def build(root: Path, out: Path, jobs: int | None = None, strict: bool = False,

@@ -3,12 +3,21 @@ ids, the manifest against the files, and whether each quiz can be scored."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from course.errors import Problem, Severity
 from course.inline import markdown_faults
-from course.model import PER_QUESTION_ITEMS, Course, Document, Question, Quiz, Ref, term_key
+from course.model import (
+    PER_QUESTION_ITEMS,
+    Course,
+    Document,
+    Question,
+    Quiz,
+    Ref,
+    Rendered,
+    term_key,
+)
 from course.questionfaults import has_feedback, question_faults
 from course.unloaded import Unloaded, unloaded
 from course.wording import count, did_you_mean
@@ -287,32 +296,37 @@ class Checker:
                      "quiz-kind")
 
     def check_links(self, doc: Document) -> None:
-        anchors = doc.rendered.anchors
-        for link in doc.rendered.links:
+        self.check_rendered_links(doc.path, doc.rendered, self.course.images)
+
+    def check_rendered_links(self, path: str, rendered: Rendered,
+                             images: Collection[str]) -> None:
+        """Check the links and images of Markdown rendered from ``path`` (a module, a page,
+        or a Bulletin issue, whose images are looked up in ``images``)."""
+        anchors = rendered.anchors
+        for link in rendered.links:
             pos = (link.line, link.col)
             if link.kind == "anchor":
                 if link.anchor not in anchors:
-                    self.add(doc.path, pos, f"няма раздел „#{link.anchor}“ в този файл"
+                    self.add(path, pos, f"няма раздел „#{link.anchor}“ в този файл"
                              + did_you_mean(link.anchor, anchors, "„#{}“"), "unknown-anchor")
             elif link.kind == "module":
-                self._check_file_link(doc, link.target, link.anchor, pos)
+                self._check_file_link(path, link.target, link.anchor, pos)
             elif link.kind == "glossary":
                 if term_key(link.target) not in self.index.terms \
                         and not self.unloaded.any_under("modules/glossary/"):
-                    self.add(doc.path, pos, f"терминът „{link.target}“ не е в речника"
+                    self.add(path, pos, f"терминът „{link.target}“ не е в речника"
                              + did_you_mean(term_key(link.target), self.index.terms),
                              "unknown-term")
-            elif link.kind == "image" and link.target not in self.course.images:
-                self.add(doc.path, pos, missing_image(link.target, self.course.images),
-                         "missing-image")
+            elif link.kind == "image" and link.target not in images:
+                self.add(path, pos, missing_image(link.target, images), "missing-image")
 
-    def _check_file_link(self, doc: Document, target: str, anchor: str, pos: Pos) -> None:
+    def _check_file_link(self, path: str, target: str, anchor: str, pos: Pos) -> None:
         linked = self.index.by_path.get(target)
         if linked is None:
-            self.missing((doc.path, pos), target, f"връзката сочи към „{target}“, който не е "
+            self.missing((path, pos), target, f"връзката сочи към „{target}“, който не е "
                          "модул или страница", "broken-link", self.index.by_path)
         elif anchor and anchor not in linked.rendered.anchors:
-            self.add(doc.path, pos, f"няма раздел „#{anchor}“ в {target}"
+            self.add(path, pos, f"няма раздел „#{anchor}“ в {target}"
                      + did_you_mean(anchor, linked.rendered.anchors, "„#{}“"), "unknown-anchor")
 
     def check_quiz(self, quiz: Quiz) -> None:
