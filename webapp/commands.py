@@ -26,7 +26,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from course.commands.common import EXIT_OK, EXIT_USAGE, print_problems
 from course.compiled import CourseUnavailable
 from webapp import content, create_app, db, i18n, jobs, livebuild, websync, wsgiserver
-from webapp.services import audit, participants, seed, web_versions
+from webapp.services import audit, mail_messages, participants, seed, web_versions
 from webapp.services.participant_files import ParticipantFileError, read_table
 
 EXIT_FAILURE = 1  # the command could not be carried out (usage errors are EXIT_USAGE)
@@ -279,6 +279,8 @@ def run_participants_import(args: argparse.Namespace) -> int:
                                             specialisms=specialisms)
         audit.record(database, None, "participants_imported", target="cli:import",
                      count=summary.created + summary.updated)
+        for learner in summary.joined:  # the group's sessions to come, with their .ics
+            mail_messages.joined_group(database, learner, None)
         database.commit()
     print(f"Внесено: {summary.created} нови, {summary.updated} променени, {summary.unchanged} "
           f"без промяна, {summary.groups_created} нови групи. / Imported.")

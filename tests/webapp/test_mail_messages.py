@@ -20,6 +20,8 @@ from sqlmodel import col, select
 from tests.mailserver import MailServer, mailserver  # noqa: F401
 from tests.webapp.blended import make_session
 from tests.webapp.conftest import People, login, submit
+from tests.webapp.test_erasure import EMAIL as ERASED_EMAIL
+from tests.webapp.test_erasure import import_her
 from webapp import db, jobs
 from webapp.models import Group, MailMessage, TrainingSession, User, utcnow
 from webapp.services import accounts, certificates, mail_sweep
@@ -305,6 +307,24 @@ def test_enrolling_a_group_sends_each_learner_the_session_with_its_ics_once(
     # Enrolled already: nothing more.
     submit(client, f"{page}/groups", {"group": str(the_group(app).id)}, page=page)
     assert len(messages(app, "session_enrolled")) == 2
+
+
+def test_a_learner_added_later_is_told_of_the_groups_coming_sessions(
+        client: FlaskClient, app: Flask, addresses: People) -> None:
+    """The group was enrolled before she came: imported into it, she is told of each of its
+    sessions still to come (not of one under way or cancelled), once."""
+    coming = make_session(app, addresses.trainer, starts_in=timedelta(days=5))
+    make_session(app, addresses.trainer, starts_in=timedelta(minutes=-30),
+                 checkin_code="NOWNOW", title="Сега")
+    make_session(app, addresses.trainer, starts_in=timedelta(days=7), checkin_code="CNCL22",
+                 title="Отменено", cancelled_at=utcnow())
+    her_id = import_her(app, client)
+    sent = [m for m in messages(app, "session_enrolled") if m.user_id == her_id]
+    assert [m.to_address for m in sent] == [ERASED_EMAIL]
+    assert sent[0].subject == f"Записани сте за занятие: {coming.title}"
+    assert ics_field(ics_of(sent[0]), "UID") == f"session-{coming.id}@dobro.example.org"
+    import_her(app, client)  # the same file again: she is in the group already
+    assert len([m for m in messages(app, "session_enrolled") if m.user_id == her_id]) == 1
 
 
 def test_a_changed_session_is_told_with_the_same_uid_and_a_higher_sequence(

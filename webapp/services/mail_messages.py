@@ -103,6 +103,21 @@ def enrolled(db: Session, found: TrainingSession, group_id: int,
               context={"session": found}, attachments=[ics])
 
 
+def joined_group(db: Session, user: User, created_by: User | None,
+                 now: datetime | None = None) -> None:
+    """Tell a learner just added to a group of the group's sessions that have not begun
+    (the group was enrolled before they came); the same key as ``enrolled``, so nobody is
+    told of one session twice."""
+    now = now or utcnow()
+    if not user.active:
+        return
+    for found in sessions.upcoming_for(db, user, now):
+        if found.starts_at > now:
+            queue(db, kind="session_enrolled", key=f"session-enrolled:{found.id}:{user.id}",
+                  user=user, template="session_enrolled", created_by=created_by,
+                  context={"session": found}, attachments=[session_ics(found)])
+
+
 def changed(db: Session, found: TrainingSession, created_by: User | None,
             now: datetime | None = None) -> None:
     """Tell everyone enrolled that the session's time or place changed (new .ics, same UID,

@@ -122,6 +122,7 @@ class Summary:
     updated: int
     unchanged: int
     groups_created: int
+    joined: tuple[User, ...] = ()  # the learners added to a group they were not in
 
 
 def squeeze(text: str) -> str:
@@ -390,6 +391,7 @@ def apply(db: Session, table: Table, audiences: Mapping[str, str], group: str = 
         groups[name] = Group(name=name)
         db.add(groups[name])
     db.flush()
+    joined: list[User] = []
     for planned in plan.creates + plan.updates:
         user = planned.user or User(name=planned.values["name"], role="learner")
         user.organisation_id = planned.organisation_id
@@ -407,9 +409,10 @@ def apply(db: Session, table: Table, audiences: Mapping[str, str], group: str = 
             assert target is not None and target.id is not None and user.id is not None
             if db.get(GroupMember, (target.id, user.id)) is None:
                 db.add(GroupMember(group_id=target.id, user_id=user.id))
+                joined.append(user)
     db.flush()
     return plan, Summary(len(plan.creates), len(plan.updates), len(plan.unchanged),
-                         len(plan.groups_to_create))
+                         len(plan.groups_to_create), tuple(joined))
 
 
 def _empty(key: str) -> str | None:

@@ -19,7 +19,7 @@ from webapp.content import current_course
 from webapp.forms.participants import ImportForm
 from webapp.group_pages import card_context, my_group, new_join_codes, render_cards, send_by_email
 from webapp.models import STAFF, Group
-from webapp.services import audit, groups, participants, pending_imports
+from webapp.services import audit, groups, mail_messages, participants, pending_imports
 from webapp.services.certificate_pdf import SHIPPED, fonts
 from webapp.services.groups import learners_in_care
 from webapp.services.participant_files import MAX_BYTES, ParticipantFileError, read_table
@@ -75,6 +75,8 @@ def import_confirm(group_id: int, token: str) -> BaseResponse:
                                             specialisms=course.specialisms)
         audit.record(database, me(), "participants_imported", target=f"group:{group_id}",
                      count=summary.created + summary.updated)
+        for learner in summary.joined:  # the group's sessions to come, with their .ics
+            mail_messages.joined_group(database, learner, me())
     except pending_imports.PendingNotFound:
         flash(_("That preview has expired. Upload the file again."), "error")
         return redirect(url_for("participants.import_form", group_id=group_id))
