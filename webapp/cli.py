@@ -116,6 +116,14 @@ def add_web_verbs(verbs: Verbs) -> None:
     p_prune.add_argument("--months", type=int, default=0, metavar="N",
                          help="друг срок в месеци (по подразбиране DOBRO_AUDIT_KEEP_MONTHS)")
     p_prune.set_defaults(handler=web("run_audit_prune", "audit_commands"))
+    p_bnew = verbs.add_parser("bulletin-new", help="нов брой на бюлетина с числата на "
+                              "програмата от базата данни (bulletins/NN-broi.md)")
+    p_bnew.add_argument("number", type=int, help="номерът на броя (1–5)")
+    p_bnew.add_argument("dir", nargs="?", default="",
+                        help="папката на курса (по подразбиране DOBRO_CONTENT)")
+    p_bnew.add_argument("--date", default="", metavar="ГГГГ-ММ-ДД",
+                        help="към коя дата са числата (по подразбиране днес)")
+    p_bnew.set_defaults(handler=web("run_bulletin_new", "bulletin_commands"))
     p_mail = verbs.add_parser("mail", help="имейлът")
     p_mail.set_defaults(handler=lambda _args: usage(p_mail))
     mail_verbs = p_mail.add_subparsers(dest="mail_verb", metavar="COMMAND")
