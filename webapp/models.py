@@ -679,3 +679,20 @@ class SurveyAnswered(SQLModel, table=True):
     survey_id: str = Field(max_length=100, primary_key=True)
     session_id: int = Field(default=0, primary_key=True)  # 0: the topic's survey
     answered_on: date
+
+
+# --- The Bulletin's distribution: which issue went to whom (issue 18 item 4) ---------------
+
+class BulletinDelivery(SQLModel, table=True):
+    """That issue ``issue`` of the Bulletin was sent to one line of the distribution list.
+
+    Recipients are not accounts (a name or a post at an organisation): nothing here is
+    about a learner. ``copies`` is the line's number of copies when the issue was sent.
+    """
+
+    __tablename__ = "bulletin_delivery"
+
+    recipient_id: int = Field(foreign_key="bulletin_recipient.id", primary_key=True)
+    issue: int = Field(primary_key=True, index=True)
+    sent_on: date
+    copies: int = 1

@@ -137,7 +137,7 @@ def test_the_spreadsheet(client: FlaskClient, coordinator: User) -> None:
     book = load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == ["Показатели", "По организация", "По целева група", "По пол",
                                "Сертификати", "Удовлетвореност",
-                               "Без подписан лист"]
+                               "Без подписан лист", "Бюлетин по броеве"]
     indicators = book["Показатели"]
     assert indicators.freeze_panes == "A2" and indicators["A1"].font.bold
     rows = {r[0]: r[1:] for r in indicators.iter_rows(min_row=2, values_only=True) if r[0]}

@@ -5,11 +5,15 @@ municipality, people trained per audience (certified, as the donor report counts
 ``donor_report.build`` is called, not copied), certificates issued and the sessions to
 come. ``scaffold`` turns them into an issue's Markdown and an SVG chart the editor
 writes around; ``write_issue`` puts both into the course's ``bulletins/``.
+
+The distribution list records which issue went to which line (``BulletinDelivery``);
+``per_issue`` counts them for the donor report, against the same 180 target as the list.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -18,12 +22,12 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from course.compiled import CompiledCourse
-from course.publish.bulletin import FOLDER, ISSUES
+from course.publish.bulletin import FOLDER, ISSUES, load_bulletins
 from webapp.charts import Row, bar_chart
 from webapp.localtime import SOFIA
-from webapp.models import TrainingSession
+from webapp.models import BulletinDelivery, BulletinRecipient, Organisation, TrainingSession
 from webapp.services import donor_report
-from webapp.services.donor_report import TARGETS, Filters
+from webapp.services.donor_report import TARGETS, Filters, share
 
 UPCOMING = 10  # the sessions to come an issue lists
 IMAGES = "img"
@@ -166,3 +170,78 @@ def _table(head: tuple[str, ...], rows: list[tuple[str, ...]], empty: str) -> li
 
 def _day(value: date) -> str:
     return value.strftime("%d.%m.%Y")
+
+
+# Who got which issue ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class IssueCount:
+    issue: int
+    recipients: int
+    copies: int
+
+    @property
+    def percent(self) -> int:
+        """Recipients as a share of the distribution list's target (180)."""
+        return share(self.recipients, TARGETS["handbook"].wanted)
+
+
+def issue_choices(root: Path) -> list[tuple[int, str]]:
+    """Issues 1 to ``ISSUES``, each with its title when it is written."""
+    written, _ = load_bulletins(root)
+    titles = {b.number: b.title for b in written}
+    return [(n, f"{n} — {titles[n]}" if n in titles else str(n)) for n in range(1, ISSUES + 1)]
+
+
+def sent_issues(db: Session) -> dict[int, list[int]]:
+    """Each recipient's issues received, in order."""
+    found: dict[int, list[int]] = {}
+    for recipient_id, issue in db.exec(select(BulletinDelivery.recipient_id,
+                                              BulletinDelivery.issue).order_by(
+            col(BulletinDelivery.issue))):
+        found.setdefault(recipient_id, []).append(issue)
+    return found
+
+
+def mark_sent(db: Session, issue: int, recipient_ids: Iterable[int], sent_on: date) -> int:
+    """Record ``issue`` as sent on ``sent_on`` to these recipients (again: the new day);
+    return how many."""
+    done = 0
+    for recipient in db.exec(select(BulletinRecipient).where(
+            col(BulletinRecipient.id).in_(set(recipient_ids)))):
+        assert recipient.id is not None
+        row = db.get(BulletinDelivery, (recipient.id, issue)) or BulletinDelivery(
+            recipient_id=recipient.id, issue=issue, sent_on=sent_on)
+        row.sent_on, row.copies = sent_on, recipient.copies
+        db.add(row)
+        done += 1
+    db.commit()
+    return done
+
+
+def unmark_sent(db: Session, issue: int, recipient_ids: Iterable[int]) -> int:
+    """Forget that ``issue`` went to these recipients; return how many marks were removed."""
+    rows = db.exec(select(BulletinDelivery).where(
+        BulletinDelivery.issue == issue,
+        col(BulletinDelivery.recipient_id).in_(set(recipient_ids)))).all()
+    for row in rows:
+        db.delete(row)
+    db.commit()
+    return len(rows)
+
+
+def per_issue(db: Session, filters: Filters) -> list[IssueCount]:
+    """Recipients and copies of each issue sent in the period (of one organisation kind)."""
+    query = select(BulletinDelivery.issue, func.count(), func.sum(BulletinDelivery.copies))
+    if filters.start:
+        query = query.where(BulletinDelivery.sent_on >= filters.start)
+    if filters.end:
+        query = query.where(BulletinDelivery.sent_on <= filters.end)
+    if filters.kind:
+        query = query.join(BulletinRecipient,
+                           col(BulletinRecipient.id) == BulletinDelivery.recipient_id).join(
+            Organisation, col(Organisation.id) == BulletinRecipient.organisation_id).where(
+            Organisation.kind == filters.kind)
+    issue = col(BulletinDelivery.issue)
+    rows = db.exec(query.group_by(issue).order_by(issue))
+    return [IssueCount(number, int(n), int(copies or 0)) for number, n, copies in rows]

@@ -24,7 +24,7 @@ from course.errors import ContentError
 from course.publish.bulletin import Bulletin, bulletin_pdf, load_bulletins
 from course.publish.handbook import HandbookOptions, PageSize, handbook_html, handbook_pdf, load
 from webapp import db, jobs, spreadsheets
-from webapp.models import BulletinRecipient, Organisation, StoredFile
+from webapp.models import BulletinDelivery, BulletinRecipient, Organisation, StoredFile
 from webapp.services import stored_files
 
 HANDBOOK_KINDS: dict[str, tuple[str, str]] = {  # kind → (file suffix, MIME type)
@@ -201,6 +201,11 @@ def remove_recipient(db: Session, recipient_id: int) -> bool:
     found = db.get(BulletinRecipient, recipient_id)
     if found is None:
         return False
+    # The line's record of issues received goes with it (docs/gdpr.md §3.6).
+    for delivery in db.exec(select(BulletinDelivery).where(
+            BulletinDelivery.recipient_id == recipient_id)):
+        db.delete(delivery)
+    db.flush()
     db.delete(found)
     db.commit()
     return True

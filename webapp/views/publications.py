@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import mimetypes
+from datetime import date
 from pathlib import Path
 
 from flask import (
@@ -16,16 +18,22 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import login_required
 from markupsafe import Markup
+from werkzeug.security import safe_join
 from werkzeug.wrappers import Response as BaseResponse
 
-from course.publish.bulletin import Bulletin
+from course.publish.bulletin import FOLDER, Bulletin
+from course.sources import IMAGE_SUFFIXES
 from webapp import db
 from webapp.auth import me, role_required
-from webapp.forms.publications import RecipientForm
-from webapp.models import COORDINATORS
+from webapp.forms.publications import DeliveryForm, RecipientForm
+from webapp.localtime import SOFIA
+from webapp.models import COORDINATORS, utcnow
+from webapp.security import ASSET_SECURITY_POLICY
 from webapp.services import audit, publications
+from webapp.services import bulletins as issues_sent
 from webapp.services.publications import HANDBOOK_KINDS, PublicationUnavailable
 
 bp = Blueprint("publications", __name__)
@@ -98,6 +106,22 @@ def bulletin_pdf(number: int) -> Response:
     return _download(path.read_bytes(), "application/pdf", f"biuletin-{issue.number:02d}.pdf")
 
 
+@bp.get("/bulletins/img/<path:name>")
+@login_required
+def bulletin_image(name: str) -> Response:
+    """An image of an issue (``bulletins/img/``), e.g. the chart ``dobro bulletin-new`` drew."""
+    found = safe_join(str(_roots()[0] / FOLDER / "img"), name)
+    if found is None or Path(found).suffix.lower() not in IMAGE_SUFFIXES \
+            or not Path(found).is_file():
+        abort(404)
+    # Read whole (a chart is a few KB), as ``_download`` does: no file handle left open.
+    response = Response(Path(found).read_bytes(),
+                        mimetype=mimetypes.guess_type(found)[0] or "application/octet-stream")
+    response.headers["Content-Security-Policy"] = ASSET_SECURITY_POLICY
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
 def _issue(number: int) -> Bulletin:
     found = next((b for b in publications.published_bulletins(_roots()[0])
                   if b.number == number), None)
@@ -117,9 +141,51 @@ def distribution() -> str | BaseResponse:
                                    form.name.data or "", form.copies.data or 1)
         flash(_("Recipient added."), "success")
         return redirect(url_for("publications.distribution"))
+    return _distribution_page(form, _delivery_form())
+
+
+@bp.post("/distribution/sent")
+@role_required(*COORDINATORS)
+def mark_sent() -> str | BaseResponse:
+    """Record which issue went to which lines of the list (or take the mark back)."""
+    database, form = db.session(), _delivery_form()
+    if not form.validate_on_submit():
+        return _distribution_page(RecipientForm(formdata=None), form)
+    issue, ticked = form.issue.data or 0, form.recipients.data or []
+    if form.everyone.data:
+        ticked = [value for value, _label in form.recipients.choices or []]
+    if not ticked:
+        form.recipients.errors = [_("Tick at least one recipient.")]
+        return _distribution_page(RecipientForm(formdata=None), form)
+    if form.unsent.data:
+        done = issues_sent.unmark_sent(database, issue, ticked)
+        flash(ngettext("Issue %(issue)s: the mark was removed from %(num)s recipient.",
+                       "Issue %(issue)s: the mark was removed from %(num)s recipients.",
+                       done, issue=issue), "success")
+    else:
+        done = issues_sent.mark_sent(database, issue, ticked, form.sent_on.data or date.today())
+        flash(ngettext("Issue %(issue)s: marked as sent to %(num)s recipient.",
+                       "Issue %(issue)s: marked as sent to %(num)s recipients.",
+                       done, issue=issue), "success")
+    return redirect(url_for("publications.distribution"))
+
+
+def _delivery_form() -> DeliveryForm:
+    form = DeliveryForm(prefix="sent")
+    form.issue.choices = issues_sent.issue_choices(_roots()[0])
+    form.recipients.choices = [(r.id, f"{r.organisation}: {r.name}")
+                               for r in publications.recipients(db.session())]
+    if form.sent_on.data is None and not form.is_submitted():
+        form.sent_on.data = utcnow().astimezone(SOFIA).date()
+    return form
+
+
+def _distribution_page(form: RecipientForm, delivery: DeliveryForm) -> str:
+    database = db.session()
     rows = publications.recipients(database)
     return render_template("publications/distribution.html", form=form, rows=rows,
-                           total=sum(r.copies for r in rows))
+                           total=sum(r.copies for r in rows), delivery=delivery,
+                           sent=issues_sent.sent_issues(database))
 
 
 @bp.post("/distribution/<int:recipient_id>/delete")

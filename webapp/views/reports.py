@@ -33,6 +33,7 @@ from webapp.models import (
     User,
 )
 from webapp.services import audit, donor_report, signin_sheets
+from webapp.services import bulletins as issues_sent
 from webapp.services.donor_report import Filters, FunnelRow, Indicator, Report
 from webapp.services.survey_results import Satisfaction, satisfaction
 from webapp.templating import day
@@ -192,7 +193,9 @@ def donor() -> str:
         labels=INDICATOR_LABELS, definitions=INDICATOR_DEFINITIONS, stages=STAGE_LABELS,
         row_label=_label, percent=_percent,
         satisfaction=satisfaction(db.session(), course, report.filters.kind),
-        unsigned=unsigned_sessions(report.filters))
+        unsigned=unsigned_sessions(report.filters),
+        bulletin_issues=issues_sent.per_issue(db.session(), report.filters),
+        bulletin_target=donor_report.TARGETS["handbook"].wanted)
 
 
 def unsigned_sessions(filters: donor_report.Filters) -> list[tuple[TrainingSession, str]]:
@@ -225,7 +228,8 @@ def _sofia(moment: datetime) -> datetime:
 def workbook(report: Report, lines: list[donor_report.CertificateLine],
              satisfied: list[Satisfaction] | None = None,
              course: CompiledCourse | None = None,
-             unsigned: list[tuple[TrainingSession, str]] | None = None) -> bytes:
+             unsigned: list[tuple[TrainingSession, str]] | None = None,
+             bulletin_issues: list[issues_sent.IssueCount] | None = None) -> bytes:
     """The report as an XLSX: indicators, the funnel three ways, the certificates."""
     book = spreadsheets.new_workbook()
     sheet = spreadsheets.add_sheet(book, _("Indicators"), [
@@ -260,6 +264,12 @@ def workbook(report: Report, lines: list[donor_report.CertificateLine],
                found.municipality, trainer] for found, trainer in unsigned)])
         for (cell,) in sessions.iter_rows(min_row=2, min_col=2, max_col=2):
             cell.number_format = "yyyy-mm-dd hh:mm"
+    if bulletin_issues is not None:
+        target = donor_report.TARGETS["handbook"].wanted
+        spreadsheets.add_sheet(book, _("Bulletin by issue"), [
+            [_("Issue"), _("Recipients"), _("Copies"), _("Target"), _("Percent")],
+            *([row.issue, row.recipients, row.copies, target, row.percent]
+              for row in bulletin_issues)])
     return spreadsheets.xlsx_bytes(book)
 
 
@@ -283,6 +293,7 @@ def donor_xlsx() -> Response:
                      count=len(lines))
     satisfied = satisfaction(db.session(), _course, report.filters.kind)
     return Response(workbook(report, lines, satisfied, _course,
-                             unsigned_sessions(report.filters)),
+                             unsigned_sessions(report.filters),
+                             issues_sent.per_issue(db.session(), report.filters)),
                     mimetype=spreadsheets.XLSX_MIME,
                     headers={"Content-Disposition": "attachment; filename=donor-report.xlsx"})
