@@ -3,7 +3,8 @@ and PostgreSQL, and its downgrade removes them again.
 
 - 0013: the job queue, the runners' heartbeats, stored files and the shared cache;
 - 0015: the evaluation surveys' anonymous answer sheets and who has answered;
-- 0016: the review cards and their log.
+- 0016: the review cards and their log;
+- 0017: which issue of the Bulletin went to which line of the distribution list.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ ADDED = {
     "0013": {"job", "job_runner", "stored_file", "shared_cache"},
     "0015": {"survey_response", "survey_answered"},
     "0016": {"review_card", "review_log"},
+    "0017": {"bulletin_delivery"},
 }
 
 
