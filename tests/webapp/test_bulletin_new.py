@@ -25,7 +25,7 @@ def test_new_issue_is_written_then_refused(environment: Path,
     issue = environment / "bulletins" / "02-broi.md"
     assert str(issue) in out and "dobro check" in out
     text = issue.read_text(encoding="utf-8")
-    assert "number: 2\ndate: 2027-03-01\n" in text and "Още няма проведени сесии." in text
+    assert "number: 2\ndate: 2027-03-01\n" in text and "Още няма проведени занятия." in text
     assert (environment / "bulletins" / "img" / "02-obucheni.svg").is_file()
     assert run(capsys, "check", str(environment))[0] == 0
     code, _out, err = run(capsys, "bulletin-new", "2")

@@ -31,6 +31,8 @@ from webapp.services.donor_report import TARGETS, Filters, share
 
 UPCOMING = 10  # the sessions to come an issue lists
 IMAGES = "img"
+CHART_FONT = "DejaVu Sans, Noto Sans, Arial, sans-serif"
+CHART_WIDTH = 480  # px: 4/3 of the chart's own 360, so its text is about the page's size
 _NUMBER = re.compile(r"^number:\s*(\d+)\s*$", re.MULTILINE)
 
 
@@ -104,6 +106,11 @@ def chart_svg(number: int, found: Figures) -> str:
                         rows, scale, description=f"Участници със сертификат към "
                         f"{_day(found.on)} спрямо целите на програмата",
                         legend=("Със сертификат",), marker_name="Цел"))
+    # A file shown as <img> inherits no font from the page: name a sans-serif one.
+    svg = svg.replace('font-family="inherit"', f'font-family="{CHART_FONT}"', 1)
+    # As an image it would fill a desktop's column (its text twice the page's): a fixed
+    # width, which pages scale down to a phone's (img {max-width: 100%}).
+    svg = svg.replace('width="100%"', f'width="{CHART_WIDTH}"', 1)
     return svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1) + "\n"
 
 
@@ -114,9 +121,9 @@ def scaffold(number: int, found: Figures) -> str:
              "Напишете тук встъплението към броя.", "",
              f"## Програмата в числа към {_day(found.on)}", "",
              "Напишете тук какво показват числата.", "",
-             "### Проведени обучения по общини", ""]
-    lines += _table(("Община", "Проведени сесии"),
-                    [(m, str(n)) for m, n in found.sessions], "Още няма проведени сесии.")
+             "### Проведени занятия по общини", ""]
+    lines += _table(("Община", "Проведени занятия"),
+                    [(m, str(n)) for m, n in found.sessions], "Още няма проведени занятия.")
     lines += ["", "### Обучени участници по целеви групи", ""]
     lines += _table(("Целева група", "Със сертификат", "Цел"),
                     [(t.audience, str(t.certified), str(t.target or "—"))
@@ -124,10 +131,10 @@ def scaffold(number: int, found: Figures) -> str:
     lines += ["", f"![Обучени участници по целеви групи към {_day(found.on)} спрямо целите]"
                   f"({IMAGES}/{chart_name(number)})", "",
               f"Издадени сертификати: {found.certificates}.", "",
-              "## Предстоящи обучения", ""]
+              "## Предстоящи занятия", ""]
     lines += _table(("Дата", "Място", "Тема"),
                     [(u.starts_at.strftime("%d.%m.%Y %H:%M"), u.place, u.topic)
-                     for u in found.upcoming], "Няма насрочени сесии.")
+                     for u in found.upcoming], "Няма насрочени занятия.")
     lines += ["", "## Новини", "", "Напишете тук новините от програмата.", ""]
     return "\n".join(lines)
 

@@ -54,7 +54,7 @@ def test_the_scaffold_passes_the_check_and_is_never_overwritten(
     assert "![Обучени участници по целеви групи" in text and "(img/03-obucheni.svg)" in text
     svg = (course_root / "bulletins" / "img" / "03-obucheni.svg").read_text(encoding="utf-8")
     assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"')
-    assert "Общински служители" in svg and "1 от 100" in svg
+    assert "Общински служители" in svg and "1 от 100" in svg and "sans-serif" in svg
     _, problems = check(course_root)
     assert [p for p in problems if p.path.startswith("bulletins/")] == []
     (issue,), _ = load_bulletins(course_root)
