@@ -76,8 +76,8 @@ def check(root: Path, jobs: int | None = None, overrides: Mapping[str, bytes] | 
     Bulletin's issues (``bulletins/``).
     """
     from course import freshness, register
+    from course.bulletins import check_bulletins
     from course.load import load_course
-    from course.publish.bulletin import check_bulletins
     from course.validate import validate
 
     cache = _read_cache(build_dir).files if build_dir is not None else None

@@ -21,8 +21,8 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from course.bulletins import FOLDER, ISSUES, load_bulletins
 from course.compiled import CompiledCourse
-from course.publish.bulletin import FOLDER, ISSUES, load_bulletins
 from webapp.charts import Row, bar_chart
 from webapp.localtime import SOFIA
 from webapp.models import BulletinDelivery, BulletinRecipient, Organisation, TrainingSession
