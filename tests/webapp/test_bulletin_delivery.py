@@ -17,7 +17,7 @@ from tests.webapp.conftest import People, csrf_token, login
 from tests.webapp.test_publications import ISSUE, coordinator, smolyan
 from webapp import db
 from webapp.models import BulletinDelivery, BulletinRecipient, Organisation
-from webapp.services import bulletins
+from webapp.services import bulletins, publications
 from webapp.services.donor_report import Filters
 
 
@@ -108,7 +108,7 @@ def test_bad_input_is_refused_in_bulgarian(client: FlaskClient, app: Flask,
     assert marks(app) == set()
 
 
-def test_an_issue_shows_its_chart(client: FlaskClient, people: People,
+def test_an_issue_shows_its_chart(client: FlaskClient, app: Flask, people: People,
                                   course_root: Path) -> None:
     folder = course_root / "bulletins"
     (folder / "img").mkdir(parents=True)
@@ -124,3 +124,10 @@ def test_an_issue_shows_its_chart(client: FlaskClient, people: People,
     assert "sandbox" in image.headers["Content-Security-Policy"]
     assert client.get("/bulletins/img/../01-zapochva.md").status_code == 404
     assert client.get("/bulletins/img/nyama.svg").status_code == 404
+    # A redrawn chart makes a new PDF: the one built before would show the old chart.
+    assert client.get("/bulletins/1.pdf").data.startswith(b"%PDF")
+    (folder / "img" / "01-obucheni.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="2" height="1"/>', "utf-8")
+    assert client.get("/bulletins/1.pdf").status_code == 200
+    built = publications.publications_dir(Path(app.config["COURSE_BUILD"]))
+    assert len(list(built.glob("bulletin-01-*.pdf"))) == 2

@@ -21,7 +21,7 @@ from flask import Flask, current_app
 from sqlmodel import Session, select
 
 from course.errors import ContentError
-from course.publish.bulletin import Bulletin, bulletin_pdf, load_bulletins
+from course.publish.bulletin import Bulletin, bulletin_images, bulletin_pdf, load_bulletins
 from course.publish.handbook import HandbookOptions, PageSize, handbook_html, handbook_pdf, load
 from webapp import db, jobs, spreadsheets
 from webapp.models import BulletinDelivery, BulletinRecipient, Organisation, StoredFile
@@ -141,8 +141,13 @@ def published_bulletins(content_root: Path) -> list[Bulletin]:
 
 
 def bulletin_file(content_root: Path, build_dir: Path, issue: Bulletin) -> Path:
-    """The issue's PDF, built once per version of its source file."""
+    """The issue's PDF, built once per version of its source file and of the images
+    under ``bulletins/`` (a chart redrawn is a new PDF)."""
     version = _digest(content_root / issue.path)
+    images = sorted(bulletin_images(content_root))
+    if images:
+        version = hashlib.sha256("".join(
+            [version, *(_digest(content_root / rel) for rel in images)]).encode()).hexdigest()[:16]
     target = publications_dir(build_dir) / f"{issue.slug}-{version}.pdf"
     if not target.is_file():
         with _LOCK:
