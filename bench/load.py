@@ -313,8 +313,10 @@ def prepare(env: dict[str, str], learners: int, certified_every: int,
 
 
 def unfinished_jobs(env: dict[str, str]) -> int:
-    """Jobs queued or running (certificate PDFs the seeding queued, if issuing queues them)."""
-    sql = "SELECT count(*) FROM job WHERE status IN ('queued', 'running')"
+    """Jobs queued or running (certificate PDFs the seeding queued, if issuing queues them);
+    not the periodic ones, which always wait for their next time (webapp/jobs.py)."""
+    sql = ("SELECT count(*) FROM job WHERE status IN ('queued', 'running') "
+           "AND key <> 'periodic'")  # webapp.jobs.PERIODIC_KEY (this script imports no app)
     url = env.get("DOBRO_DATABASE_URL", "")
     if url:
         return int(pg_query(url, sql)[0][0])

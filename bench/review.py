@@ -33,7 +33,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
 import shutil
@@ -48,6 +47,7 @@ from typing import Any
 
 import sqlalchemy as sa
 import yaml
+from benchdb import fresh_database, load  # bench/ is the script's own folder
 from flask import Flask
 from sqlalchemy import text
 
@@ -55,7 +55,6 @@ from course.build import build
 from course.questionkey import question_key
 from webapp import create_app, db
 from webapp.content import store
-from webapp.db import make_engine, upgrade
 from webapp.models import (
     ModuleProgress,
     Organisation,
@@ -74,25 +73,6 @@ GOAL_MS = 50.0
 SELF_CHECKS = {"obshtinata": "quizzes/osnovi/obshtinata-proverka.yaml",
                "savetat": "quizzes/osnovi/savetat-proverka.yaml"}
 CHUNK = 5000
-
-
-def load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"{one:.2f} {five:.2f} {fifteen:.2f} (1, 5, 15 min; {os.cpu_count()} cores)"
-
-
-def fresh_database(url: str | None, work: Path) -> str:
-    if url is None:
-        path = work / "bench.sqlite3"
-        path.unlink(missing_ok=True)
-        url = f"sqlite:///{path}"
-    else:
-        engine = make_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        engine.dispose()
-    upgrade(url)
-    return url
 
 
 def grow_self_checks(content: Path, questions: int) -> None:
