@@ -36,7 +36,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import quote
 
-from flask import current_app, url_for
+from flask import current_app, has_app_context, url_for
 from sqlalchemy import delete
 from sqlmodel import Session, col
 
@@ -181,6 +181,12 @@ def enabled(config: Mapping[str, Any]) -> bool:
     return bool(config.get("LRS_ENDPOINT"))
 
 
+def _configured() -> bool:
+    """Whether this app sends statements; outside an app (the services used on their own,
+    by a script or a test) there is no LRS to send to."""
+    return has_app_context() and enabled(current_app.config)
+
+
 def _queue(db: Session, user_id: int, event: str, verb: VerbName, activity: Activity,
            topic: Activity | None, when: datetime, result: Result | None = None) -> None:
     config = current_app.config
@@ -217,7 +223,7 @@ def _module(module_id: str, title: str) -> Activity:
 def module_experienced(db: Session, user_id: int, module_id: str, title: str, topic_id: str,
                        when: datetime) -> None:
     """The learner opened a module for the first time."""
-    if enabled(current_app.config):
+    if _configured():
         _queue(db, user_id, f"experienced:{module_id}", "experienced",
                _module(module_id, title), _topic(topic_id), when)
 
@@ -225,7 +231,7 @@ def module_experienced(db: Session, user_id: int, module_id: str, title: str, to
 def module_completed(db: Session, user_id: int, module_id: str, title: str, topic_id: str,
                      when: datetime) -> None:
     """The learner marked a module studied (the first time)."""
-    if enabled(current_app.config):
+    if _configured():
         _queue(db, user_id, f"completed:{module_id}", "completed",
                _module(module_id, title), _topic(topic_id), when)
 
@@ -234,7 +240,7 @@ def quiz_finished(db: Session, attempt: Attempt, *, score: float, points: float,
                   passed: bool, submitted_at: datetime) -> None:
     """An attempt was submitted or closed at its deadline, and graded (``score`` of
     ``points``; the attempt's row is not updated yet)."""
-    if not enabled(current_app.config) or attempt.id is None:
+    if not _configured() or attempt.id is None:
         return
     info = current_course().quizzes.get(attempt.quiz_id)
     activity = Activity(_url("quiz.overview", quiz_id=attempt.quiz_id), "quiz",
@@ -248,7 +254,7 @@ def quiz_finished(db: Session, attempt: Attempt, *, score: float, points: float,
 
 def session_attended(db: Session, user_id: int, found: TrainingSession, when: datetime) -> None:
     """The learner was marked present (or late) at an in-person session."""
-    if enabled(current_app.config):
+    if _configured():
         activity = Activity(_url("sessions.detail", session_id=found.id), "session", found.title)
         _queue(db, user_id, f"attended:{found.id}", "attended", activity,
                _topic(found.topic_id), when)
@@ -256,7 +262,7 @@ def session_attended(db: Session, user_id: int, found: TrainingSession, when: da
 
 def certificate_earned(db: Session, cert: Certificate) -> None:
     """A certificate was issued to the learner (its IRI: the public verify page)."""
-    if enabled(current_app.config):
+    if _configured():
         activity = Activity(_url("public.verify", code=cert.code), "certificate", cert.title)
         _queue(db, cert.user_id, f"earned:{cert.id}", "earned", activity,
                _topic(cert.topic_id), cert.issued_at)
