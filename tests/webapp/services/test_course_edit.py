@@ -91,7 +91,8 @@ def test_a_reorder_keeps_comments_and_key_order_and_back_gives_the_same_file() -
     assert block.index("obshtinskiyat-savet") < block.index("osnovi-na-samoupravlenieto")
     keys = [line.split(":")[0].strip() for line in block.splitlines() if line.startswith("    ")
             and not line.startswith("      ")]
-    assert keys == ["title", "audiences", "hours", "modules", "pretest", "final", "completion"]
+    assert keys == ["title", "audiences", "hours", "modules", "pretest", "final", "surveys",
+                    "completion"]
     again = Manifest(moved)
     again.shift("samoupravlenie", "obshtinskiyat-savet", +1)
     assert again.dump() == REAL_MANIFEST
