@@ -20,6 +20,7 @@ from webapp.db import make_engine, upgrade
 
 PG_ENV = "DOBRO_TEST_DATABASE_URL"
 _migrated: set[str] = set()
+_engines: dict[str, Engine] = {}
 
 
 def backends() -> list[object]:
@@ -68,17 +69,23 @@ def fresh_database(backend: str, tmp_path: Path) -> Iterator[str]:
         upgrade(url)
         yield url
         return
+    engine = _engine_for(backend)
     if backend not in _migrated:
-        engine = make_engine(backend)
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        engine.dispose()
         upgrade(backend)
         _migrated.add(backend)
-    engine = make_engine(backend)
     _truncate(engine)
-    engine.dispose()
     yield backend
+
+
+def _engine_for(url: str) -> Engine:
+    """One engine per PostgreSQL test database for the whole run, never disposed: an
+    engine made and disposed for each test now and then left a connection for the garbage
+    collector, whose ResourceWarning then failed whichever test was running."""
+    if url not in _engines:
+        _engines[url] = make_engine(url)
+    return _engines[url]
 
 
 def _truncate(engine: Engine) -> None:
