@@ -62,6 +62,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from webapp.views import authoring as authoring_views
     from webapp.views import erasure as erasure_views
     from webapp.views import review as review_views
+    from webapp.views import signin_sheets as signin_sheet_views
     from webapp.views import surveys as survey_views
 
     app.url_map.converters["int"] = routing.DatabaseId  # before any view's rule is added
@@ -99,6 +100,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(mail.bp)
     app.register_blueprint(survey_views.bp)
     app.register_blueprint(review_views.bp)
+    app.register_blueprint(signin_sheet_views.bp)
     return app
 
 

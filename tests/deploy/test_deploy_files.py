@@ -18,7 +18,7 @@ from course.cli import make_parser
 from tests.conftest import REPO
 from webapp import cli, config
 from webapp.services import authoring
-from webapp.views import sessions
+from webapp.views import signin_sheets
 
 DEPLOY = REPO / "deploy"
 ENV_FILE = DEPLOY / "dobro.env.example"
@@ -148,7 +148,7 @@ def test_nginx_waits_longer_than_the_app_and_takes_what_the_app_takes() -> None:
     assert int(env["DOBRO_MAX_UPLOAD_MB"]) < nginx_megabytes()  # the app's message answers
     form_limit_mb = 7 * authoring.MAX_BYTES / 1024 / 1024
     assert form_limit_mb < nginx_megabytes("location /trainer/authoring/")
-    scan_limit_mb = sessions.SCAN_LIMIT / 1024 / 1024  # a signed sign-in sheet
+    scan_limit_mb = signin_sheets.SCAN_LIMIT / 1024 / 1024  # a signed sign-in sheet
     assert scan_limit_mb < nginx_megabytes("location ~ ^/sessions/[0-9]+/sign-in-sheet$")
     # The folders nginx serves are the app's: static files, the course's assets.
     assert f"alias {env['DOBRO_CONTENT']}/webapp/static/;" in SITE

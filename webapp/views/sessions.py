@@ -10,7 +10,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -18,32 +17,24 @@ from flask import (
     url_for,
 )
 from flask import session as cookie
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as BaseResponse
 
-from course.rules import PROGRAMME
 from webapp import db, localtime
 from webapp.auth import me, role_required
-from webapp.content import current_course, store
+from webapp.content import current_course
 from webapp.forms.sessions import (
     CancelSessionForm,
     CheckInForm,
     EditSessionForm,
-    EnrolForm,
     SessionForm,
-    SignedSheetForm,
-    WalkInForm,
 )
-from webapp.group_pages import specialism_fits, with_learner_choices
 from webapp.localtime import SOFIA
 from webapp.models import (
-    ATTENDANCE_STATUSES,
     COORDINATORS,
     STAFF,
-    Certificate,
     TrainingSession,
     User,
     utcnow,
@@ -56,18 +47,13 @@ from webapp.services import (
     ical,
     mail_messages,
     sessions,
-    signin_sheets,
 )
-from webapp.services.certificate_pdf import fonts, qr_svg
-from webapp.services.groups import GroupNotFound
-from webapp.services.sessions import CheckInError, SessionCancelled, SessionNotFound
-from webapp.services.signin_sheets import ScanRefused
-from webapp.templating import language, moment, span
+from webapp.services.certificate_pdf import qr_svg
+from webapp.services.sessions import CheckInError, SessionCancelled
+from webapp.session_pages import ISSUED_KEY, checkin_url, enrol_form, my_session, render_detail
+from webapp.templating import moment
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
-SCAN_LIMIT = signin_sheets.MAX_SCAN + 256 * 1024  # the scan and the form around it
-# The certificates the trainer's last attendance mark issued, shown once on the roster.
-ISSUED_KEY = "roster_issued"
 
 
 def checkin_message(error: CheckInError) -> str:
@@ -218,12 +204,6 @@ def session_i_lead(session_id: int) -> TrainingSession:
     return found
 
 
-def may_change(found: TrainingSession) -> bool:
-    user = me()
-    return found.cancelled_at is None and (user.role in COORDINATORS
-                                           or found.trainer_id == user.id)
-
-
 def edit_form(found: TrainingSession) -> EditSessionForm:
     form = EditSessionForm(obj=found if request.method == "GET" else None)
     form.trainer.choices = [("", _("— choose —"))] + [
@@ -270,13 +250,6 @@ def screen(session_id: int) -> str:
                            window=sessions.window(found))
 
 
-def my_session(session_id: int) -> TrainingSession:
-    try:
-        return sessions.session_for(db.session(), me(), session_id)
-    except SessionNotFound:
-        abort(404)
-
-
 def local_time(day: object, moment: object) -> datetime:
     """A date and time typed in Sofia, as an aware UTC time."""
     combined = datetime.combine(day, moment)  # type: ignore[arg-type]
@@ -293,209 +266,11 @@ def session_form() -> SessionForm:
     return form
 
 
-def enrol_form() -> EnrolForm:
-    form = EnrolForm()
-    form.group.choices = [("", _("— choose —"))] + [
-        (s.group.id, s.group.name) for s in groups.groups_for(db.session(), me())]
-    return form
-
-
 def render_manage(form: SessionForm) -> str:
     course = current_course()
     return render_template("sessions/manage.html", form=form,
                            sessions=sessions.sessions_for(db.session(), me()),
                            topics={t.id: t.title for t in course.topics}, now=utcnow())
-
-
-def checkin_url(found: TrainingSession) -> str:
-    """The check-in page with the session's code, at the public address (not this
-    request's: the phones scanning it may be elsewhere)."""
-    base = str(current_app.config["BASE_URL"]).rstrip("/")
-    return base + url_for(".checkin", code=found.checkin_code)
-
-
-def issued_notice(cert: Certificate) -> str:
-    """What the trainer is told of a certificate their attendance mark issued."""
-    if cert.kind == PROGRAMME:
-        return _("The certificate of %(name)s for the whole programme “%(title)s” is issued.",
-                 name=cert.holder_name, title=cert.title)
-    return _("The certificate of %(name)s for the topic “%(title)s” is issued.",
-             name=cert.holder_name, title=cert.title)
-
-
-def issued_now(roster: list[sessions.RosterLine]) -> dict[int, list[str]]:
-    """The notices of the certificates the last mark issued, by learner (once: popped)."""
-    ids = [i for i in cookie.pop(ISSUED_KEY, None) or [] if isinstance(i, int)]
-    on_roster = [line.user.id or 0 for line in roster]
-    notices: dict[int, list[str]] = {}
-    for cert in sessions.certificates_among(db.session(), ids, on_roster):
-        notices.setdefault(cert.user_id, []).append(issued_notice(cert))
-    return notices
-
-
-def render_detail(found: TrainingSession, form: EnrolForm,
-                  sheet_form: SignedSheetForm | None = None,
-                  walk_in: WalkInForm | None = None) -> str:
-    database, course = db.session(), current_course()
-    url = checkin_url(found)
-    roster = sessions.roster(database, found)
-    return render_template("sessions/detail.html", session=found, form=form,
-                           topic=course.topic(found.topic_id),
-                           groups=sessions.enrolled_groups(database, found),
-                           taken=sessions.learners_with(database, found,
-                                                        sessions.enrolled_ids(database, found)),
-                           roster=roster,
-                           standing=sessions.topic_standing(database, found, roster, course,
-                                                            store().build_dir),
-                           issued=issued_now(roster),
-                           history=sessions.history(database, found),
-                           trainer=database.get(User, found.trainer_id),
-                           statuses=ATTENDANCE_STATUSES, window=sessions.window(found),
-                           may_change=may_change(found),
-                           checkin_url=url, qr=qr_svg(url, fluid=True),
-                           scan=signin_sheets.scan_of(database, found),
-                           sheet_form=sheet_form or SignedSheetForm(),
-                           walk_in=walk_in or walk_in_form(found))
-
-
-# --- Sign-in sheets ------------------------------------------------------------------------
-
-
-@bp.url_value_preprocessor
-def allow_scans(endpoint: str | None, _values: dict[str, object] | None) -> None:
-    # Before CSRF protection reads the form: the app-wide limit is smaller than a scan.
-    if endpoint == "sessions.upload_scan":
-        request.max_content_length = SCAN_LIMIT
-
-
-def session_held_here(session_id: int) -> TrainingSession:
-    """A session of mine that is not cancelled (a cancelled one has nobody to sign)."""
-    found = my_session(session_id)
-    if found.cancelled_at is not None:
-        abort(404)
-    return found
-
-
-@bp.get("/<int:session_id>/sign-in-sheet.pdf")
-@role_required(*STAFF)
-def sheet(session_id: int) -> Response:
-    """The sheet to print: everyone enrolled, blank rows for walk-ins, page N of M."""
-    found = session_held_here(session_id)
-    database, course = db.session(), current_course()
-    roster = sessions.roster(database, found)
-    html = render_template(
-        "sessions/signin_pdf.html", session=found, roster=roster,
-        blank=signin_sheets.blank_rows(len(roster)), topic=course.topic(found.topic_id),
-        trainer=database.get(User, found.trainer_id), programme=course.title,
-        funders=course.funders, fonts=fonts(), lang=language(),
-        when=span(found.starts_at, found.ends_at, weekday=True), printed=moment(utcnow()))
-    audit.record_now(database, me(), "export_signin_sheet", target=f"session:{found.id}",
-                     count=len(roster))
-    response = Response(signin_sheets.render_pdf(html), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="sign-in-sheet-{found.id}.pdf"')
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.post("/<int:session_id>/sign-in-sheet")
-@role_required(*STAFF)
-def upload_scan(session_id: int) -> tuple[str, int] | BaseResponse:
-    """Keep the signed sheet with the session (a new one replaces the one kept)."""
-    found = session_held_here(session_id)
-    form = SignedSheetForm()
-    if not form.validate_on_submit():
-        abort(400)
-    upload = form.scan.data
-    data = upload.read(signin_sheets.MAX_SCAN + 1) if upload else b""
-    database = db.session()
-    try:
-        kept = signin_sheets.keep_scan(database, found, data)
-    except ScanRefused as refused:
-        form.scan.errors = [scan_refusal(refused)]
-        return render_detail(found, enrol_form(), sheet_form=form), 400
-    audit.record_now(database, me(), "signin_scan_uploaded", target=f"session:{found.id}")
-    flash(_("The signed sheet is kept with the session (%(size)s).",
-            size=file_size(kept.size)), "success")
-    return redirect(url_for(".detail", session_id=found.id, _anchor="sheet-title"))
-
-
-def scan_refusal(refused: ScanRefused) -> str:
-    if refused.code == "empty":
-        return _("Choose the file of the signed sheet.")
-    if refused.code == "too-large":
-        return _("The file is too large: at most %(limit)s MB. Scan at a lower resolution, "
-                 "or in black and white.", limit=signin_sheets.MAX_SCAN // (1024 * 1024))
-    return _("This is not a PDF, JPEG or PNG file. Scan the sheet to PDF, or photograph it.")
-
-
-def file_size(size: int) -> str:
-    if size < 1024 * 1024:
-        return _("%(size)s KB", size=max(1, round(size / 1024)))
-    megabytes = format_decimal(round(size / (1024 * 1024), 1))
-    return _("%(size)s MB", size=megabytes)
-
-
-@bp.get("/<int:session_id>/sign-in-sheet/scan")
-@role_required(*STAFF)
-def scan(session_id: int) -> Response:
-    found = my_session(session_id)
-    database = db.session()
-    stored = signin_sheets.scan_bytes(database, found)
-    if stored is None:
-        abort(404)
-    media_type, content = stored
-    audit.record_now(database, me(), "signin_scan_downloaded", target=f"session:{found.id}")
-    extension = signin_sheets.SCAN_TYPES[media_type][1]
-    response = Response(content, mimetype=media_type)
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="signed-sheet-{found.id}.{extension}"')
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def walk_in_form(found: TrainingSession) -> WalkInForm:
-    form = with_learner_choices(WalkInForm())
-    assert isinstance(form, WalkInForm)
-    form.group.choices = [("", _("— choose —"))] + [
-        (g.id, g.name) for g in sessions.enrolled_groups(db.session(), found)]
-    return form
-
-
-@bp.post("/<int:session_id>/walk-ins")
-@role_required(*STAFF)
-def add_walk_in(session_id: int) -> tuple[str, int] | BaseResponse:
-    """Someone who signed the sheet without being enrolled: into one of the session's
-    groups, marked present (from the sheet). They join later with a code, like anyone."""
-    found = session_held_here(session_id)
-    form = walk_in_form(found)
-    if not form.validate_on_submit() or not specialism_fits(form):
-        return render_detail(found, enrol_form(), walk_in=form), 400
-    database = db.session()
-    enrolled = {g.id for g in sessions.enrolled_groups(database, found)}
-    try:
-        if form.group.data not in enrolled:
-            raise GroupNotFound(form.group.data or 0)
-        group = groups.group_for(database, me(), form.group.data or 0)
-        user = groups.add_learner(database, group, form.name.data or "", form.organisation.data,
-                                  form.audience.data or "", form.position.data or "",
-                                  form.specialism.data or None)
-    except GroupNotFound:
-        form.group.errors = [_("You cannot add learners to this group: choose one of yours.")]
-        database.rollback()
-        return render_detail(found, enrol_form(), walk_in=form), 400
-    assert user.id is not None
-    sessions.mark(database, found, user.id, "present", me(), via="sheet")
-    audit.record(database, me(), "person_added", user, f"group:{group.id}")
-    audit.record(database, me(), "attendance_marked", user, f"session:{found.id}")
-    database.commit()
-    flash(_("%(name)s is added to %(group)s and marked present. Give them a join code.",
-            name=user.name, group=group.name), "success")
-    return redirect(url_for(".detail", session_id=found.id, _anchor=f"learner-{user.id}"))
-
-
-# --- Learners -------------------------------------------------------------------------------
 
 
 @bp.route("/checkin", methods=["GET", "POST"])
