@@ -73,6 +73,8 @@ QUIZ_PROBES = [
     "/learn/..%2Fquizzes%2F{quiz}.json",
     "/page/..%2F..%2Fquizzes%2F{quiz}",
     "/search?q={quiz}",
+    "/bulletins/img/..%2F..%2Fbuild%2Fquizzes%2F{quiz}.json",
+    "/bulletins/img/{quiz}.json",
 ]
 
 

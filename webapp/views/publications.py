@@ -106,10 +106,12 @@ def bulletin_pdf(number: int) -> Response:
     return _download(path.read_bytes(), "application/pdf", f"biuletin-{issue.number:02d}.pdf")
 
 
-@bp.get("/bulletins/img/<path:name>")
+@bp.get("/bulletins/img/<name>")
 @login_required
 def bulletin_image(name: str) -> Response:
-    """An image of an issue (``bulletins/img/``), e.g. the chart ``dobro bulletin-new`` drew."""
+    """An image of an issue (``bulletins/img/``), e.g. the chart ``dobro bulletin-new`` drew.
+
+    A plain name, no slashes (test_no_route_takes_a_path): the images are in that one folder."""
     found = safe_join(str(_roots()[0] / FOLDER / "img"), name)
     if found is None or Path(found).suffix.lower() not in IMAGE_SUFFIXES \
             or not Path(found).is_file():
