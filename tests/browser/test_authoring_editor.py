@@ -115,10 +115,10 @@ def test_the_dialogs_fit_a_phone(phone: Any, live_server: str) -> None:
         assert_fits(phone)
         assert_accessible(phone)
         phone.keyboard.press("Escape")
-        assert not dialog.is_visible()
+        dialog.wait_for(state="hidden")  # closes on the next frame: waited for, not raced
         assert phone.evaluate("!!document.activeElement.closest('.cm-editor')")
     phone.get_by_role("button", name="Връзка…").click()
     phone.get_by_label("Или адрес на уебсайт").fill("javascript:alert(1)")
     phone.get_by_role("dialog").get_by_role("button", name="Вмъкни", exact=True).click()
-    assert phone.get_by_role("alert").filter(has_text="https://").is_visible()
+    phone.get_by_role("alert").filter(has_text="https://").wait_for()
     assert "javascript:" not in source_text(phone)
