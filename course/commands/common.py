@@ -12,6 +12,7 @@ from typing import TypeAlias
 from course.errors import Problem
 from course.wording import problem_summary
 
+PUBLICATIONS = "build/publications"  # where the Handbook, the offline copy and exports go
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
 Handler = Callable[[argparse.Namespace], int]

@@ -14,9 +14,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from course.commands.common import Handler, Verbs, verb_group
-
-PUBLICATIONS = "build/publications"
+from course.commands.common import PUBLICATIONS, Handler, Verbs, verb_group
 
 
 def _later(name: str) -> Handler:

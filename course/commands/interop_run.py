@@ -15,10 +15,10 @@ from course.commands.common import (
     EXIT_CONTENT,
     EXIT_OK,
     EXIT_USAGE,
+    PUBLICATIONS,
     default_root,
     print_problems,
 )
-from course.commands.interop import PUBLICATIONS
 from course.errors import Problem
 from course.fields import ID_RE
 from course.interop.common import MAX_BYTES, ImportResult, as_quiz, make_id

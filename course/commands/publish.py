@@ -16,14 +16,13 @@ from course.commands.common import (
     EXIT_CONTENT,
     EXIT_OK,
     EXIT_USAGE,
+    PUBLICATIONS,
     Verbs,
     course_root,
     print_problems,
     verb_group,
 )
 from course.errors import ContentError, UsageError
-
-PUBLICATIONS = "build/publications"
 
 
 def add_verbs(verbs: Verbs) -> None:

@@ -8,7 +8,7 @@ Set ``DOBRO_SHOTS`` to a folder to keep screenshots of each page at 360 px and o
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from flask import Flask
@@ -17,7 +17,8 @@ from sqlmodel import col, select
 from tests.browser.conftest import assert_accessible, assert_fits, shot, sign_in
 from tests.webapp.blended import make_session
 from webapp import db
-from webapp.models import GroupMember, MailMessage, TrainingSession, User
+from webapp.localtime import SOFIA
+from webapp.models import GroupMember, MailMessage, TrainingSession, User, utcnow
 
 
 def give_addresses(app: Flask, *users: User) -> None:
@@ -38,10 +39,19 @@ def told(app: Flask, session_id: int) -> list[MailMessage]:
             col(MailMessage.key).contains(f":{session_id}:"))))
 
 
+def ten_to_two(days: int) -> dict[str, datetime]:
+    """A session from 10:00 to 14:00 Sofia time ``days`` from today: the edit form has one
+    day and two times, so a session made "now + N days" for 4 hours, which crosses
+    midnight when the tests run in the evening, could not be saved unchanged."""
+    day = (utcnow() + timedelta(days=days)).astimezone(SOFIA).date()
+    starts = datetime.combine(day, time(10), SOFIA).astimezone(UTC)
+    return {"starts_at": starts, "ends_at": starts + timedelta(hours=4)}
+
+
 def test_a_trainer_changes_then_cancels_a_session_on_a_phone(
         phone: Any, live_server: str, app: Flask, people: Any) -> None:
     give_addresses(app, people.learner, people.councillor)
-    found = make_session(app, people.trainer, starts_in=timedelta(days=3))
+    found = make_session(app, people.trainer, **ten_to_two(days=3))
     sign_in(phone, live_server, "trainer")
     phone.goto(f"{live_server}/sessions/{found.id}")
     shot(phone, "session-change-links-phone")
@@ -93,7 +103,7 @@ def test_a_trainer_changes_then_cancels_a_session_on_a_phone(
 
 def test_the_edit_and_cancel_pages_on_a_desktop_and_the_learners_view(
         desktop: Any, phone: Any, live_server: str, app: Flask, people: Any) -> None:
-    found = make_session(app, people.trainer, starts_in=timedelta(days=2))
+    found = make_session(app, people.trainer, **ten_to_two(days=2))
     sign_in(desktop, live_server, "trainer")
     desktop.goto(f"{live_server}/sessions/{found.id}")
     shot(desktop, "session-change-links-desktop")
