@@ -167,7 +167,7 @@ class Stack:
                 self._start(self.labels[number], number,
                             ["serve", "--host", "127.0.0.1", "--port", str(self.ports[number]),
                              "--workers", str(self.workers), "--threads", str(self.threads),
-                             "--timeout", str(self.timeout)])
+                             "--timeout", str(self.timeout), "--no-access-log"])
             for number in range(self.job_workers):
                 self._start(f"worker{number + 1}", number % self.servers, ["worker"])
             self._start_nginx()
@@ -253,6 +253,7 @@ class Stack:
             (r"/srv/dobro/app/webapp/static/", f"{STATIC}/"),
             (r"/srv/dobro/app/build/assets/", f"{assets}/"),
             (r"root /var/www/html;", f"root {self.nginx_dir / 'acme'};"),
+            (r"/var/log/nginx/dobro\.access\.log", str(self.access_log)),
         ]
         for pattern, replacement in replacements:
             site, count = re.subn(pattern, replacement.replace("\\", "\\\\")

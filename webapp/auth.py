@@ -79,7 +79,7 @@ def _touch_session(_exc: BaseException | None) -> None:
     # transaction then. What it left uncommitted is rolled back at teardown anyway.
     database = db.session()
     try:
-        database.rollback()
+        db.end_transaction(database)
         login_sessions.touch(database, id_hash, utcnow())
         database.commit()
     except SQLAlchemyError:

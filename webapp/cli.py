@@ -43,6 +43,8 @@ def add_web_verbs(verbs: Verbs) -> None:
                               "(по подразбиране 60)")
     p_serve.add_argument("--json-logs", action="store_true",
                          help="журнал на заявките като JSON, по един обект на ред")
+    p_serve.add_argument("--no-access-log", action="store_true",
+                         help="без журнал на заявките (зад nginx, който води свой)")
     p_serve.set_defaults(handler=web("run_serve"))
     p_worker = verbs.add_parser("worker", help="изпълнявай фоновите задачи (сертификати в PDF, "
                                 "наръчника) в отделен процес; за сървъри с DOBRO_JOBS=off")

@@ -82,7 +82,8 @@ def run_serve(args: argparse.Namespace) -> int:
     wsgiserver.serve(lambda: websync.start(create_app({"LIVE_RELOAD": False})), args.host,
                      args.port,
                      workers=workers, threads=args.threads, timeout=args.timeout,
-                     json_logs=args.json_logs)
+                     json_logs=args.json_logs,
+                     access_log=None if args.no_access_log else "-")
     return EXIT_OK
 
 

@@ -10,7 +10,8 @@ from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app, g
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
@@ -29,7 +30,28 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "begin", _began)
+    event.listen(engine, "before_cursor_execute", _note_write)
     return engine
+
+
+# Whether the connection's transaction ran anything but a SELECT; see end_transaction.
+WROTE = "dobro.wrote"
+
+
+def _began(connection: Connection) -> None:
+    connection.info[WROTE] = False
+
+
+def _note_write(connection: Connection, _cursor: Any, statement: str, _parameters: Any,
+                context: Any, _many: bool) -> None:
+    if connection.info.get(WROTE):
+        return
+    compiled = getattr(context, "compiled", None)
+    reads = (compiled is not None and not context.is_text and not context.isinsert
+             and not context.isupdate and not context.isdelete)
+    if not reads:
+        connection.info[WROTE] = True
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -54,14 +76,49 @@ def engine() -> Engine:
 def session() -> Session:
     """The request's database session, opened on first use."""
     if "db" not in g:
-        g.db = Session(engine(), expire_on_commit=False)
+        g.db = RequestSession(engine(), expire_on_commit=False)
     return g.db  # type: ignore[no-any-return]
 
 
-def _close_session(_exc: BaseException | None) -> None:
+class RequestSession(Session):
+    """A request's session, which remembers its connections for end_transaction."""
+
+
+@event.listens_for(RequestSession, "after_begin")
+def _connected(db: Session, _transaction: Any, connection: Connection) -> None:
+    db.info.setdefault("dobro.connections", []).append(connection)
+
+
+def _close_session(exc: BaseException | None) -> None:
     db = g.pop("db", None)
     if db is not None:
+        if exc is None:
+            end_transaction(db)
         db.close()
+
+
+def end_transaction(db: Session) -> None:
+    """End the session's transaction: COMMIT when it only read, else ROLLBACK.
+
+    What a request leaves uncommitted is thrown away, as before; but a transaction that
+    ran nothing but SELECTs is committed, which for it is the same thing. Why: psycopg
+    forgets every prepared statement of the connection at each ROLLBACK (and sends
+    DEALLOCATE ALL), so with read-only requests ending in ROLLBACK no statement was ever
+    executed often enough to be prepared, and PostgreSQL parsed and planned each query
+    of each request again (bench/load.py: PostgreSQL's CPU per request).
+    """
+    transaction = db.get_transaction()
+    if transaction is None:
+        return
+    connections = [c for c in db.info.get("dobro.connections", ())
+                   if not c.closed and c.in_transaction()]
+    if db.new or db.dirty or db.deleted or any(c.info.get(WROTE, True) for c in connections):
+        db.rollback()
+        return
+    try:
+        db.commit()
+    except SQLAlchemyError:
+        db.rollback()
 
 
 def ping() -> bool:

@@ -112,8 +112,14 @@ def worker_gone(_server: Any, worker: Any) -> None:
 
 
 def serve(make_app: Callable[[], Any], host: str, port: int, *, workers: int, threads: int,
-          timeout: int, json_logs: bool, access_log: str = "-") -> None:
-    """Serve the app ``make_app`` creates (once per worker) until the master is stopped."""
+          timeout: int, json_logs: bool, access_log: str | None = "-") -> None:
+    """Serve the app ``make_app`` creates (once per worker) until the master is stopped.
+
+    ``access_log``: where the access log goes ("-": standard output), or None for none —
+    behind nginx, whose own access log has every request with the app's time
+    (deploy/nginx/dobro.conf), a second one costs the app about 3 % of its CPU
+    (bench/load.py, py-spy) and says nothing new.
+    """
     from gunicorn.app.base import BaseApplication
 
     options: dict[str, Any] = {

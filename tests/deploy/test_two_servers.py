@@ -194,6 +194,25 @@ def test_plain_http_is_sent_to_https(stack: Stack) -> None:
         connection.close()
 
 
+def test_nginx_logs_each_request_with_the_app_server_and_its_time(stack: Stack) -> None:
+    """The one access log (the app servers keep none: --no-access-log): nginx's, with the
+    app's own time and the server that answered."""
+    for number in range(4):
+        assert get(f"{stack.base_url}/healthz?logged={number}", stack)[0] == 200
+    time.sleep(0.5)  # nginx writes its log line once the response is sent
+    lines = [line for line in stack.access_log.read_text(encoding="utf-8").splitlines()
+             if "/healthz?logged=" in line]
+    assert len(lines) == 4, lines
+    servers = {line.rsplit(" ", 1)[1] for line in lines}
+    assert servers <= {url.removeprefix("http://") for url in stack.server_urls}, servers
+    for line in lines:
+        request_time, upstream_time = line.rsplit(" ", 3)[1:3]  # seconds, both
+        assert float(request_time) >= 0 and float(upstream_time) >= 0, line
+    for number in range(len(stack.server_urls)):
+        log = stack.server_logs[number].read_text(encoding="utf-8")
+        assert "/healthz?logged=" not in log
+
+
 def test_static_files_and_course_images_come_from_nginx(stack: Stack) -> None:
     status, headers, body = get(stack.base_url + "/static/css/dobro.css", stack)
     assert status == 200 and body

@@ -130,6 +130,18 @@ def test_json_logs(course_root: Path, tmp_path: Path, build_dir: Path) -> None:
 
 
 @needs_dobro
+def test_no_access_log_behind_nginx(course_root: Path, tmp_path: Path, build_dir: Path) -> None:
+    """``--no-access-log`` (the deployment's: nginx logs every request): no access line."""
+    with serving(course_root, tmp_path, "--no-access-log", "--workers", "1") as (
+            process, port, log):
+        wait_for(f"http://127.0.0.1:{port}/healthz", process, log)
+        assert get(f"http://127.0.0.1:{port}/healthz?quiet=1")[0] == 200
+        time.sleep(0.5)
+        text = log.read_text()
+        assert "Booting worker" in text and "quiet=1" not in text, text
+
+
+@needs_dobro
 @pytest.mark.parametrize("options", [(), ("--dev",)], ids=["gunicorn", "dev"])
 def test_a_port_in_use_is_said_in_one_line(course_root: Path, tmp_path: Path,
                                             build_dir: Path, options: tuple[str, ...]) -> None:
