@@ -61,11 +61,12 @@ def session_limits() -> login_sessions.Limits:
 @login_manager.user_loader
 def load_user(session_id: str) -> SignedIn | None:
     now = utcnow()
-    found = login_sessions.resume(db.session(), session_id, session_limits(), now)
+    limits = session_limits()
+    found = login_sessions.resume(db.session(), session_id, limits, now)
     if found is None:
         return None
     user, row = found
-    if login_sessions.due_touch(row, now):
+    if login_sessions.due_touch(row, now, limits):
         g.setdefault(TOUCH_KEY, row.id_hash)
     return SignedIn(user, session_id)
 

@@ -3,6 +3,7 @@ and Alembic migrations run from code (``dobro db upgrade``)."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from alembic.config import Config
 from flask import Flask, current_app, g
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
@@ -25,11 +26,12 @@ def make_engine(url: str) -> Engine:
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs["poolclass"] = StaticPool  # one shared in-memory database
-    else:
-        kwargs["pool_pre_ping"] = True
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        event.listen(engine, "checkin", _checked_in)
+        event.listen(engine, "checkout", _pinger(engine.dialect))
     event.listen(engine, "begin", _began)
     event.listen(engine, "before_cursor_execute", _note_write)
     return engine
@@ -52,6 +54,34 @@ def _note_write(connection: Connection, _cursor: Any, statement: str, _parameter
              and not context.isupdate and not context.isdelete)
     if not reads:
         connection.info[WROTE] = True
+
+
+# A pooled connection idle this long is tried before use (one round trip): PostgreSQL may
+# have restarted or closed it meanwhile. SQLAlchemy's pool_pre_ping tries every one at
+# every checkout, a round trip more for each request, which is 1/8 of a busy server's
+# (bench/load.py); a connection in use seconds ago is alive or fails with its request.
+PING_AFTER_IDLE = 10.0  # seconds
+IDLE_SINCE = "dobro.idle_since"
+
+
+def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+    record.info[IDLE_SINCE] = time.monotonic()
+
+
+def _pinger(dialect: Any) -> Any:
+    """The pool's checkout listener: raising DisconnectionError makes the pool drop the
+    connection and take (or open) another, as pool_pre_ping does."""
+    def ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(IDLE_SINCE)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE:
+            return  # new, or in use a moment ago
+        try:
+            alive = dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # whatever the driver raises for a dead connection
+            raise DisconnectionError("the pooled connection is gone") from exc
+        if not alive:
+            raise DisconnectionError("the pooled connection is gone")
+    return ping_if_idle
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

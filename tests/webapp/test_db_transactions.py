@@ -1,10 +1,11 @@
-"""How a request's transaction ends (webapp.db.end_transaction).
+"""How a request's transaction ends (webapp.db.end_transaction), and pooled connections.
 
 What a request leaves uncommitted is thrown away, whatever wrote it (the ORM, a bulk
 UPDATE, plain SQL) and whether or not the view failed. A transaction that only read is
 committed instead of rolled back, which for it is the same thing: on PostgreSQL, psycopg
 forgets the connection's prepared statements at each ROLLBACK, so read-only requests
-ending that way kept every query from ever being prepared.
+ending that way kept every query from ever being prepared. A pooled PostgreSQL connection
+idle for a while is tried before use, and one that died meanwhile is replaced unseen.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import sqlalchemy
 from flask import Flask
 from sqlalchemy import text, update
 from sqlmodel import col, select
 
+import webapp.db
 from webapp import db
 from webapp.models import User
 
@@ -38,6 +41,10 @@ def probe_app(make_app: Any, build_dir: Any) -> Flask:
             "SELECT count(*) FROM pg_prepared_statements"
             " WHERE statement LIKE '%\"user\".name = %'"))
         return str(found.one()[0])
+
+    @app.get("/_probe/pid")
+    def pid() -> str:
+        return str(db.session().exec(text("SELECT pg_backend_pid()")).one()[0])
 
     @app.get("/_probe/add")
     def add() -> str:
@@ -101,3 +108,20 @@ def test_a_read_only_request_keeps_the_prepared_statements(probe_app: Flask,
     # One connection served every request (the test client asks one at a time), and it
     # still holds the prepared query: a ROLLBACK at a request's end would have dropped it.
     assert int(client.get("/_probe/prepared").data) >= 1
+
+
+def test_a_connection_that_died_while_idle_is_replaced(probe_app: Flask, database_url: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to lose the connection")
+    client = probe_app.test_client()
+    before = int(client.get("/_probe/pid").data)
+    killer = sqlalchemy.create_engine(database_url)
+    try:
+        with killer.begin() as connection:  # PostgreSQL restarted, or closed it as idle
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": before})
+    finally:
+        killer.dispose()
+    monkeypatch.setattr(webapp.db, "PING_AFTER_IDLE", 0.0)  # it has been idle long enough
+    answer = client.get("/_probe/pid")
+    assert answer.status_code == 200 and int(answer.data) != before

@@ -114,16 +114,33 @@ def test_a_bad_limit_stops_the_start(tmp_path: Any, monkeypatch: pytest.MonkeyPa
         create_app()
 
 
-def test_activity_is_written_at_most_once_a_minute(app: Flask, people: People) -> None:
+def test_activity_is_written_at_most_once_in_five_minutes(app: Flask, people: People) -> None:
     client = app.test_client()
     login(client, "maria")
     [first] = stored(app)
     for _ in range(3):
         client.get("/learn/obshtinata")
     assert stored(app)[0].last_seen_at == first.last_seen_at
-    age(app, last_seen_at=timedelta(minutes=2))
+    age(app, last_seen_at=timedelta(minutes=4, seconds=50))
+    client.get("/learn/obshtinata")
+    assert utcnow() - stored(app)[0].last_seen_at > timedelta(minutes=4)  # not written
+    age(app, last_seen_at=timedelta(minutes=5, seconds=10))
     client.get("/learn/obshtinata")
     assert utcnow() - stored(app)[0].last_seen_at < timedelta(seconds=30)
+
+
+def test_a_short_idle_timeout_is_kept_to_within_a_24th(make_app: Any, build_dir: Any,
+                                                        people: Any,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOBRO_SESSION_IDLE_MINUTES", "24")  # written again after a minute
+    client = make_app().test_client()
+    login(client, "maria")
+    age(client.application, last_seen_at=timedelta(seconds=50))
+    client.get("/learn/obshtinata")
+    assert utcnow() - stored(client.application)[0].last_seen_at > timedelta(seconds=40)
+    age(client.application, last_seen_at=timedelta(seconds=70))
+    client.get("/learn/obshtinata")
+    assert utcnow() - stored(client.application)[0].last_seen_at < timedelta(seconds=30)
 
 
 def test_sign_out_everywhere(app: Flask, people: People) -> None:

@@ -20,9 +20,10 @@ from sqlmodel import Session, col, delete, func, select
 
 from webapp.models import LoginSession, User, utcnow
 
-# Every signed-in request would otherwise write a row: a minute's precision is plenty
-# for an idle timeout counted in hours.
-TOUCH_EVERY = timedelta(minutes=1)
+# Every signed-in request would otherwise write a row (three round trips to PostgreSQL):
+# the last activity is written again once it is a 24th of the idle timeout old, five
+# minutes at most, so a session may end that much before its idle time is quite up.
+TOUCH_AT_MOST = timedelta(minutes=5)
 ID_LENGTH = 43  # secrets.token_urlsafe(32)
 
 
@@ -73,9 +74,9 @@ def expired(row: LoginSession, limits: Limits, now: datetime) -> bool:
     return now - row.last_seen_at > limits.idle or now - row.created_at > limits.lifetime
 
 
-def due_touch(row: LoginSession, now: datetime) -> bool:
+def due_touch(row: LoginSession, now: datetime, limits: Limits) -> bool:
     """Whether the session's last activity is old enough to be written again."""
-    return now - row.last_seen_at >= TOUCH_EVERY
+    return now - row.last_seen_at >= min(TOUCH_AT_MOST, limits.idle / 24)
 
 
 def touch(db: Session, id_hash: str, now: datetime) -> None:
