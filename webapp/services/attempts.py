@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
@@ -95,15 +95,26 @@ def history(db: Session, user: User, quiz_id: str) -> list[Attempt]:
     snapshots (most of an attempt's bytes, one per try of a self-check taken many times)
     are read only if something asks for one.
     """
-    return list(db.exec(select(Attempt).where(
-        Attempt.user_id == user.id, Attempt.quiz_id == quiz_id).order_by(
-        col(Attempt.number)).options(defer(Attempt.questions),  # type: ignore[arg-type]
-                                     defer(Attempt.results))).all())  # type: ignore[arg-type]
+    return list(db.exec(_HISTORY, params={"user_id": user.id, "quiz_id": quiz_id}).all())
 
 
 def open_attempt(db: Session, user: User, quiz_id: str) -> Attempt | None:
-    return db.exec(select(Attempt).where(Attempt.user_id == user.id, Attempt.quiz_id == quiz_id,
-                                         Attempt.state == ATTEMPT_OPEN)).first()
+    return db.exec(_OPEN, params={"user_id": user.id, "quiz_id": quiz_id}).first()
+
+
+# The queries of every quiz page, built once: building a statement (and its cache key) on
+# each request cost more CPU than running it (bench/load.py). Parameters: user_id, quiz_id.
+_MINE = (col(Attempt.user_id) == bindparam("user_id"),
+         col(Attempt.quiz_id) == bindparam("quiz_id"))
+_HISTORY = select(Attempt).where(*_MINE).order_by(col(Attempt.number)).options(
+    defer(Attempt.questions), defer(Attempt.results))  # type: ignore[arg-type]
+_OPEN = select(Attempt).where(*_MINE, col(Attempt.state) == ATTEMPT_OPEN)
+_TAKEN = select(func.count()).select_from(Attempt).where(*_MINE)
+_OVERDUE = select(Attempt).where(col(Attempt.user_id) == bindparam("user_id"),
+                                 col(Attempt.state) == ATTEMPT_OPEN,
+                                 col(Attempt.deadline_at).is_not(None))
+_OVERDUE_AT = _OVERDUE.where(col(Attempt.quiz_id) == bindparam("quiz_id"))
+_ANSWERS = select(Answer).where(col(Answer.attempt_id) == bindparam("attempt_id"))
 
 
 def attempts_left(quiz: Quiz, attempts: list[Attempt]) -> int | None:
@@ -120,8 +131,7 @@ def start(db: Session, user: User, quiz: Quiz, now: datetime | None = None) -> A
     current = open_attempt(db, user, quiz.id)
     if current is not None:
         return current
-    taken = db.exec(select(func.count()).select_from(Attempt).where(
-        Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)).one()
+    taken = db.exec(_TAKEN, params={"user_id": user.id, "quiz_id": quiz.id}).one()
     if quiz.attempts and taken >= quiz.attempts:
         raise QuizError("no-attempts-left")
     seed = secrets.token_hex(8)
@@ -148,7 +158,7 @@ def start(db: Session, user: User, quiz: Quiz, now: datetime | None = None) -> A
 
 def saved_responses(db: Session, attempt: Attempt) -> dict[str, Response]:
     """The attempt's saved responses by question id, in source order."""
-    answers = db.exec(select(Answer).where(Answer.attempt_id == attempt.id)).all()
+    answers = db.exec(_ANSWERS, params={"attempt_id": attempt.id}).all()
     return {a.question_id: decode(a.response) for a in answers}
 
 
@@ -185,7 +195,7 @@ def _write(db: Session, attempt: Attempt, display: Mapping[str, Response],
     the attempt now has, in source order — what grading reads."""
     by_id = {s.question.id: s for s in slots(attempt)}
     stored = {a.question_id: a for a in db.exec(
-        select(Answer).where(Answer.attempt_id == attempt.id)).all()}
+        _ANSWERS, params={"attempt_id": attempt.id}).all()}
     responses = {question_id: decode(a.response) for question_id, a in stored.items()}
     saved = 0
     for question_id, response in display.items():
@@ -292,11 +302,9 @@ def expire_overdue(db: Session, user: User, quiz_id: str | None = None,
                    now: datetime | None = None) -> None:
     """Close and grade the user's open attempts whose time ran out."""
     now = now or utcnow()
-    query = select(Attempt).where(Attempt.user_id == user.id, Attempt.state == ATTEMPT_OPEN,
-                                  col(Attempt.deadline_at).is_not(None))
-    if quiz_id is not None:
-        query = query.where(Attempt.quiz_id == quiz_id)
-    for attempt in db.exec(query).all():
+    found = (db.exec(_OVERDUE, params={"user_id": user.id}) if quiz_id is None
+             else db.exec(_OVERDUE_AT, params={"user_id": user.id, "quiz_id": quiz_id}))
+    for attempt in found.all():
         assert attempt.deadline_at is not None
         if now > attempt.deadline_at + GRACE:
             finish(db, attempt, ATTEMPT_EXPIRED, now)

@@ -7,6 +7,7 @@ many learners at once and hand them to the same rules.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -83,17 +84,26 @@ def requirements(course: CompiledCourse, audience: str | None) -> list[Requireme
             for item in progress.track(course, audience)]
 
 
+@functools.cache
+def _history_queries() -> tuple[sa.Select[Any], sa.Select[Any], sa.Select[Any]]:
+    """history's three queries, built once: the home page and every review page run them,
+    and building a statement (and its cache key) each time cost more than running it."""
+    user_id: sa.BindParameter[int] = sa.bindparam("user_id")
+    return (sa.select(*TRY_COLUMNS).where(_ATTEMPT.c.user_id == user_id),
+            sa.select(_PROGRESS.c.module_id).where(_PROGRESS.c.user_id == user_id,
+                                                   _PROGRESS.c.studied_at.is_not(None)),
+            attended_query().where(_ATTENDANCE.c.user_id == user_id))
+
+
 def history(db: Session, user: User) -> History:
     """What the learner has done: attempts, modules studied, sessions attended."""
     connection = db.connection()
-    tries = tuple(to_try(*row[1:]) for row in connection.execute(
-        sa.select(*TRY_COLUMNS).where(_ATTEMPT.c.user_id == user.id)))
-    studied = frozenset(m for (m,) in connection.execute(
-        sa.select(_PROGRESS.c.module_id).where(_PROGRESS.c.user_id == user.id,
-                                               _PROGRESS.c.studied_at.is_not(None))))
+    tried, studied_query, attended_of = _history_queries()
+    who = {"user_id": user.id}
+    tries = tuple(to_try(*row[1:]) for row in connection.execute(tried, who))
+    studied = frozenset(m for (m,) in connection.execute(studied_query, who))
     attended = tuple(Attended(topic_id, minutes(starts, ends))
-                     for _u, topic_id, starts, ends in connection.execute(
-                         attended_query().where(_ATTENDANCE.c.user_id == user.id)))
+                     for _u, topic_id, starts, ends in connection.execute(attended_of, who))
     return History(tries, studied, attended)
 
 

@@ -64,8 +64,13 @@ def track(course: CompiledCourse, audience: str | None) -> list[TopicTrack]:
 
 def records(db: Session, user: User) -> dict[str, ModuleProgress]:
     """The user's progress records, by module id."""
-    rows = db.exec(select(ModuleProgress).where(ModuleProgress.user_id == user.id)).all()
+    rows = db.exec(_RECORDS, params={"user_id": user.id}).all()
     return {r.module_id: r for r in rows}
+
+
+# Built once (each home page and heartbeat runs them): see attempts._HISTORY.
+_RECORDS = select(ModuleProgress).where(col(ModuleProgress.user_id) == sa.bindparam("user_id"))
+_RECORD = _RECORDS.where(col(ModuleProgress.module_id) == sa.bindparam("module_id"))
 
 
 def missing_prerequisites(module: Module,
@@ -75,8 +80,7 @@ def missing_prerequisites(module: Module,
 
 
 def _record(db: Session, user: User, module: Module) -> ModuleProgress:
-    row = db.exec(select(ModuleProgress).where(ModuleProgress.user_id == user.id,
-                                               ModuleProgress.module_id == module.id)).first()
+    row = db.exec(_RECORD, params={"user_id": user.id, "module_id": module.id}).first()
     if row is None:
         assert user.id is not None  # a signed-in user is a saved row
         row = ModuleProgress(user_id=user.id, module_id=module.id, topic_id=module.topic)
@@ -211,6 +215,10 @@ def user_attempts(db: Session, user: User) -> list[Attempt]:
     forty times made the home page decode forty of them for nothing. Reading either one
     from these objects raises instead of loading it row by row.
     """
-    return list(db.exec(select(Attempt).where(Attempt.user_id == user.id).order_by(
-        col(Attempt.started_at)).options(defer(Attempt.questions, raiseload=True),  # type: ignore[arg-type]
-                                         defer(Attempt.results, raiseload=True))).all())  # type: ignore[arg-type]
+    return list(db.exec(_USER_ATTEMPTS, params={"user_id": user.id}).all())
+
+
+_USER_ATTEMPTS = select(Attempt).where(
+    col(Attempt.user_id) == sa.bindparam("user_id")).order_by(col(Attempt.started_at)).options(
+    defer(Attempt.questions, raiseload=True),  # type: ignore[arg-type]
+    defer(Attempt.results, raiseload=True))  # type: ignore[arg-type]

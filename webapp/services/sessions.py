@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, or_, select
 
 from course.compiled import CompiledCourse
@@ -365,13 +366,17 @@ def upcoming_for(db: Session, user: User, now: datetime | None = None) -> list[T
     """The sessions of the learner's groups that have not ended, soonest first (cancelled
     ones left out)."""
     now = now or utcnow()
-    return list(db.exec(select(TrainingSession).distinct()
-                        .join(SessionGroup, col(SessionGroup.session_id) == TrainingSession.id)
-                        .join(GroupMember, col(GroupMember.group_id) == SessionGroup.group_id)
-                        .where(GroupMember.user_id == user.id,
-                               col(TrainingSession.ends_at) >= now,
-                               col(TrainingSession.cancelled_at).is_(None))
-                        .order_by(col(TrainingSession.starts_at))))
+    return list(db.exec(_UPCOMING, params={"user_id": user.id, "now": now}))
+
+
+# Built once: every learner's home page runs it (see attempts._HISTORY).
+_UPCOMING = (select(TrainingSession).distinct()
+             .join(SessionGroup, col(SessionGroup.session_id) == TrainingSession.id)
+             .join(GroupMember, col(GroupMember.group_id) == SessionGroup.group_id)
+             .where(col(GroupMember.user_id) == bindparam("user_id"),
+                    col(TrainingSession.ends_at) >= bindparam("now"),
+                    col(TrainingSession.cancelled_at).is_(None))
+             .order_by(col(TrainingSession.starts_at)))
 
 
 def sessions_of_learner(db: Session, user: User) -> list[TrainingSession]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -53,21 +54,27 @@ class Invite:
 
 
 def _answered(db: Session, user: User) -> set[tuple[str, int]]:
-    rows = db.exec(select(SurveyAnswered.survey_id, SurveyAnswered.session_id)
-                   .where(SurveyAnswered.user_id == user.id))
+    rows = db.exec(_ANSWERED, params={"user_id": user.id})
     return {(survey_id, session_id) for survey_id, session_id in rows}
 
 
 def _attended(db: Session, user: User, now: datetime) -> list[TrainingSession]:
     """Sessions the learner attended that ended within ``SESSION_WINDOW``, latest first."""
-    return list(db.exec(
-        select(TrainingSession)
-        .join(Attendance, col(Attendance.session_id) == TrainingSession.id)
-        .where(Attendance.user_id == user.id, col(Attendance.status).in_(ATTENDED),
-               col(TrainingSession.ends_at) <= now,
-               col(TrainingSession.ends_at) >= now - SESSION_WINDOW,
-               col(TrainingSession.cancelled_at).is_(None))
-        .order_by(col(TrainingSession.ends_at).desc())))
+    return list(db.exec(_ATTENDED, params={"user_id": user.id, "now": now,
+                                           "since": now - SESSION_WINDOW}))
+
+
+# Built once: every learner's home page runs them (see attempts._HISTORY).
+_ANSWERED = select(SurveyAnswered.survey_id, SurveyAnswered.session_id).where(
+    col(SurveyAnswered.user_id) == bindparam("user_id"))
+_ATTENDED = (select(TrainingSession)
+             .join(Attendance, col(Attendance.session_id) == TrainingSession.id)
+             .where(col(Attendance.user_id) == bindparam("user_id"),
+                    col(Attendance.status).in_(ATTENDED),
+                    col(TrainingSession.ends_at) <= bindparam("now"),
+                    col(TrainingSession.ends_at) >= bindparam("since"),
+                    col(TrainingSession.cancelled_at).is_(None))
+             .order_by(col(TrainingSession.ends_at).desc()))
 
 
 def session_invite(course: CompiledCourse, session: TrainingSession) -> Invite | None:
