@@ -23,9 +23,10 @@ this one process), and live this cycle, pausing a think time of ``--think`` seco
   ``X-CSRFToken`` from the page's meta tag) → the quiz's page → start (POST, then the
   attempt page it redirects to) → 1–3 autosaves (the JSON POST of ``static/js/quiz.js``)
   → submit (POST with every answer, then the review page) → for a certified learner,
-  now and then, the certificates page and the PDF → home again …; after a cycle one
-  learner in ten signs out (POST /logout) and signs in again, so sign-ins (and their
-  scrypt hash) go on at a steady rate, not only while learners join.
+  now and then, the certificates page and the PDF → home again …; after a cycle a share
+  of the learners (``--resign``, 3 %: one sign-in per ~50 minutes of study) signs out
+  (POST /logout) and in again, so sign-ins (and their scrypt hash) go on at a steady
+  rate, not only while learners join.
 
 Redirects are followed by hand, each a request of its own, as a browser makes them.
 The modules are those of one topic, their self-checks unlimited: every learner can
@@ -119,7 +120,11 @@ DEFAULT_STEPS = "200,400,800,1200,1600,2000,2500"
 REQUEST_TIMEOUT = 30.0
 SETUP_WEIGHTS = {"postgres": 3, "sqlite": 2}  # how the --budget is shared
 START_TIMEOUT = 90.0
-RESIGN_SHARE = 0.1  # learners who sign out and in again after a cycle
+# Learners who sign out and in again after a cycle: a cycle is nine 5–15 s pauses, about
+# 1.5 minutes, so 0.03 is a sign-in per 50 minutes of study — a councillor's evening
+# session (the sign-in sheet's counterpart). Each costs the server a scrypt hash (~90 ms):
+# 0.1, the figure before 4 December 2026, was a sign-in every 15 minutes.
+RESIGN_SHARE = 0.03
 PDF_SHARE = 0.3  # certified learners who download their certificate in a cycle
 GENERATOR_CPU_LIMIT = 0.9  # of one core
 LOOP_LAG_LIMIT_MS = 50.0
@@ -573,6 +578,7 @@ class Learner:
     page: str = "/"
     signed_in: bool = False
     joining: set[int] | None = None  # the ramp's learners whose first sign-in is not over
+    resign: float = RESIGN_SHARE
 
     async def live(self) -> None:
         """Sign in and loop through the cycle until the deadline; then close the connection."""
@@ -680,7 +686,7 @@ class Learner:
             pdf, _location = await self.call("certificate pdf", "GET", link.group(1).decode(), 200)
             if not pdf.startswith(b"%PDF"):
                 raise Failed
-        if self.rng.random() < RESIGN_SHARE:
+        if self.rng.random() < self.resign:
             await self.pause()
             await self.call("sign out", "POST", "/logout", 302, data={"csrf_token": self.token})
             self.signed_in = False
@@ -768,7 +774,7 @@ async def ramp(urls: Sequence[str], plan: list[Reading], args: argparse.Namespac
                                   args.think, bool(args.certified)
                                   and number % args.certified == 0, stop_at,
                                   random.Random(rng.random()))
-                learner.joining = joining_now
+                learner.joining, learner.resign = joining_now, args.resign
                 joining_now.add(number)
                 tasks.append(asyncio.create_task(learner.live()))
                 await asyncio.sleep(1 / args.join_rate)
@@ -926,6 +932,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="learners who join per second (each signs in)")
     parser.add_argument("--think", type=parse_think, default=(5.0, 15.0),
                         help="LOW-HIGH seconds a learner pauses before each step (5-15)")
+    parser.add_argument("--resign", type=float, default=RESIGN_SHARE,
+                        help="share of learners who sign out and in again after a cycle "
+                             f"(default {RESIGN_SHARE}: one sign-in per ~50 minutes of study)")
     parser.add_argument("--certified", type=int, default=10,
                         help="one learner in this many holds a certificate (0: none)")
     parser.add_argument("--jobs-wait", type=float, default=240.0,
@@ -943,6 +952,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         args.steps = sorted({int(s) for s in args.steps.split(",") if s.strip()})
     except ValueError:
         parser.error("--steps: learner counts, comma-separated")
+    if not 0 <= args.resign <= 1:
+        parser.error("--resign is a share: 0 to 1")
     if not args.steps or args.steps[0] < 1 or args.steps[-1] > 20_000:
         parser.error("--steps must be 1 to 20,000 learners")
     if not (1 <= args.hold <= 600 and 0 <= args.settle <= 120 and 0.1 <= args.join_rate <= 500
@@ -997,7 +1008,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(line)
     print(f"load average before: {load_average()}")
     print(f"steps {', '.join(map(str, args.steps))} learners; think {args.think[0]:g}–"
-          f"{args.think[1]:g} s; {args.join_rate:g} joins/s, {args.settle:g} s settle, "
+          f"{args.think[1]:g} s; {args.join_rate:g} joins/s, {args.resign:g} sign in again "
+          f"after a cycle, {args.settle:g} s settle, "
           f"{args.hold:g} s measured per step; one learner in {args.certified or '∞'} "
           f"certified; goal p95 < {P95_GOAL_MS:.0f} ms, no errors", flush=True)
     results: list[tuple[str, int, str]] = []

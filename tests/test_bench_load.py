@@ -56,6 +56,13 @@ def test_the_postgres_setup_needs_a_database(bench: ModuleType,
         bench.parse_args(["--setups", "postgres"])
     args = bench.parse_args(["--setups", "sqlite", "--steps", "20,5,5"])
     assert args.steps == [5, 20] and args.setups == ["sqlite"]
+    assert args.resign == bench.RESIGN_SHARE
+
+
+@pytest.mark.parametrize("share", ["-0.1", "1.5", "x"])
+def test_the_share_signing_in_again_is_a_share(bench: ModuleType, share: str) -> None:
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--setups", "sqlite", "--resign", share])
 
 
 def test_an_autosave_posts_what_quiz_js_posts(bench: ModuleType) -> None:
@@ -90,7 +97,7 @@ def test_the_load_bench_runs_at_a_tiny_size(bench: ModuleType) -> None:
     done = subprocess.run(
         [sys.executable, str(BENCH), "--setups", "sqlite", "--steps", "5", "--hold", "10",
          "--settle", "1", "--think", "0.3-0.8", "--join-rate", "10", "--certified", "2",
-         "--goal", "0", "--budget", "3", "--jobs-wait", "0"],
+         "--goal", "0", "--budget", "3", "--jobs-wait", "0", "--resign", "0.5"],
         cwd=REPO, capture_output=True, text=True, timeout=240, check=False)
     out = done.stdout
     assert done.returncode == 0, f"{out}\n{done.stderr[-3000:]}"
@@ -100,7 +107,7 @@ def test_the_load_bench_runs_at_a_tiny_size(bench: ModuleType) -> None:
     assert requests_per_second > 0 and errors == 0, row
     # Every kind of request of the mix was made, and none failed.
     for kind in ("home", "module", "heartbeat", "quiz page", "quiz start", "attempt page",
-                 "autosave", "quiz submit", "review"):
+                 "autosave", "quiz submit", "review", "sign out"):
         assert f"    {kind} " in out, kind
     assert "errors:" not in out
     assert "goal: 0 learners at p95 < 300 ms with no errors on sqlite: PASS" in out
