@@ -133,16 +133,6 @@ CSRF_META = re.compile(rb'<meta name="csrf-token" content="([^"]+)"')
 PDF_LINK = re.compile(rb'href="(/certificates/[^"/]+\.pdf)"')
 PAGE_TITLE = re.compile(rb"<title>([^<]*)</title>")
 
-try:  # the generator's CPU is taken from the servers on one machine: the cheaper loop
-    import uvloop
-except ImportError:  # Windows, or not installed: asyncio's own loop, a third dearer
-    uvloop = None  # type: ignore[assignment]
-LOOP = "uvloop" if uvloop is not None else "asyncio's own loop"
-
-
-def run_loop(main: Any) -> Any:
-    """Run the coroutine ``main`` on uvloop when it is installed."""
-    return uvloop.run(main) if uvloop is not None else asyncio.run(main)
 ATTEMPT_PATH = re.compile(r"^/attempt/(\d+)$")
 
 
@@ -870,8 +860,8 @@ def machine_info() -> list[str]:
         f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB",
         f"python {platform.python_version()}; {', '.join(versions)}"
         + (f"; {nginx.stderr.strip()}" if nginx else ""),
-        f"load generator: asyncio ({LOOP}) + aiohttp in this process, one connection and "
-        "cookie jar per learner",
+        "load generator: asyncio + aiohttp in this process, one connection and cookie jar "
+        "per learner",
     ]
 
 
@@ -989,7 +979,7 @@ def measure(setup: str, args: argparse.Namespace, workdir: Path, deadline: float
         print(f"  ready in {time.monotonic() - began:.0f} s (servers, {args.steps[-1]} learners,"
               f" the seeding's jobs); ramping up on {url}", flush=True)
         print(HEADER, flush=True)
-        steps, note = run_loop(ramp(urls, plan, args, database_url, deadline))
+        steps, note = asyncio.run(ramp(urls, plan, args, database_url, deadline))
     return steps, "; ".join(n for n in (jobs, note) if n)
 
 

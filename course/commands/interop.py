@@ -43,10 +43,8 @@ def add_verbs(verbs: Verbs) -> None:
         description="Записва въпросите на теста като GIFT файл, който Moodle внася "
                     "(Банка с въпроси → Внасяне → GIFT). Въпросите, които GIFT не може да "
                     "опише (подреждане), се изброяват.")
-    p_ex.add_argument("quiz", metavar="QUIZ_ID", help="id на теста или банката")
-    p_ex.add_argument("dir", nargs="?", type=Path, help="папката на курса (по подразбиране .)")
-    p_ex.add_argument("--out", type=Path,
-                      help=f"GIFT файлът (по подразбиране DIR/{PUBLICATIONS}/QUIZ_ID.gift.txt)")
+    add_export_arguments(p_ex, f"GIFT файлът (по подразбиране DIR/{PUBLICATIONS}/"
+                               "QUIZ_ID.gift.txt)")
     p_ex.set_defaults(handler=_later("run_export_gift"))
     _add_moodle_xml(im_verbs, ex_verbs)
 
@@ -65,11 +63,16 @@ def _add_moodle_xml(im_verbs: Verbs, ex_verbs: Verbs) -> None:
         description="Записва въпросите на теста и картинките им като файл Moodle XML, който "
                     "Moodle внася (Банка с въпроси → Внасяне → Moodle XML). Каквото Moodle "
                     "може да не приеме (подреждане преди 4.4, необичайни тегла), се изброява.")
-    p_ex.add_argument("quiz", metavar="QUIZ_ID", help="id на теста или банката")
-    p_ex.add_argument("dir", nargs="?", type=Path, help="папката на курса (по подразбиране .)")
-    p_ex.add_argument("--out", type=Path, help="файлът Moodle XML (по подразбиране "
-                                               f"DIR/{PUBLICATIONS}/QUIZ_ID.moodle.xml)")
+    add_export_arguments(p_ex, "файлът Moodle XML (по подразбиране "
+                               f"DIR/{PUBLICATIONS}/QUIZ_ID.moodle.xml)")
     p_ex.set_defaults(handler=_later("run_export_moodle_xml"))
+
+
+def add_export_arguments(parser: argparse.ArgumentParser, out_help: str) -> None:
+    """The arguments every ``dobro export FORMAT`` takes; ``out_help`` says its default file."""
+    parser.add_argument("quiz", metavar="QUIZ_ID", help="id на теста или банката")
+    parser.add_argument("dir", nargs="?", type=Path, help="папката на курса (по подразбиране .)")
+    parser.add_argument("--out", type=Path, help=out_help)
 
 
 def add_import_arguments(parser: argparse.ArgumentParser) -> None:
