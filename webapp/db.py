@@ -116,7 +116,9 @@ class RequestSession(Session):
 
 @event.listens_for(RequestSession, "after_begin")
 def _connected(db: Session, _transaction: Any, connection: Connection) -> None:
-    db.info.setdefault("dobro.connections", []).append(connection)
+    # Those of ended transactions go: a command's session may run thousands of them.
+    db.info["dobro.connections"] = [c for c in db.info.get("dobro.connections", ())
+                                    if not c.closed] + [connection]
 
 
 def _close_session(exc: BaseException | None) -> None:

@@ -125,3 +125,13 @@ def test_a_connection_that_died_while_idle_is_replaced(probe_app: Flask, databas
     monkeypatch.setattr(webapp.db, "PING_AFTER_IDLE", 0.0)  # it has been idle long enough
     answer = client.get("/_probe/pid")
     assert answer.status_code == 200 and int(answer.data) != before
+
+
+def test_a_long_lived_session_keeps_only_its_open_connections(probe_app: Flask) -> None:
+    """A command's session (``dobro certificates render``) commits thousands of times."""
+    with probe_app.app_context():
+        database = db.session()
+        for _ in range(50):
+            database.exec(select(User.name)).all()
+            database.commit()
+        assert len(database.info["dobro.connections"]) == 1
